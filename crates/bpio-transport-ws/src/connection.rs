@@ -1,0 +1,217 @@
+//! One websocket connection and the task that owns its socket.
+
+use std::net::SocketAddr;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::CapacityError;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tracing::{debug, trace, warn};
+
+pub use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::Config;
+use crate::server::SlotGuard;
+
+/// Something that arrived from the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// A text frame.
+    Text(String),
+    /// A binary frame (not part of the protocol; the session answers it with an error).
+    Binary(Vec<u8>),
+    /// The peer sent a message larger than [`Config::max_message_bytes`]; the connection has been
+    /// closed with code 1009.
+    TooBig,
+    /// The connection ended: close frame, end of stream, error, or missed keep-alive. Last event.
+    Closed,
+}
+
+enum Command {
+    Text(String),
+    Close(CloseCode, String),
+}
+
+/// The sending half of a connection; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl Outbound {
+    /// Queues a text frame. Returns `false` when the connection is already closed.
+    pub fn send(&self, text: String) -> bool {
+        self.commands.send(Command::Text(text)).is_ok()
+    }
+
+    /// Sends everything queued so far, then a close frame with `code` and `reason`, and ends the
+    /// connection.
+    pub fn close(&self, code: CloseCode, reason: &str) {
+        // A closed connection needs no close frame.
+        let _ = self.commands.send(Command::Close(code, reason.to_owned()));
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.commands.is_closed()
+    }
+}
+
+/// One websocket connection, seen as events in and frames out.
+///
+/// Dropping the connection and every [`Outbound`] clone closes the socket (close code 1000).
+#[derive(Debug)]
+pub struct Connection {
+    peer: Option<SocketAddr>,
+    inbound: mpsc::UnboundedReceiver<Inbound>,
+    outbound: Outbound,
+}
+
+impl Connection {
+    pub(crate) fn spawn<S>(
+        socket: WebSocketStream<S>,
+        peer: Option<SocketAddr>,
+        config: &Config,
+        slot: Option<SlotGuard>,
+    ) -> Self
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (inbound_tx, inbound) = mpsc::unbounded_channel();
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(socket, inbound_tx, commands_rx, config.keepalive, slot));
+        Self { peer, inbound, outbound: Outbound { commands } }
+    }
+
+    /// The peer's address, when known.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    /// The next event; [`Inbound::Closed`] once the connection has ended, and after that too.
+    pub async fn recv(&mut self) -> Inbound {
+        self.inbound.recv().await.unwrap_or(Inbound::Closed)
+    }
+
+    /// A sender for this connection.
+    pub fn outbound(&self) -> Outbound {
+        self.outbound.clone()
+    }
+
+    /// Queues a text frame; `false` when the connection is closed.
+    pub fn send(&self, text: String) -> bool {
+        self.outbound.send(text)
+    }
+
+    /// Splits into the event stream and the sender.
+    pub fn split(self) -> (mpsc::UnboundedReceiver<Inbound>, Outbound) {
+        (self.inbound, self.outbound)
+    }
+}
+
+pub(crate) fn ws_config(config: &Config) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(config.max_message_bytes))
+        .max_frame_size(Some(config.max_message_bytes))
+}
+
+/// The I/O task: owns the socket until the connection ends. Holding `_slot` keeps the server's
+/// one-client slot taken for exactly as long as the socket lives.
+async fn run<S>(
+    mut socket: WebSocketStream<S>,
+    inbound: mpsc::UnboundedSender<Inbound>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    keepalive: Option<std::time::Duration>,
+    _slot: Option<SlotGuard>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut ping = keepalive.map(|every| {
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval
+    });
+    let mut pong_outstanding = false;
+    loop {
+        let tick = async {
+            match ping.as_mut() {
+                Some(interval) => {
+                    interval.tick().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            frame = socket.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    trace!(len = text.len(), "text frame in");
+                    let _ = inbound.send(Inbound::Text(text.as_str().to_owned()));
+                }
+                Some(Ok(Message::Binary(data))) => {
+                    let _ = inbound.send(Inbound::Binary(data.to_vec()));
+                }
+                Some(Ok(Message::Pong(_))) => pong_outstanding = false,
+                // Pings are answered by tungstenite itself on the next write or flush.
+                Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
+                Some(Ok(Message::Close(frame))) => {
+                    debug!(code = ?frame.as_ref().map(|f| f.code), "peer closed");
+                    // Sends tungstenite's queued close reply.
+                    let _ = socket.flush().await;
+                    break;
+                }
+                Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                    warn!(size, max_size, "message too big; closing");
+                    let _ = inbound.send(Inbound::TooBig);
+                    close(&mut socket, CloseCode::Size, "message too big").await;
+                    break;
+                }
+                Some(Err(err)) => {
+                    debug!(cause = %err, "websocket error");
+                    break;
+                }
+                None => break,
+            },
+            command = commands.recv() => match command {
+                Some(Command::Text(text)) => {
+                    if let Err(err) = socket.send(Message::text(text)).await {
+                        debug!(cause = %err, "send failed");
+                        break;
+                    }
+                }
+                Some(Command::Close(code, reason)) => {
+                    close(&mut socket, code, &reason).await;
+                    break;
+                }
+                None => {
+                    close(&mut socket, CloseCode::Normal, "").await;
+                    break;
+                }
+            },
+            () = tick => {
+                if pong_outstanding {
+                    debug!("no pong to the last keep-alive ping; dropping the connection");
+                    break;
+                }
+                pong_outstanding = true;
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = inbound.send(Inbound::Closed);
+}
+
+async fn close<S: AsyncRead + AsyncWrite + Unpin>(
+    socket: &mut WebSocketStream<S>,
+    code: CloseCode,
+    reason: &str,
+) {
+    let frame = CloseFrame { code, reason: reason.into() };
+    // Best effort: the peer may already be gone.
+    let _ = socket.close(Some(frame)).await;
+}

@@ -1,0 +1,149 @@
+//! The websocket server: accepts one client at a time.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tracing::{debug, info, warn};
+
+use crate::connection::{Connection, ws_config};
+use crate::{Config, Error};
+
+/// How long a client may take to complete the websocket handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The body of the refusal a second client gets while one is connected.
+pub(crate) const BUSY_REASON: &str =
+    "another client is connected; this server serves one client at a time";
+
+/// A listening websocket server. Accepted clients come out of [`Listener::accept`].
+#[derive(Debug)]
+pub struct Listener {
+    local_addr: SocketAddr,
+    accepted: mpsc::Receiver<Connection>,
+    task: JoinHandle<()>,
+}
+
+impl Listener {
+    /// The address the server listens on (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The next client that completed the handshake.
+    pub async fn accept(&mut self) -> Option<Connection> {
+        self.accepted.recv().await
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts listening on `addr`. While a client is connected, further upgrade requests are refused
+/// with `503 Service Unavailable` and a one-line reason; the connected client is not disturbed.
+pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error> {
+    let listener = TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => Error::AddrInUse { addr },
+        _ => Error::Bind { addr, source },
+    })?;
+    let local_addr = listener.local_addr().unwrap_or(addr);
+    info!(%local_addr, "websocket server listening");
+    let (accepted_tx, accepted) = mpsc::channel(1);
+    let slot = Arc::new(AtomicBool::new(false));
+    let task = tokio::spawn(accept_loop(listener, config, slot, accepted_tx));
+    Ok(Listener { local_addr, accepted, task })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: Config,
+    slot: Arc<AtomicBool>,
+    accepted: mpsc::Sender<Connection>,
+) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(pair) => pair,
+            Err(err) => {
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                warn!(cause = %err, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Handshakes run on their own so a slow client never holds up the accept loop.
+        tokio::spawn(handshake(stream, peer, config.clone(), Arc::clone(&slot), accepted.clone()));
+    }
+}
+
+async fn handshake(
+    stream: TcpStream,
+    peer: SocketAddr,
+    config: Config,
+    slot: Arc<AtomicBool>,
+    accepted: mpsc::Sender<Connection>,
+) {
+    if let Err(err) = stream.set_nodelay(true) {
+        debug!(cause = %err, "cannot set TCP_NODELAY");
+    }
+    let mut guard = None;
+    #[allow(clippy::result_large_err)] // the callback signature is tungstenite's
+    let claim = |_request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        match SlotGuard::claim(&slot) {
+            Some(claimed) => {
+                guard = Some(claimed);
+                Ok(response)
+            }
+            None => {
+                let mut refusal = ErrorResponse::new(Some(BUSY_REASON.to_owned()));
+                *refusal.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                Err(refusal)
+            }
+        }
+    };
+    let upgrade =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, claim, Some(ws_config(&config)));
+    let socket = match tokio::time::timeout(HANDSHAKE_TIMEOUT, upgrade).await {
+        Ok(Ok(socket)) => socket,
+        Ok(Err(err)) => {
+            debug!(%peer, cause = %err, "websocket handshake refused or failed");
+            return;
+        }
+        Err(_) => {
+            debug!(%peer, "websocket handshake timed out");
+            return;
+        }
+    };
+    let Some(guard) = guard else { return };
+    info!("client connected");
+    debug!(%peer, "client address");
+    let connection = Connection::spawn(socket, Some(peer), &config, Some(guard));
+    // A listener that is gone drops the connection, which closes it.
+    let _ = accepted.send(connection).await;
+}
+
+/// Holds the server's one client slot; frees it when dropped.
+#[derive(Debug)]
+pub(crate) struct SlotGuard(Arc<AtomicBool>);
+
+impl SlotGuard {
+    fn claim(slot: &Arc<AtomicBool>) -> Option<Self> {
+        slot.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Self(Arc::clone(slot)))
+    }
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}

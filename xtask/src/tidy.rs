@@ -1,0 +1,185 @@
+//! `cargo xtask tidy`: rules of the road that the compiler does not check.
+//!
+//! - Dependencies between workspace crates point down the table in DESIGN.md.
+//! - The pure crates have no tokio anywhere in their normal dependency tree.
+//! - No test is skipped or expects a panic (the `ignore` and `should_panic` attributes).
+//! - Every library crate root opens with a `//!` doc.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Workspace crates each crate may depend on (normal dependencies). A crate missing here fails
+/// tidy, so a new crate has to take its place in the table.
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("bpio-protocol", &[]),
+    ("bpio-device-config", &["bpio-protocol"]),
+    ("bpio-hardware", &[]),
+    ("bpio-device-protocols", &["bpio-protocol", "bpio-device-config", "bpio-hardware"]),
+    (
+        "bpio-server",
+        &["bpio-protocol", "bpio-device-config", "bpio-device-protocols", "bpio-hardware"],
+    ),
+    ("bpio-hw-btleplug", &["bpio-hardware"]),
+    ("bpio-hw-serial", &["bpio-hardware"]),
+    ("bpio-hw-hid", &["bpio-hardware"]),
+    ("bpio-hw-websocket", &["bpio-hardware"]),
+    ("bpio-transport-ws", &["bpio-protocol"]),
+    ("bpio-client", &["bpio-protocol", "bpio-transport-ws"]),
+    ("bpio-in-process", &["bpio-client", "bpio-server", "bpio-protocol"]),
+    // The device-database importer is library code, so its staleness test can run in CI.
+    ("xtask", &["bpio-device-config", "bpio-protocol"]),
+    ("bpio-fuzz", &["bpio-protocol", "bpio-device-config", "bpio-device-protocols"]),
+];
+
+/// Crates that may depend on any workspace crate.
+const TOP: &[&str] = &["bpio", "bpio-engine", "bpio-bench"];
+
+/// Crates whose normal dependency tree must not contain tokio.
+const PURE: &[&str] = &["bpio-protocol", "bpio-device-config", "bpio-device-protocols"];
+
+pub(crate) fn run(root: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    let crates = workspace_crates(root)?;
+    for (name, manifest) in &crates {
+        check_dependencies(name, manifest, &mut problems)?;
+    }
+    for name in PURE {
+        if crates.iter().any(|(n, _)| n == name) {
+            check_no_tokio(root, name, &mut problems)?;
+        }
+    }
+    for file in rust_files(root)? {
+        check_source(root, &file, &mut problems)?;
+    }
+    if !problems.is_empty() {
+        bail!("tidy found {} problem(s):\n  {}", problems.len(), problems.join("\n  "));
+    }
+    crate::step(&format!("tidy: {} crates and their sources follow the rules", crates.len()));
+    Ok(())
+}
+
+/// (package name, manifest text) of every member: crates/*, xtask and fuzz.
+fn workspace_crates(root: &Path) -> Result<Vec<(String, String)>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    dirs.sort();
+    dirs.push(root.join("xtask"));
+    dirs.push(root.join("fuzz"));
+    let mut crates = Vec::new();
+    for dir in dirs {
+        let path = dir.join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let name = package_name(&text)
+            .with_context(|| format!("no package name in {}", path.display()))?;
+        crates.push((name, text));
+    }
+    Ok(crates)
+}
+
+fn package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package && let Some(value) = line.strip_prefix("name") {
+            return Some(value.trim_start().strip_prefix('=')?.trim().trim_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+/// Names of the workspace crates in the `[dependencies]` section (and target-specific ones).
+fn workspace_dependencies(manifest: &str) -> Vec<String> {
+    let mut in_deps = false;
+    let mut deps = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]"
+                || (line.starts_with("[target.") && line.ends_with(".dependencies]"));
+        } else if in_deps && line.starts_with("bpio") {
+            let name: String = line
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            deps.push(name);
+        }
+    }
+    deps
+}
+
+fn check_dependencies(name: &str, manifest: &str, problems: &mut Vec<String>) -> Result<()> {
+    if TOP.contains(&name) {
+        return Ok(());
+    }
+    let Some((_, allowed)) = ALLOWED.iter().find(|(crate_name, _)| *crate_name == name) else {
+        problems
+            .push(format!("{name}: not in the dependency table of xtask/src/tidy.rs (DESIGN.md)"));
+        return Ok(());
+    };
+    for dep in workspace_dependencies(manifest) {
+        if !allowed.contains(&dep.as_str()) {
+            problems.push(format!("{name}: may not depend on {dep} (DESIGN.md dependency table)"));
+        }
+    }
+    Ok(())
+}
+
+fn check_no_tokio(root: &Path, name: &str, problems: &mut Vec<String>) -> Result<()> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["tree", "--quiet", "-e", "normal", "--prefix", "none", "-p", name])
+        .current_dir(root)
+        .output()
+        .context("running cargo tree")?;
+    if !output.status.success() {
+        bail!("cargo tree -p {name} failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    if String::from_utf8_lossy(&output.stdout).lines().any(|line| line.starts_with("tokio ")) {
+        problems
+            .push(format!("{name}: tokio is in its dependency tree, but the crate must stay pure"));
+    }
+    Ok(())
+}
+
+fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.join("crates"), root.join("xtask"), root.join("fuzz")];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                if !path.ends_with("target") {
+                    pending.push(path);
+                }
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn check_source(root: &Path, file: &Path, problems: &mut Vec<String>) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let shown = file.strip_prefix(root).unwrap_or(file).display().to_string();
+    // Spelled in two pieces so this file does not flag itself.
+    for attribute in [concat!("#[", "ignore"), concat!("#[", "should_panic")] {
+        if text.contains(attribute) {
+            problems.push(format!(
+                "{shown}: uses {attribute}]; assert today's behaviour instead (STYLE.md §4)"
+            ));
+        }
+    }
+    let is_lib_root = file.ends_with("src/lib.rs");
+    if is_lib_root && !text.trim_start().starts_with("//!") {
+        problems.push(format!(
+            "{shown}: a crate root opens with a //! doc saying what the crate is for"
+        ));
+    }
+    Ok(())
+}
