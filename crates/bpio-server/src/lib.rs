@@ -10,5 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod scheduler;
+pub mod session;
 
 pub use scheduler::{DeviceScheduler, Dispatch, Enqueued};
+pub use session::{Action, ReadFailed, ReadToken, Session, SessionConfig, State};

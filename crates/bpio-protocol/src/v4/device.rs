@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::input::InputCommandType;
+use super::input::{InputCommandType, InputType};
+use super::output::OutputType;
 use super::values::Range;
 use crate::ids::ClientId;
 use crate::object::json_object;
@@ -219,3 +220,60 @@ json_object!(
     FeatureInput,
     InputProperties
 );
+
+impl FeatureOutput {
+    /// The advertised `Value` range of `output`, and its `Duration` range for
+    /// `HwPositionWithDuration`; `None` when the feature does not offer that output.
+    pub fn ranges(&self, output: OutputType) -> Option<(Range, Option<Range>)> {
+        let value = |entry: Option<ValueRange>| entry.map(|e| (e.value, None));
+        match output {
+            OutputType::Vibrate => value(self.vibrate),
+            OutputType::Rotate => value(self.rotate),
+            OutputType::Oscillate => value(self.oscillate),
+            OutputType::Constrict => value(self.constrict),
+            OutputType::Spray => value(self.spray),
+            OutputType::Temperature => value(self.temperature),
+            OutputType::Led => value(self.led),
+            OutputType::Position => value(self.position),
+            OutputType::HwPositionWithDuration => {
+                self.hw_position_with_duration.map(|e| (e.value, Some(e.duration)))
+            }
+        }
+    }
+
+    /// The output types offered, in the order stop commands prefer them (PROTOCOL.md 9).
+    pub fn types(&self) -> impl Iterator<Item = OutputType> + '_ {
+        OutputType::ALL.into_iter().filter(|ty| self.ranges(*ty).is_some())
+    }
+}
+
+impl FeatureInput {
+    /// The properties of `input`; `None` when the feature does not report it.
+    pub fn get(&self, input: InputType) -> Option<&InputProperties> {
+        match input {
+            InputType::Battery => self.battery.as_ref(),
+            InputType::Rssi => self.rssi.as_ref(),
+            InputType::Pressure => self.pressure.as_ref(),
+            InputType::Button => self.button.as_ref(),
+        }
+    }
+
+    /// The input types reported.
+    pub fn types(&self) -> impl Iterator<Item = InputType> + '_ {
+        InputType::ALL.into_iter().filter(|ty| self.get(*ty).is_some())
+    }
+}
+
+impl InputProperties {
+    /// Whether the input accepts `command`. `Unsubscribe` is accepted wherever `Subscribe` is
+    /// (PROTOCOL.md 6.11).
+    pub fn accepts(&self, command: InputCommandType) -> bool {
+        match command {
+            InputCommandType::Unsubscribe => self
+                .command
+                .iter()
+                .any(|c| matches!(c, InputCommandType::Subscribe | InputCommandType::Unsubscribe)),
+            other => self.command.contains(&other),
+        }
+    }
+}

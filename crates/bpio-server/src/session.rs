@@ -1,0 +1,560 @@
+//! One client session, sans-IO (PROTOCOL.md sections 3 to 6, 10.3 and 10.5).
+//!
+//! The session turns client transmissions into replies and device actions. It validates every
+//! command against the devices the client was shown and answers each client message exactly
+//! once, in arrival order. Work that touches hardware comes out as [`Action`]s for the device
+//! layer; a read's reply waits for [`Session::handle_reading`] and holds back later replies so
+//! the order is kept. Device changes, readings of subscriptions and scan ends come in through
+//! `handle_*` and go out as events with Id 0.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use bpio_protocol::v4::{self, ClientMessage, ServerMessage};
+use bpio_protocol::{ClientId, ErrorCode, MessageSet, ParseError, parse_frame};
+use tracing::debug;
+
+/// Settings of a session.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// `ServerName` in `ServerInfo`.
+    pub server_name: String,
+    /// `MaxPingTime`: the client must ping within this; zero disables the watchdog.
+    pub max_ping_time: Duration,
+}
+
+/// Work for the device layer. Output values are in the client's advertised steps; mapping them
+/// to hardware values is the device layer's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Start discovery on every backend.
+    StartScanning,
+    /// Stop discovery; no `ScanningFinished` follows.
+    StopScanning,
+    /// An accepted output command.
+    Output {
+        /// Device index.
+        device: u32,
+        /// Feature index.
+        feature: u32,
+        /// The command, already checked against the advertised ranges.
+        command: v4::OutputCommand,
+    },
+    /// Read an input once and report it with [`Session::handle_reading`] and this `token`.
+    Read {
+        /// Names this read in the reply.
+        token: ReadToken,
+        /// Device index.
+        device: u32,
+        /// Feature index.
+        feature: u32,
+        /// Which input.
+        input: v4::InputType,
+    },
+    /// Start delivering readings of an input to [`Session::handle_input_event`].
+    Subscribe {
+        /// Device index.
+        device: u32,
+        /// Feature index.
+        feature: u32,
+        /// Which input.
+        input: v4::InputType,
+    },
+    /// Stop delivering readings of an input.
+    Unsubscribe {
+        /// Device index.
+        device: u32,
+        /// Feature index.
+        feature: u32,
+        /// Which input.
+        input: v4::InputType,
+    },
+    /// Send the stop commands of the selected outputs at once and drop held output for them:
+    /// every device when `device` is `None`, every feature when `feature` is `None`.
+    StopOutputs {
+        /// Device index, or all.
+        device: Option<u32>,
+        /// Feature index, or all.
+        feature: Option<u32>,
+    },
+}
+
+/// Names an outstanding read. Client Ids are not unique, so they never key server state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReadToken(u64);
+
+/// Why a read failed, as the device layer reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailed(pub String);
+
+/// Where the session is in its life (PROTOCOL.md 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for `RequestServerInfo`.
+    AwaitingHandshake,
+    /// Handshake done.
+    Connected,
+    /// The ping watchdog ran out; the transport is to be closed.
+    PingedOut,
+    /// Ended by `Disconnect`, a refused handshake or the transport closing.
+    Closed,
+}
+
+type Subscription = (u32, u32, v4::InputType);
+
+/// One client session. See the module documentation.
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    state: State,
+    /// The client's minor version, kept for filtering types of future minors.
+    client_minor: u32,
+    ping_deadline: Option<Instant>,
+    devices: BTreeMap<u32, v4::Device>,
+    subscriptions: BTreeSet<Subscription>,
+    /// Replies in arrival order; a read holds its place until its reading arrives.
+    replies: VecDeque<Reply>,
+    events: VecDeque<ServerMessage>,
+    actions: VecDeque<Action>,
+    reads: BTreeMap<ReadToken, PendingRead>,
+    next_token: u64,
+}
+
+#[derive(Debug)]
+enum Reply {
+    Ready(ServerMessage),
+    Waiting(ReadToken),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PendingRead {
+    id: ClientId,
+    device: u32,
+    feature: u32,
+}
+
+impl Session {
+    /// A session waiting for its handshake, knowing the devices currently connected.
+    pub fn new(config: SessionConfig, devices: BTreeMap<u32, v4::Device>) -> Self {
+        Self {
+            config,
+            state: State::AwaitingHandshake,
+            client_minor: 0,
+            ping_deadline: None,
+            devices,
+            subscriptions: BTreeSet::new(),
+            replies: VecDeque::new(),
+            events: VecDeque::new(),
+            actions: VecDeque::new(),
+            reads: BTreeMap::new(),
+            next_token: 0,
+        }
+    }
+
+    /// The session's state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The client's minor spec version (0 before the handshake).
+    pub fn client_minor(&self) -> u32 {
+        self.client_minor
+    }
+
+    /// Whether the transport should be closed once everything polled has been sent.
+    pub fn wants_close(&self) -> bool {
+        matches!(self.state, State::PingedOut | State::Closed)
+    }
+
+    /// Handles one text transmission from the client.
+    pub fn handle_text(&mut self, now: Instant, bytes: &[u8]) {
+        for result in parse_frame::<ClientMessage>(bytes) {
+            match result {
+                Ok(message) => self.handle_message(now, message),
+                Err(err) => self.handle_parse_error(&err),
+            }
+        }
+    }
+
+    /// Handles a binary websocket frame, which the protocol does not use.
+    pub fn handle_binary(&mut self) {
+        self.reply(error(
+            0,
+            ErrorCode::Msg,
+            "binary frames are not part of the protocol; send JSON text",
+        ));
+    }
+
+    /// Handles the clock reaching [`Self::poll_timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.state != State::Connected
+            || self.ping_deadline.is_none_or(|deadline| now < deadline)
+        {
+            return;
+        }
+        debug!("ping timeout");
+        self.state = State::PingedOut;
+        self.ping_deadline = None;
+        self.end_session();
+        // Reads still waiting get their one reply before the event.
+        for token in std::mem::take(&mut self.reads).into_keys().collect::<Vec<_>>() {
+            self.fill(token, error(0, ErrorCode::Ping, "ping timeout"));
+        }
+        self.events.push_back(error(
+            0,
+            ErrorCode::Ping,
+            "no Ping within MaxPingTime; all devices were stopped",
+        ));
+    }
+
+    /// Handles the transport going away: everything stops, nothing is sent.
+    pub fn handle_transport_closed(&mut self) {
+        if matches!(self.state, State::AwaitingHandshake | State::Connected) {
+            self.end_session();
+        }
+        self.state = State::Closed;
+        self.reads.clear();
+        self.replies.clear();
+        self.events.clear();
+    }
+
+    /// Handles the complete current device list. Sends a `DeviceList` event when it changed,
+    /// and ends reads and subscriptions of devices that went away (PROTOCOL.md 10.3, 10.5).
+    pub fn handle_devices(&mut self, devices: BTreeMap<u32, v4::Device>) {
+        if devices == self.devices {
+            return;
+        }
+        let gone = |index: &u32| devices.get(index) != self.devices.get(index);
+        let gone: BTreeSet<u32> = self.devices.keys().copied().filter(gone).collect();
+        self.subscriptions.retain(|(device, _, _)| !gone.contains(device));
+        let failed: Vec<ReadToken> = self
+            .reads
+            .iter()
+            .filter(|(_, read)| gone.contains(&read.device))
+            .map(|(token, _)| *token)
+            .collect();
+        for token in failed {
+            if let Some(read) = self.reads.remove(&token) {
+                let message =
+                    format!("device {} disconnected before the reading arrived", read.device);
+                self.fill(token, error(read.id.get(), ErrorCode::Device, &message));
+            }
+        }
+        self.devices = devices;
+        if self.state == State::Connected {
+            self.events.push_back(ServerMessage::DeviceList(v4::DeviceList {
+                id: 0,
+                devices: self.devices.clone(),
+            }));
+        }
+    }
+
+    /// Handles the end of a scan that stopped by itself.
+    pub fn handle_scanning_finished(&mut self) {
+        if self.state == State::Connected {
+            self.events.push_back(ServerMessage::ScanningFinished(v4::ScanningFinished { id: 0 }));
+        }
+    }
+
+    /// Handles the result of an [`Action::Read`].
+    pub fn handle_reading(&mut self, token: ReadToken, result: Result<v4::Reading, ReadFailed>) {
+        let Some(read) = self.reads.remove(&token) else { return };
+        let reply = match result {
+            Ok(reading) => ServerMessage::InputReading(v4::InputReading {
+                id: read.id.get(),
+                device_index: read.device,
+                feature_index: read.feature,
+                reading,
+            }),
+            Err(ReadFailed(why)) => error(read.id.get(), ErrorCode::Device, &why),
+        };
+        self.fill(token, reply);
+    }
+
+    /// Handles a reading of a subscribed input; sent as an event if this session subscribed.
+    pub fn handle_input_event(&mut self, device: u32, feature: u32, reading: v4::Reading) {
+        if self.state == State::Connected
+            && self.subscriptions.contains(&(device, feature, reading.input_type()))
+        {
+            self.events.push_back(ServerMessage::InputReading(v4::InputReading {
+                id: 0,
+                device_index: device,
+                feature_index: feature,
+                reading,
+            }));
+        }
+    }
+
+    /// The next message to send: events first, then replies in request order.
+    pub fn poll_transmit(&mut self) -> Option<ServerMessage> {
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        match self.replies.front() {
+            Some(Reply::Ready(_)) => match self.replies.pop_front() {
+                Some(Reply::Ready(message)) => Some(message),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The next action for the device layer.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When [`Self::handle_timeout`] must be called: the ping deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.ping_deadline
+    }
+
+    fn handle_message(&mut self, now: Instant, message: ClientMessage) {
+        let id = message.id();
+        match self.state {
+            State::AwaitingHandshake => match message {
+                ClientMessage::RequestServerInfo(request) => self.handshake(now, request),
+                other => self.reply(error(
+                    id,
+                    ErrorCode::Init,
+                    &format!(
+                        "{} before RequestServerInfo; the handshake comes first",
+                        other.name()
+                    ),
+                )),
+            },
+            State::PingedOut => {
+                self.reply(error(id, ErrorCode::Ping, "the session timed out for lack of Ping"))
+            }
+            State::Closed => self.reply(error(id, ErrorCode::Init, "the session has ended")),
+            State::Connected => self.handle_connected(now, message),
+        }
+    }
+
+    fn handshake(&mut self, now: Instant, request: v4::RequestServerInfo) {
+        let id = request.id.get();
+        let major = request.protocol_version_major;
+        if major != v4::PROTOCOL_VERSION_MAJOR {
+            let why = if major > v4::PROTOCOL_VERSION_MAJOR {
+                format!("client speaks spec version {major}; this server speaks up to version 4")
+            } else {
+                format!(
+                    "a version-4 RequestServerInfo that asks for version {major} is inconsistent"
+                )
+            };
+            self.reply(error(id, ErrorCode::Init, &why));
+            self.state = State::Closed;
+            return;
+        }
+        self.client_minor = request.protocol_version_minor;
+        self.state = State::Connected;
+        self.ping_deadline =
+            (!self.config.max_ping_time.is_zero()).then(|| now + self.config.max_ping_time);
+        debug!(minor = request.protocol_version_minor, "handshake");
+        self.reply(ServerMessage::ServerInfo(v4::ServerInfo {
+            id,
+            server_name: self.config.server_name.clone(),
+            protocol_version_major: v4::PROTOCOL_VERSION_MAJOR,
+            protocol_version_minor: v4::PROTOCOL_VERSION_MINOR,
+            max_ping_time: u32::try_from(self.config.max_ping_time.as_millis()).unwrap_or(u32::MAX),
+        }));
+    }
+
+    fn handle_connected(&mut self, now: Instant, message: ClientMessage) {
+        let id = message.id();
+        let ok = ServerMessage::Ok(v4::Ok { id });
+        match message {
+            ClientMessage::RequestServerInfo(_) => {
+                self.reply(error(id, ErrorCode::Init, "the handshake is already done"));
+            }
+            ClientMessage::Ping(_) => {
+                if !self.config.max_ping_time.is_zero() {
+                    self.ping_deadline = Some(now + self.config.max_ping_time);
+                }
+                self.reply(ok);
+            }
+            ClientMessage::Disconnect(_) => {
+                self.reply(ok);
+                self.end_session();
+                self.state = State::Closed;
+            }
+            ClientMessage::StartScanning(_) => {
+                self.actions.push_back(Action::StartScanning);
+                self.reply(ok);
+            }
+            ClientMessage::StopScanning(_) => {
+                self.actions.push_back(Action::StopScanning);
+                self.reply(ok);
+            }
+            ClientMessage::RequestDeviceList(_) => {
+                self.reply(ServerMessage::DeviceList(v4::DeviceList {
+                    id,
+                    devices: self.devices.clone(),
+                }));
+            }
+            ClientMessage::OutputCmd(cmd) => match self.check_output(&cmd) {
+                Ok(()) => {
+                    self.actions.push_back(Action::Output {
+                        device: cmd.device_index,
+                        feature: cmd.feature_index,
+                        command: cmd.command,
+                    });
+                    self.reply(ok);
+                }
+                Err(why) => self.reply(error(id, ErrorCode::Device, &why)),
+            },
+            ClientMessage::InputCmd(cmd) => self.handle_input_cmd(cmd),
+            ClientMessage::StopCmd(cmd) => self.handle_stop_cmd(cmd),
+        }
+    }
+
+    fn check_output(&self, cmd: &v4::OutputCmd) -> Result<(), String> {
+        let (device, feature) = (cmd.device_index, cmd.feature_index);
+        let output = cmd.command.output_type();
+        let ranges = self
+            .feature(device, feature)?
+            .output
+            .as_ref()
+            .and_then(|outputs| outputs.ranges(output))
+            .ok_or_else(|| {
+                format!("feature {feature} of device {device} has no {output} output")
+            })?;
+        let (value_range, duration_range) = ranges;
+        let value = cmd.command.value();
+        if !value_range.contains(value) {
+            return Err(format!("{output} value {value} is outside {value_range}"));
+        }
+        if let (Some(duration), Some(range)) = (cmd.command.duration(), duration_range)
+            && !range.contains(duration)
+        {
+            return Err(format!("{output} duration {duration} is outside {range}"));
+        }
+        Ok(())
+    }
+
+    fn handle_input_cmd(&mut self, cmd: v4::InputCmd) {
+        let (id, device, feature, input) =
+            (cmd.id, cmd.device_index, cmd.feature_index, cmd.input_type);
+        let checked = self.feature(device, feature).and_then(|f| {
+            let properties =
+                f.input.as_ref().and_then(|inputs| inputs.get(input)).ok_or_else(|| {
+                    format!("feature {feature} of device {device} has no {input} input")
+                })?;
+            if properties.accepts(cmd.command) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the {input} input of feature {feature} on device {device} does not offer {}",
+                    cmd.command
+                ))
+            }
+        });
+        if let Err(why) = checked {
+            self.reply(error(id.get(), ErrorCode::Device, &why));
+            return;
+        }
+        let key = (device, feature, input);
+        match cmd.command {
+            v4::InputCommandType::Read => {
+                let token = ReadToken(self.next_token);
+                self.next_token += 1;
+                self.reads.insert(token, PendingRead { id, device, feature });
+                self.replies.push_back(Reply::Waiting(token));
+                self.actions.push_back(Action::Read { token, device, feature, input });
+            }
+            v4::InputCommandType::Subscribe => {
+                if self.subscriptions.insert(key) {
+                    self.actions.push_back(Action::Subscribe { device, feature, input });
+                }
+                self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
+            }
+            v4::InputCommandType::Unsubscribe => {
+                if self.subscriptions.remove(&key) {
+                    self.actions.push_back(Action::Unsubscribe { device, feature, input });
+                }
+                self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
+            }
+        }
+    }
+
+    fn handle_stop_cmd(&mut self, cmd: v4::StopCmd) {
+        let id = cmd.id.get();
+        let device = cmd.device_index;
+        let feature = cmd.selected_feature();
+        let checked = match (device, feature) {
+            (Some(device), Some(feature)) => self.feature(device, feature).map(|_| ()),
+            (Some(device), None) if !self.devices.contains_key(&device) => {
+                Err(not_connected(device))
+            }
+            _ => Ok(()),
+        };
+        if let Err(why) = checked {
+            self.reply(error(id, ErrorCode::Device, &why));
+            return;
+        }
+        if cmd.stops_outputs() {
+            self.actions.push_back(Action::StopOutputs { device, feature });
+        }
+        if cmd.stops_inputs() {
+            let selected = |(d, f, _): &Subscription| {
+                device.is_none_or(|x| x == *d) && feature.is_none_or(|x| x == *f)
+            };
+            self.unsubscribe_where(selected);
+        }
+        self.reply(ServerMessage::Ok(v4::Ok { id }));
+    }
+
+    fn feature(&self, device: u32, feature: u32) -> Result<&v4::Feature, String> {
+        self.devices
+            .get(&device)
+            .ok_or_else(|| not_connected(device))?
+            .device_features
+            .get(&feature)
+            .ok_or_else(|| format!("device {device} has no feature {feature}"))
+    }
+
+    /// PROTOCOL.md 4.3: stop scanning, stop every output, end every subscription.
+    fn end_session(&mut self) {
+        self.actions.push_back(Action::StopScanning);
+        self.actions.push_back(Action::StopOutputs { device: None, feature: None });
+        self.unsubscribe_where(|_| true);
+        self.ping_deadline = None;
+    }
+
+    fn unsubscribe_where(&mut self, selected: impl Fn(&Subscription) -> bool) {
+        let ended: Vec<Subscription> =
+            self.subscriptions.iter().copied().filter(|s| selected(s)).collect();
+        for key @ (device, feature, input) in ended {
+            self.subscriptions.remove(&key);
+            self.actions.push_back(Action::Unsubscribe { device, feature, input });
+        }
+    }
+
+    fn handle_parse_error(&mut self, err: &ParseError) {
+        self.reply(error(err.id, err.code(), &err.to_string()));
+    }
+
+    fn reply(&mut self, message: ServerMessage) {
+        self.replies.push_back(Reply::Ready(message));
+    }
+
+    /// Puts the reply of a read in the place the read holds.
+    fn fill(&mut self, token: ReadToken, message: ServerMessage) {
+        if let Some(slot) =
+            self.replies.iter_mut().find(|slot| matches!(slot, Reply::Waiting(t) if *t == token))
+        {
+            *slot = Reply::Ready(message);
+        }
+    }
+}
+
+fn not_connected(device: u32) -> String {
+    format!("device {device} is not connected")
+}
+
+fn error(id: u32, code: ErrorCode, message: &str) -> ServerMessage {
+    ServerMessage::Error(v4::Error { id, error_code: code, error_message: message.to_owned() })
+}
+
+#[cfg(test)]
+mod tests;
