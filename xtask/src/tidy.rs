@@ -4,6 +4,7 @@
 //! - The pure crates have no tokio anywhere in their normal dependency tree.
 //! - No test is skipped or expects a panic (the `ignore` and `should_panic` attributes).
 //! - Every library crate root opens with a `//!` doc.
+//! - In `bpio-server`, only `src/runtime/` names tokio: the rest is sans-IO.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -174,6 +175,15 @@ fn check_source(root: &Path, file: &Path, problems: &mut Vec<String>) -> Result<
                 "{shown}: uses {attribute}]; assert today's behaviour instead (STYLE.md §4)"
             ));
         }
+    }
+    let server_src = root.join("crates/bpio-server/src");
+    if file.starts_with(&server_src)
+        && !file.starts_with(server_src.join("runtime"))
+        && text.contains("tokio::")
+    {
+        problems.push(format!(
+            "{shown}: names tokio outside runtime/; the server core is sans-IO (STYLE.md §1)"
+        ));
     }
     let is_lib_root = file.ends_with("src/lib.rs");
     if is_lib_root && !text.trim_start().starts_with("//!") {

@@ -2,13 +2,14 @@
 //!
 //! Key design decision: the core is sans-IO. Its state machines take inputs with the current time
 //! as an argument (`handle_*`) and hand back what must be done (`poll_*`); they never read the
-//! clock, sleep or spawn. A thin tokio driver (arriving with the server issue) runs them with real
-//! timers, while tests and benchmarks drive them with a manual clock.
+//! clock, sleep or spawn. The thin tokio driver in [`runtime`] runs them with real timers, while
+//! tests and benchmarks drive them with a manual clock.
 //!
-//! Today the crate holds the per-device output [`scheduler`]; sessions and the device manager
-//! follow.
+//! Today the crate holds the client [`session`], the per-device output [`scheduler`] and the
+//! [`runtime`]; the device manager follows.
 #![warn(missing_docs)]
 
+pub mod runtime;
 pub mod scheduler;
 pub mod session;
 

@@ -1,0 +1,201 @@
+//! The engine as a real process, driven over a real websocket on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use bpio::transport_ws::{self, Config, Connection, Inbound};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Generous bound for anything that should happen at once; only reached when a test fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(PATIENCE, future)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// A running engine on a free loopback port; killed when dropped.
+struct Engine {
+    child: Child,
+    url: String,
+}
+
+impl Engine {
+    async fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bpio-engine"))
+            .args(["--websocket-port", "0"])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = within("the listen line", async {
+            loop {
+                let line =
+                    lines.next_line().await.unwrap().expect("engine exited before listening");
+                if let Some(at) = line.find("ws://") {
+                    return line[at..].split_whitespace().next().unwrap().to_owned();
+                }
+            }
+        })
+        .await;
+        // Keep draining the log so the engine never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { child, url }
+    }
+
+    async fn client(&self) -> Client {
+        Client(transport_ws::connect(&self.url, &Config::default()).await.unwrap())
+    }
+}
+
+struct Client(Connection);
+
+impl Client {
+    async fn send(&mut self, messages: Value) {
+        assert!(self.0.send(messages.to_string()));
+    }
+
+    /// The next message from the server, as JSON.
+    async fn next(&mut self) -> Value {
+        match within("a message", self.0.recv()).await {
+            Inbound::Text(text) => {
+                let mut frame: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(
+                    frame.as_array().map(Vec::len),
+                    Some(1),
+                    "one message per frame: {text}"
+                );
+                frame[0].take()
+            }
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    async fn handshake(&mut self) -> Value {
+        self.send(json!([{"RequestServerInfo": {"Id": 1, "ClientName": "it", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]))
+            .await;
+        self.next().await
+    }
+}
+
+#[tokio::test]
+async fn a_client_goes_through_the_spec_lifecycle() {
+    let engine =
+        Engine::start(&["--server-name", "Workshop Server", "--max-ping-time", "2000"]).await;
+    let mut client = engine.client().await;
+    assert_eq!(
+        client.handshake().await,
+        json!({"ServerInfo": {"Id": 1, "ServerName": "Workshop Server", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0, "MaxPingTime": 2000}})
+    );
+    client.send(json!([{"RequestDeviceList": {"Id": 2}}])).await;
+    assert_eq!(client.next().await, json!({"DeviceList": {"Id": 2, "Devices": {}}}));
+    client.send(json!([{"StartScanning": {"Id": 3}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 3}}));
+    assert_eq!(client.next().await, json!({"ScanningFinished": {"Id": 0}}));
+    client.send(json!([{"Ping": {"Id": 4}}, {"OutputCmd": {"Id": 5, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 7}}}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 4}}));
+    assert_eq!(client.next().await["Error"]["ErrorCode"], json!(4));
+    client.send(json!([{"StopScanning": {"Id": 7}}, {"StopCmd": {"Id": 8}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 7}}));
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 8}}));
+    client.send(json!([{"Disconnect": {"Id": 9}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 9}}));
+    assert_eq!(within("close", client.0.recv()).await, Inbound::Closed);
+}
+
+#[tokio::test]
+async fn bad_input_gets_errors_and_the_session_goes_on() {
+    let engine = Engine::start(&[]).await;
+    let mut client = engine.client().await;
+    assert!(client.0.send("[{\"Ping\":{\"Id\":1}}]".into()));
+    let early = client.next().await;
+    assert_eq!(
+        (early["Error"]["Id"].clone(), early["Error"]["ErrorCode"].clone()),
+        (json!(1), json!(1))
+    );
+    client.handshake().await;
+    assert!(client.0.send("not json".into()));
+    assert_eq!(client.next().await["Error"]["ErrorCode"], json!(3));
+    assert!(client.0.send(r#"[{"Ping":{"Id":1}}][{"Pong":{"Id":2}}][{"Ping":{"Id":3}}]"#.into()));
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 1}}));
+    assert_eq!(client.next().await["Error"]["Id"], json!(2));
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 3}}));
+}
+
+#[tokio::test]
+async fn a_silent_client_is_pinged_out_and_disconnected() {
+    let engine = Engine::start(&["--max-ping-time", "300"]).await;
+    let mut client = engine.client().await;
+    client.handshake().await;
+    let event = client.next().await;
+    assert_eq!(
+        (event["Error"]["Id"].clone(), event["Error"]["ErrorCode"].clone()),
+        (json!(0), json!(2))
+    );
+    assert_eq!(within("close", client.0.recv()).await, Inbound::Closed);
+}
+
+#[tokio::test]
+async fn a_second_client_is_refused_while_one_is_connected() {
+    let engine = Engine::start(&[]).await;
+    let mut first = engine.client().await;
+    first.handshake().await;
+    let refused = transport_ws::connect(&engine.url, &Config::default()).await;
+    assert!(refused.is_err());
+    first.send(json!([{"Ping": {"Id": 2}}])).await;
+    assert_eq!(first.next().await, json!({"Ok": {"Id": 2}}));
+}
+
+#[tokio::test]
+async fn a_taken_port_is_one_clear_line() {
+    let engine = Engine::start(&[]).await;
+    let port = engine.url.rsplit(':').next().unwrap().to_owned();
+    let output = within(
+        "the second engine",
+        Command::new(env!("CARGO_BIN_EXE_bpio-engine"))
+            .args(["--websocket-port", &port])
+            .env("NO_COLOR", "1")
+            .output(),
+    )
+    .await
+    .unwrap();
+    assert!(!output.status.success());
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        log.contains(&format!("port {port} is already in use")) && log.contains("--websocket-port"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_ends_the_engine_cleanly_and_closes_the_session() {
+    let mut engine = Engine::start(&[]).await;
+    let mut client = engine.client().await;
+    client.handshake().await;
+    let pid = engine.child.id().unwrap();
+    let status =
+        std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+    assert_eq!(within("close", client.0.recv()).await, Inbound::Closed);
+    let exit = within("exit", engine.child.wait()).await.unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[tokio::test]
+async fn version_flags_print_and_exit() {
+    let output = Command::new(env!("CARGO_BIN_EXE_bpio-engine"))
+        .arg("--server-version")
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), env!("CARGO_PKG_VERSION"));
+}

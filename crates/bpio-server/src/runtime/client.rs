@@ -1,0 +1,120 @@
+//! Driving one client session.
+
+use std::future::Future;
+use std::time::Instant;
+
+use bpio_protocol::serialize_frame;
+use tokio::sync::watch;
+use tracing::{debug, info};
+
+use super::devices::{DeviceEvent, DeviceHub};
+use crate::session::{Session, SessionConfig};
+
+/// What arrived from the client's transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkEvent {
+    /// A text frame: one transmission.
+    Text(String),
+    /// A binary frame.
+    Binary,
+    /// The transport closed the connection because a frame was too large.
+    TooBig,
+    /// The connection ended.
+    Closed,
+}
+
+/// Why the server closes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The session ended normally: `Disconnect`, a refused handshake or a ping timeout.
+    SessionEnded,
+    /// The server is shutting down.
+    ServerStopping,
+}
+
+/// A client connection as the server sees it; implemented by transports (the engine adapts the
+/// websocket transport), so the server never names one.
+pub trait ClientConnection: Send {
+    /// The next event; [`LinkEvent::Closed`] once the connection has ended.
+    fn recv(&mut self) -> impl Future<Output = LinkEvent> + Send;
+    /// Queues one text frame; `false` if the connection is closed.
+    fn send(&mut self, text: String) -> bool;
+    /// Sends what is queued, then closes.
+    fn close(&mut self, reason: CloseReason);
+}
+
+/// Serves one client until its session ends, the connection drops or `stop` turns true. On
+/// every way out, the session's end-of-session work (stop every device, end subscriptions) is
+/// handed to the devices before this returns.
+pub async fn serve_client<C: ClientConnection>(
+    mut connection: C,
+    config: SessionConfig,
+    hub: &DeviceHub,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut devices = hub.device_list();
+    let mut events = hub.attach_session();
+    let mut session = Session::new(config, devices.borrow_and_update().clone());
+    info!("session started");
+    loop {
+        flush(&mut session, &mut connection, hub);
+        if session.wants_close() {
+            connection.close(CloseReason::SessionEnded);
+            break;
+        }
+        let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            event = connection.recv() => match event {
+                LinkEvent::Text(text) => session.handle_text(now(), text.as_bytes()),
+                LinkEvent::Binary => session.handle_binary(),
+                LinkEvent::TooBig | LinkEvent::Closed => {
+                    debug!(?event, "client connection ended");
+                    session.handle_transport_closed();
+                    flush(&mut session, &mut connection, hub);
+                    break;
+                }
+            },
+            changed = devices.changed() => {
+                if changed.is_ok() {
+                    session.handle_devices(devices.borrow_and_update().clone());
+                }
+            }
+            Some(event) = events.recv() => match event {
+                DeviceEvent::ScanningFinished => session.handle_scanning_finished(),
+                DeviceEvent::Reading { token, result } => session.handle_reading(token, result),
+                DeviceEvent::Input { device, feature, reading } => session.handle_input_event(device, feature, reading),
+            },
+            () = sleep_until(deadline) => session.handle_timeout(now()),
+            _ = stop.wait_for(|stopping| *stopping) => {
+                session.handle_transport_closed();
+                flush(&mut session, &mut connection, hub);
+                connection.close(CloseReason::ServerStopping);
+                break;
+            }
+        }
+    }
+    info!("session ended");
+}
+
+/// Sends every queued message and hands every queued action to the devices.
+fn flush<C: ClientConnection>(session: &mut Session, connection: &mut C, hub: &DeviceHub) {
+    while let Some(action) = session.poll_action() {
+        hub.act(action);
+    }
+    while let Some(message) = session.poll_transmit() {
+        // The reference sends one message per array; some clients rely on it.
+        connection.send(serialize_frame(&[message]));
+    }
+}
+
+/// The runtime's clock, which tests can pause and advance.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

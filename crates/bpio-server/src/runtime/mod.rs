@@ -1,0 +1,12 @@
+//! The tokio driver of the sans-IO core: the only module of this crate that names tokio or
+//! reads the clock.
+//!
+//! [`serve_client`] runs one [`Session`](crate::Session) over any [`ClientConnection`] (the
+//! engine adapts the websocket transport to it), and [`DeviceHub`] is the handle to the task
+//! that owns the devices.
+
+mod client;
+mod devices;
+
+pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
+pub use devices::{DeviceEvent, DeviceHub};
