@@ -79,7 +79,16 @@ fn ci(root: &Path) -> Result<()> {
     cargo(root, &["fmt", "--all", "--check"], &[])?;
     cargo(
         root,
-        &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     // --all-targets also runs each criterion benchmark once in test mode, so benches stay working
@@ -87,14 +96,22 @@ fn ci(root: &Path) -> Result<()> {
     // forever if run: they are only built.
     cargo(
         root,
-        &["test", "--workspace", "--all-targets", "--exclude", "bpio-fuzz", "--locked"],
+        &[
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--exclude",
+            "bpio-fuzz",
+            "--locked",
+        ],
         &[],
     )?;
-    cargo(root, &["test", "--workspace", "--doc", "--locked"], &[])?;
+    cargo(root, &["test", "--workspace", "--doc", "--all-features", "--locked"], &[])?;
     cargo(root, &["build", "--package", "bpio-fuzz", "--bins", "--locked"], &[])?;
     cargo(
         root,
-        &["doc", "--workspace", "--no-deps", "--locked"],
+        &["doc", "--workspace", "--no-deps", "--all-features", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     schema::run(root)?;
@@ -112,11 +129,28 @@ fn fuzz(root: &Path, seconds: Option<&str>) -> Result<()> {
     if !have_fuzz {
         cargo(root, &["install", "cargo-fuzz", "--locked"], &[])?;
     }
+    // Seed the corpus with every golden fixture, so the fuzzer starts from real messages.
+    let corpus = root.join("fuzz/corpus/frame");
+    std::fs::create_dir_all(&corpus)?;
+    let mut pending = vec![root.join("crates/bpio-protocol/test_data")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "json" || ext == "bin") {
+                let name =
+                    path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('/', "_");
+                std::fs::copy(&path, corpus.join(name))?;
+            }
+        }
+    }
     let max_time = format!("-max_total_time={seconds}");
+    let dict = format!("-dict={}", root.join("fuzz/frame.dict").display());
     // The machine has only stable Rust; cargo-fuzz needs nightly flags for the sanitizer.
     cargo(
         &root.join("fuzz"),
-        &["fuzz", "run", "frame", "--", &max_time, "-max_len=4096"],
+        &["fuzz", "run", "frame", "--", &max_time, "-max_len=4096", &dict],
         &[("RUSTC_BOOTSTRAP", "1")],
     )?;
     let artifacts = root.join("fuzz/artifacts/frame");

@@ -6,7 +6,7 @@ use crate::definition::{Definition, Protocol};
 use crate::error::{Error, Warning};
 use crate::public::Version;
 use crate::public::base::{Strictness, parse_base};
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 /// A loaded base database (the embedded one, or a file in a public format).
 #[derive(Debug)]

@@ -2,12 +2,9 @@
 //! (DEVICE_CONFIG.md 3 and 4).
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
+use bpio_hardware::{Endpoint, Parity, SerialSettings, Specialization, Transport, UsbId, Uuid};
 use serde::{Deserialize, Serialize};
-
-use crate::uuid::Uuid;
 
 /// One recognition rule of a protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +45,21 @@ impl Specifier {
         }
     }
 
+    /// How a backend opens a device this rule matched (DEVICE_CONFIG.md 7.1 step 5): BLE
+    /// services to resolve into endpoints, serial line settings, or nothing to resolve.
+    pub fn specialization(&self) -> Specialization {
+        match self {
+            Self::Btle(btle) => Specialization::Btle { services: btle.services.clone() },
+            Self::Serial(serial) => Specialization::Serial(SerialSettings {
+                baud_rate: serial.baud_rate,
+                data_bits: serial.data_bits,
+                parity: serial.parity,
+                stop_bits: serial.stop_bits,
+            }),
+            _ => Specialization::Fixed,
+        }
+    }
+
     /// The key naming this specifier in the public formats.
     pub const fn public_key(&self) -> &'static str {
         match self {
@@ -60,31 +72,6 @@ impl Specifier {
             Self::LovenseConnectService => "lovense_connect_service",
             Self::Websocket(_) => "websocket",
             Self::Simulated(_) => "simulated",
-        }
-    }
-}
-
-/// A hardware transport; backends report devices per transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
-pub enum Transport {
-    Btle,
-    Serial,
-    Hid,
-    Usb,
-    Gamepad,
-    LovenseConnect,
-    Websocket,
-    Simulated,
-}
-
-impl Transport {
-    /// The timing gap to use when neither the user nor the definition sets one (DEVICE_CONFIG.md
-    /// 7.5): 75 ms for Bluetooth LE, where fast writes jam the link, otherwise 0.
-    pub const fn default_gap_ms(self) -> u32 {
-        match self {
-            Self::Btle => 75,
-            _ => 0,
         }
     }
 }
@@ -135,34 +122,12 @@ pub struct SerialSpecifier {
     pub stop_bits: u8,
 }
 
-/// Serial parity, written as one letter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub enum Parity {
-    #[serde(rename = "N")]
-    None,
-    #[serde(rename = "E")]
-    Even,
-    #[serde(rename = "O")]
-    Odd,
-}
-
 /// The vendor/product id pairs of a `hid` or `usb` specifier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UsbIds {
     /// At least one pair.
     pub pairs: Vec<UsbId>,
-}
-
-/// One vendor/product id pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UsbId {
-    /// USB vendor id.
-    pub vendor_id: u16,
-    /// USB product id.
-    pub product_id: u16,
 }
 
 /// The `websocket` specifier.
@@ -179,93 +144,4 @@ pub struct WebsocketSpecifier {
 pub struct SimulatedSpecifier {
     /// Identifiers of simulated devices.
     pub names: Vec<String>,
-}
-
-/// A named hardware channel (DEVICE_CONFIG.md 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-#[allow(missing_docs)]
-pub enum Endpoint {
-    Command,
-    Firmware,
-    Rx,
-    RxAccel,
-    RxBleBattery,
-    RxBleModel,
-    RxPressure,
-    RxTouch,
-    Tx,
-    TxMode,
-    TxShock,
-    TxVibrate,
-    TxVendorControl,
-    Whitelist,
-    /// `generic0` … `generic31`.
-    Generic(u8),
-}
-
-/// A string that names no endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not an endpoint name")]
-pub struct UnknownEndpoint(pub String);
-
-const NAMED_ENDPOINTS: [(&str, Endpoint); 14] = [
-    ("command", Endpoint::Command),
-    ("firmware", Endpoint::Firmware),
-    ("rx", Endpoint::Rx),
-    ("rxaccel", Endpoint::RxAccel),
-    ("rxblebattery", Endpoint::RxBleBattery),
-    ("rxblemodel", Endpoint::RxBleModel),
-    ("rxpressure", Endpoint::RxPressure),
-    ("rxtouch", Endpoint::RxTouch),
-    ("tx", Endpoint::Tx),
-    ("txmode", Endpoint::TxMode),
-    ("txshock", Endpoint::TxShock),
-    ("txvibrate", Endpoint::TxVibrate),
-    ("txvendorcontrol", Endpoint::TxVendorControl),
-    ("whitelist", Endpoint::Whitelist),
-];
-
-impl FromStr for Endpoint {
-    type Err = UnknownEndpoint;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        if let Some((_, endpoint)) = NAMED_ENDPOINTS.iter().find(|(text, _)| *text == name) {
-            return Ok(*endpoint);
-        }
-        name.strip_prefix("generic")
-            // Only canonical numbers: "generic07" would not print back the same.
-            .filter(|digits| !digits.starts_with('0') || *digits == "0")
-            .and_then(|digits| digits.parse::<u8>().ok())
-            .filter(|number| *number <= 31)
-            .map(Endpoint::Generic)
-            .ok_or_else(|| UnknownEndpoint(name.to_owned()))
-    }
-}
-
-impl TryFrom<String> for Endpoint {
-    type Error = UnknownEndpoint;
-
-    fn try_from(name: String) -> Result<Self, Self::Error> {
-        name.parse()
-    }
-}
-
-impl From<Endpoint> for String {
-    fn from(endpoint: Endpoint) -> Self {
-        endpoint.to_string()
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Self::Generic(number) = self {
-            return write!(f, "generic{number}");
-        }
-        let name = NAMED_ENDPOINTS
-            .iter()
-            .find(|(_, endpoint)| endpoint == self)
-            .map_or("", |(text, _)| *text);
-        f.write_str(name)
-    }
 }

@@ -9,12 +9,14 @@ use crate::base::BaseDatabase;
 use crate::definition::{Definition, Protocol};
 use crate::error::{Error, Warning};
 use crate::feature::features_to_protocol;
-use crate::matching::{Advertisement, Candidate, Layer, MatchIndex};
+use bpio_hardware::Advertisement;
+
+use crate::matching::{Candidate, Layer, MatchIndex};
 use crate::public::Version;
 use crate::user::{
     DeviceKey, DeviceRecord, FeatureOverride, UserConfig, UserProtocol, UserSettings,
 };
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 /// A device database ready for use: the base database plus the user's configuration, indexed.
 ///

@@ -2,7 +2,7 @@
 
 use crate::communication::Specifier;
 use crate::feature::Feature;
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 /// A device model: a protocol's `defaults` or one of its `configurations`.
 ///

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::range::RangeError;
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 /// Everything that can go wrong loading, converting or saving device configuration.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use bpio_protocol::v4;
 use serde::{Deserialize, Serialize};
 
 use crate::range::{ConfigRange, advertised_range, hardware_value};
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 /// An output type as the config formats spell it (DEVICE_CONFIG.md 5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

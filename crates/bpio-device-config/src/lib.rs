@@ -29,12 +29,15 @@ mod range;
 mod records;
 mod save;
 mod user;
-mod uuid;
 
 pub use base::BaseDatabase;
+pub use bpio_hardware::{
+    Advertisement, AdvertisementBuf, CompanyData, Endpoint, InvalidUuid, Parity, Transport,
+    UnknownEndpoint, UsbId, Uuid,
+};
 pub use communication::{
-    BtleSpecifier, Endpoint, ManufacturerData, Parity, SerialSpecifier, SimulatedSpecifier,
-    Specifier, Transport, UnknownEndpoint, UsbId, UsbIds, WebsocketSpecifier,
+    BtleSpecifier, ManufacturerData, SerialSpecifier, SimulatedSpecifier, Specifier, UsbIds,
+    WebsocketSpecifier,
 };
 pub use config::{DeviceConfig, Resolved, Source};
 pub use definition::{Definition, Inherited, Protocol};
@@ -42,7 +45,7 @@ pub use error::{Error, FileKind, Location, Problem, Warning};
 pub use feature::{
     Feature, Input, InputCommand, InputKind, Output, OutputKind, features_to_protocol,
 };
-pub use matching::{Advertisement, Candidate, CompanyData, Layer, MatchKind};
+pub use matching::{Candidate, Layer, MatchKind};
 pub use public::Version;
 pub use public::base::Strictness;
 pub use range::{ConfigRange, RangeError, advertised_range, hardware_value, step_count};
@@ -51,4 +54,3 @@ pub use user::{
     DeviceKey, DeviceRecord, FeatureOverride, OutputOverride, SimulatedDevice, UserConfig,
     UserProtocol, UserSettings,
 };
-pub use uuid::{InvalidUuid, Uuid};

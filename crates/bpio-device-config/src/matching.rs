@@ -6,79 +6,9 @@
 
 use std::collections::HashMap;
 
-use crate::communication::{Specifier, Transport, UsbId};
-use crate::uuid::Uuid;
+use bpio_hardware::{Advertisement, UsbId, Uuid};
 
-/// What a hardware backend observed about a device.
-#[derive(Debug, Clone, Copy)]
-pub enum Advertisement<'a> {
-    /// A Bluetooth LE advertisement.
-    Btle {
-        /// Advertised name.
-        name: &'a str,
-        /// Manufacturer data entries.
-        manufacturer_data: &'a [CompanyData<'a>],
-        /// Advertised service UUIDs.
-        services: &'a [Uuid],
-    },
-    /// A serial port.
-    Serial {
-        /// Port name.
-        port: &'a str,
-    },
-    /// A HID device.
-    Hid(UsbId),
-    /// A raw USB device.
-    Usb(UsbId),
-    /// A game controller with rumble.
-    Gamepad,
-    /// A device relayed by Lovense Connect.
-    LovenseConnect,
-    /// A device that connected over the device WebSocket and sent this identifier.
-    Websocket {
-        /// Identifier from the first frame.
-        identifier: &'a str,
-    },
-    /// A simulated device.
-    Simulated {
-        /// Names a `simulated` configuration.
-        identifier: &'a str,
-    },
-}
-
-impl Advertisement<'_> {
-    /// The transport of the observation.
-    pub const fn transport(&self) -> Transport {
-        match self {
-            Self::Btle { .. } => Transport::Btle,
-            Self::Serial { .. } => Transport::Serial,
-            Self::Hid(_) => Transport::Hid,
-            Self::Usb(_) => Transport::Usb,
-            Self::Gamepad => Transport::Gamepad,
-            Self::LovenseConnect => Transport::LovenseConnect,
-            Self::Websocket { .. } => Transport::Websocket,
-            Self::Simulated { .. } => Transport::Simulated,
-        }
-    }
-
-    /// The identifier most protocols use for the device: its advertised name or identifier.
-    pub const fn default_identifier(&self) -> Option<&str> {
-        match self {
-            Self::Btle { name, .. } => Some(name),
-            Self::Websocket { identifier } | Self::Simulated { identifier } => Some(identifier),
-            _ => None,
-        }
-    }
-}
-
-/// One advertised manufacturer data entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CompanyData<'a> {
-    /// Bluetooth SIG company id.
-    pub company: u16,
-    /// The data bytes (empty when none were advertised).
-    pub data: &'a [u8],
-}
+use crate::communication::Specifier;
 
 /// Whether a rule comes from the user file (tried first) or the base database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -9,7 +9,7 @@ use crate::error::{Error, Warning};
 use crate::feature::OutputKind;
 use crate::public::Version;
 use crate::range::ConfigRange;
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 /// A parsed user configuration file.
 #[derive(Debug, Default)]

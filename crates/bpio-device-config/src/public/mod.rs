@@ -20,7 +20,7 @@ use crate::definition::{Definition, Inherited};
 use crate::error::{Error, FileKind, Location, Problem};
 use crate::feature::{Feature, Input, InputCommand, InputKind, Output, OutputKind};
 use crate::range::ConfigRange;
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 /// The `version` of a config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -16,7 +16,7 @@ use crate::user::{
     DeviceKey, DeviceRecord, FeatureOverride, OutputOverride, SimulatedDevice, UserConfig,
     UserProtocol, UserSettings,
 };
-use crate::uuid::Uuid;
+use bpio_hardware::Uuid;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,17 +1,16 @@
-//! The ids of definitions and features.
+//! UUIDs: BLE services and characteristics, and the ids of device definitions and features.
 
 use std::fmt;
 use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 
 /// A UUID in the lower-case hyphenated form the config formats require
 /// (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`).
 ///
 /// Stored as a number so that ids are `Copy` and cheap to hash; the text form is canonical, so
 /// printing gives back exactly what was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
 pub struct Uuid(u128);
 
 /// A string that is not a lower-case hyphenated UUID.

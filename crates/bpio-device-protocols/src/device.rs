@@ -1,0 +1,393 @@
+//! [`ProtocolDevice`]: one device's protocol plus the checks every protocol shares.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use bpio_device_config::{Definition, Feature, InputCommand, InputKind, Output, OutputKind};
+use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_protocol::v4::{InputCommandType, InputType, OutputCommand, OutputType, Reading};
+
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Keepalive, Protocol, Step};
+use crate::registry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Identifying,
+    Initialising,
+    Running,
+}
+
+/// A device's protocol, driven by the server (or a test driver).
+///
+/// The order of use:
+/// 1. [`Self::new`] with the matched protocol's name.
+/// 2. Identification: perform [`Self::poll_step`] until [`Step::Done`], feeding replies with
+///    [`Self::handle_step_data`] and timeouts with [`Self::handle_step_timeout`]; then read
+///    [`Self::identifier`] and resolve the definition with the device config.
+/// 3. [`Self::configure`] with that definition, then the init steps, exactly as in 2.
+/// 4. Running: [`Self::client_output`] maps and checks a client command into the scheduler's
+///    [`HwOutput`]; [`Self::handle_outputs`] and [`Self::handle_stop`] turn the scheduler's
+///    batches into hardware commands ([`Self::stop_outputs`] says what a stop sends);
+///    [`Self::handle_input`] plans reads and (un)subscriptions; [`Self::handle_read_data`]
+///    finishes a read; [`Self::handle_notification`] yields subscription readings;
+///    [`Self::keepalive`] and [`Self::poll_timer`]/[`Self::handle_timer`] cover periodic writes.
+///
+/// Every command is checked against the definition's features before the protocol encodes
+/// anything: a refused batch produces no hardware command at all.
+#[derive(Debug)]
+pub struct ProtocolDevice {
+    name: &'static str,
+    protocol: Box<dyn Protocol>,
+    phase: Phase,
+    features: Vec<Feature>,
+    subscribed: BTreeSet<(u32, InputType)>,
+}
+
+impl ProtocolDevice {
+    /// The protocol `name` (as in the device database) for a connected device.
+    pub fn new(name: &str, info: &DeviceInfo<'_>) -> Result<Self, ProtocolError> {
+        let entry =
+            registry::find(name).ok_or_else(|| ProtocolError::UnknownProtocol(name.into()))?;
+        Ok(Self {
+            name: entry.name,
+            protocol: (entry.create)(info),
+            phase: Phase::Identifying,
+            features: Vec::new(),
+            subscribed: BTreeSet::new(),
+        })
+    }
+
+    /// The protocol name.
+    pub fn protocol_name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The next handshake step.
+    pub fn poll_step(&mut self) -> Result<Step, ProtocolError> {
+        match self.phase {
+            Phase::Running => Ok(Step::Done),
+            Phase::Identifying | Phase::Initialising => {
+                let step = self.protocol.poll_step()?;
+                if step == Step::Done && self.phase == Phase::Initialising {
+                    self.phase = Phase::Running;
+                }
+                Ok(step)
+            }
+        }
+    }
+
+    /// A read result or notification during a handshake.
+    pub fn handle_step_data(
+        &mut self,
+        endpoint: Endpoint,
+        data: &[u8],
+    ) -> Result<(), ProtocolError> {
+        self.protocol.handle_step_data(endpoint, data)
+    }
+
+    /// A handshake wait timed out.
+    pub fn handle_step_timeout(&mut self) -> Result<(), ProtocolError> {
+        self.protocol.handle_step_timeout()
+    }
+
+    /// The identifier from identification.
+    pub fn identifier(&self) -> Option<&str> {
+        self.protocol.identifier()
+    }
+
+    /// Sets the resolved definition; init steps follow.
+    pub fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
+        if self.phase != Phase::Identifying {
+            return Err(ProtocolError::OutOfOrder("configure twice"));
+        }
+        self.protocol.configure(definition)?;
+        self.features = definition.features.clone();
+        self.phase = Phase::Initialising;
+        Ok(())
+    }
+
+    /// Whether init is complete and commands are accepted.
+    pub fn is_running(&self) -> bool {
+        self.phase == Phase::Running
+    }
+
+    /// The features of the definition.
+    pub fn features(&self) -> &[Feature] {
+        &self.features
+    }
+
+    /// Checks a client command against the advertised ranges (PROTOCOL.md 6.12 steps 3 to 5)
+    /// and maps it to the hardware value (7.3).
+    pub fn client_output(
+        &self,
+        feature: u32,
+        command: &OutputCommand,
+    ) -> Result<HwOutput, ProtocolError> {
+        let output_type = command.output_type();
+        let found = self.feature(feature)?;
+        let output = enabled_output(found, output_type)?;
+        let value = command.value();
+        let in_range = output.advertised_value().is_some_and(|range| range.contains(value));
+        if !in_range {
+            return Err(ProtocolError::ValueOutOfRange { feature, output: output_type, value });
+        }
+        let duration = match command.duration() {
+            None => None,
+            Some(duration) => {
+                let ok = output.advertised_duration().is_some_and(|range| range.contains(duration));
+                let bad = || ProtocolError::BadDuration { feature, duration: Some(duration) };
+                if !ok {
+                    return Err(bad());
+                }
+                Some(u32::try_from(duration).map_err(|_| bad())?)
+            }
+        };
+        let kind = kind_of(output_type);
+        let hardware = output.hardware_value(kind, value);
+        let value = i32::try_from(hardware).map_err(|_| ProtocolError::ValueOutOfRange {
+            feature,
+            output: output_type,
+            value: hardware,
+        })?;
+        Ok(HwOutput { output: output_type, value, duration })
+    }
+
+    /// Encodes a batch of client outputs (the scheduler's `Dispatch::Commands`).
+    pub fn handle_outputs(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        self.encode(batch, false)
+    }
+
+    /// Encodes a batch of stops (the scheduler's `Dispatch::Stop`).
+    pub fn handle_stop(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        self.encode(batch, true)
+    }
+
+    /// The stop command of each selected feature that has one (PROTOCOL.md 9): a zero of the
+    /// first stoppable output type in the order Vibrate, Rotate, Oscillate, Constrict,
+    /// Temperature, Led, Spray; disabled outputs included. `None` selects every feature.
+    pub fn stop_outputs(&self, feature: Option<u32>) -> Vec<(u32, HwOutput)> {
+        self.features
+            .iter()
+            .filter(|candidate| feature.is_none_or(|index| candidate.index == index))
+            .filter_map(|candidate| {
+                let stoppable = OutputType::ALL.into_iter().filter(|kind| kind.is_stoppable());
+                let mut present =
+                    stoppable.filter(|kind| candidate.outputs.contains_key(&kind_of(*kind)));
+                present.next().map(|kind| (candidate.index, HwOutput::new(kind, 0)))
+            })
+            .collect()
+    }
+
+    /// Plans an input command (PROTOCOL.md 6.13 steps 3 and 4 checked here). Subscribing twice
+    /// or unsubscribing what is not subscribed gives an empty plan.
+    pub fn handle_input(
+        &mut self,
+        feature: u32,
+        input: InputType,
+        command: InputCommandType,
+    ) -> Result<InputPlan, ProtocolError> {
+        self.running()?;
+        let found = self.feature(feature)?.clone();
+        let offered = found
+            .inputs
+            .get(&input_kind(input))
+            .ok_or(ProtocolError::UnsupportedInput { feature, input })?;
+        let needed = match command {
+            InputCommandType::Read => InputCommand::Read,
+            InputCommandType::Subscribe | InputCommandType::Unsubscribe => InputCommand::Subscribe,
+        };
+        if !offered.commands.contains(&needed) {
+            return Err(ProtocolError::UnsupportedInputCommand { feature, input, command });
+        }
+        match command {
+            InputCommandType::Read => self.protocol.read(&found, input),
+            InputCommandType::Subscribe => {
+                if !self.subscribed.insert((feature, input)) {
+                    return Ok(InputPlan::default());
+                }
+                let commands = self.protocol.subscribe(&found, input)?;
+                Ok(InputPlan { commands, reply: None })
+            }
+            InputCommandType::Unsubscribe => {
+                if !self.subscribed.remove(&(feature, input)) {
+                    return Ok(InputPlan::default());
+                }
+                let commands = self.protocol.unsubscribe(&found, input)?;
+                Ok(InputPlan { commands, reply: None })
+            }
+        }
+    }
+
+    /// Ends every subscription on `feature` (every feature when `None`), as a stop with
+    /// `Inputs: true` does.
+    pub fn unsubscribe_all(
+        &mut self,
+        feature: Option<u32>,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let selected: Vec<(u32, InputType)> = self
+            .subscribed
+            .iter()
+            .filter(|(index, _)| feature.is_none_or(|wanted| *index == wanted))
+            .copied()
+            .collect();
+        let mut commands = Vec::new();
+        for (index, input) in selected {
+            let plan = self.handle_input(index, input, InputCommandType::Unsubscribe)?;
+            commands.extend(plan.commands);
+        }
+        Ok(commands)
+    }
+
+    /// Bytes that may answer a pending `Read` of `input` on `feature`; `None` means "not the
+    /// reply, keep waiting".
+    pub fn handle_read_data(
+        &mut self,
+        feature: u32,
+        input: InputType,
+        endpoint: Endpoint,
+        data: &[u8],
+    ) -> Option<Reading> {
+        self.protocol.parse_reading(feature, input, endpoint, data)
+    }
+
+    /// A notification while running: the readings of subscribed inputs it carries.
+    pub fn handle_notification(&mut self, endpoint: Endpoint, data: &[u8]) -> Vec<(u32, Reading)> {
+        let subscribed: Vec<(u32, InputType)> = self.subscribed.iter().copied().collect();
+        subscribed
+            .into_iter()
+            .filter_map(|(feature, input)| {
+                self.protocol.parse_reading(feature, input, endpoint, data).map(|r| (feature, r))
+            })
+            .collect()
+    }
+
+    /// The keep-alive the device needs, if any.
+    pub fn keepalive(&self) -> Option<Keepalive> {
+        self.protocol.keepalive()
+    }
+
+    /// How long until [`Self::handle_timer`] is due.
+    pub fn poll_timer(&self) -> Option<Duration> {
+        self.protocol.poll_timer()
+    }
+
+    /// The protocol's own timer fired.
+    pub fn handle_timer(&mut self) -> Vec<HardwareCommand> {
+        self.protocol.handle_timer()
+    }
+
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        self.running()?;
+        for (feature, output) in batch {
+            self.check_hardware(*feature, output, stop)?;
+        }
+        let commands = self.protocol.encode(batch, stop)?;
+        tracing::trace!(
+            protocol = self.name,
+            features = batch.len(),
+            stop,
+            writes = commands.len(),
+            "encoded"
+        );
+        Ok(commands)
+    }
+
+    fn check_hardware(
+        &self,
+        feature: u32,
+        command: &HwOutput,
+        stop: bool,
+    ) -> Result<(), ProtocolError> {
+        let found = self.feature(feature)?;
+        let output = if stop {
+            found
+                .outputs
+                .get(&kind_of(command.output))
+                .ok_or(ProtocolError::UnsupportedOutput { feature, output: command.output })?
+        } else {
+            enabled_output(found, command.output)?
+        };
+        let max = output.value.max();
+        let value = command.value;
+        let fits =
+            value.unsigned_abs() <= max.unsigned_abs() && (value >= 0 || output.value.min() < 0);
+        if !fits || max < 0 {
+            return Err(ProtocolError::ValueOutOfRange {
+                feature,
+                output: command.output,
+                value: value.into(),
+            });
+        }
+        let bad_duration =
+            ProtocolError::BadDuration { feature, duration: command.duration.map(i64::from) };
+        match (command.output, command.duration, output.duration) {
+            (OutputType::HwPositionWithDuration, Some(duration), Some(range)) => {
+                if i64::from(duration) > i64::from(range.max()) {
+                    return Err(bad_duration);
+                }
+            }
+            (OutputType::HwPositionWithDuration, _, _) => return Err(bad_duration),
+            (_, Some(_), _) => return Err(bad_duration),
+            (_, None, _) => {}
+        }
+        Ok(())
+    }
+
+    fn running(&self) -> Result<(), ProtocolError> {
+        if self.phase == Phase::Running {
+            Ok(())
+        } else {
+            Err(ProtocolError::OutOfOrder("command before init finished"))
+        }
+    }
+
+    fn feature(&self, index: u32) -> Result<&Feature, ProtocolError> {
+        self.features
+            .iter()
+            .find(|feature| feature.index == index)
+            .ok_or(ProtocolError::UnknownFeature(index))
+    }
+}
+
+fn enabled_output(feature: &Feature, output: OutputType) -> Result<&Output, ProtocolError> {
+    feature
+        .outputs
+        .get(&kind_of(output))
+        .filter(|found| !found.disabled)
+        .ok_or(ProtocolError::UnsupportedOutput { feature: feature.index, output })
+}
+
+/// The config kind of a wire output type.
+pub(crate) const fn kind_of(output: OutputType) -> OutputKind {
+    match output {
+        OutputType::Vibrate => OutputKind::Vibrate,
+        OutputType::Rotate => OutputKind::Rotate,
+        OutputType::Oscillate => OutputKind::Oscillate,
+        OutputType::Constrict => OutputKind::Constrict,
+        OutputType::Temperature => OutputKind::Temperature,
+        OutputType::Led => OutputKind::Led,
+        OutputType::Spray => OutputKind::Spray,
+        OutputType::Position => OutputKind::Position,
+        OutputType::HwPositionWithDuration => OutputKind::HwPositionWithDuration,
+    }
+}
+
+const fn input_kind(input: InputType) -> InputKind {
+    match input {
+        InputType::Battery => InputKind::Battery,
+        InputType::Rssi => InputKind::Rssi,
+        InputType::Pressure => InputKind::Pressure,
+        InputType::Button => InputKind::Button,
+    }
+}

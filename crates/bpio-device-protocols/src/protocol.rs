@@ -1,0 +1,173 @@
+//! The trait each protocol implements, and the data it exchanges with its driver.
+
+use std::fmt;
+use std::time::Duration;
+
+use bpio_device_config::{Definition, Feature};
+use bpio_hardware::{Endpoint, HardwareCommand, Transport};
+use bpio_protocol::v4::{InputType, OutputType, Reading};
+
+use crate::error::ProtocolError;
+
+/// One feature's output as the encoder receives it: the hardware value after the mapping of
+/// PROTOCOL.md 7.3. This is the command type the server's scheduler coalesces per feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HwOutput {
+    /// The output type.
+    pub output: OutputType,
+    /// The hardware value: `[0, max]`, or `[-max, max]` for bidirectional outputs.
+    pub value: i32,
+    /// Movement time in ms, for [`OutputType::HwPositionWithDuration`] only.
+    pub duration: Option<u32>,
+}
+
+impl HwOutput {
+    /// An output without duration.
+    pub const fn new(output: OutputType, value: i32) -> Self {
+        Self { output, value, duration: None }
+    }
+}
+
+/// The next thing a handshake needs (identification, then init).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Perform this command. The bytes of a [`HardwareCommand::Read`] go to `handle_step_data`.
+    Command(HardwareCommand),
+    /// Wait up to `timeout` for a notification on `endpoint`; give it to `handle_step_data`, or
+    /// call `handle_step_timeout` when the time is up.
+    Await {
+        /// Where the reply is expected.
+        endpoint: Endpoint,
+        /// How long to wait.
+        timeout: Duration,
+    },
+    /// The handshake is complete.
+    Done,
+}
+
+/// How the reply to an input `Read` arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyWait {
+    /// The result of the plan's last command, a [`HardwareCommand::Read`].
+    ReadResult,
+    /// A notification on `endpoint` within `timeout`; notifications the protocol does not
+    /// recognise as the reply are skipped.
+    Notification {
+        /// Where the reply is expected.
+        endpoint: Endpoint,
+        /// How long to wait.
+        timeout: Duration,
+    },
+}
+
+/// What to do for an input command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InputPlan {
+    /// Commands to perform, in order.
+    pub commands: Vec<HardwareCommand>,
+    /// For `Read`: where the reply comes from. `None` for subscribe and unsubscribe.
+    pub reply: Option<ReplyWait>,
+}
+
+/// When a keep-alive applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepaliveWhen {
+    /// Always: the firmware stops without periodic traffic.
+    Always,
+    /// Only when the backend reports [`bpio_hardware::Hardware::requires_keepalive`].
+    BackendRequires,
+}
+
+/// A protocol's keep-alive (PROTOCOL.md 8 rule 9): after `interval` without writes, send
+/// `commands`. Exempt from the timing gap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keepalive {
+    /// Silence after which to send.
+    pub interval: Duration,
+    /// What to send.
+    pub commands: Vec<HardwareCommand>,
+    /// When it applies.
+    pub when: KeepaliveWhen,
+}
+
+/// What a protocol knows about a connected device before identification.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceInfo<'a> {
+    /// The name the backend reports (BLE: advertised name; simulated: identifier).
+    pub name: &'a str,
+    /// The transport.
+    pub transport: Transport,
+}
+
+/// One device protocol: a pure state machine from commands to hardware commands.
+///
+/// Implementors only encode and parse; [`crate::ProtocolDevice`] validates every command
+/// against the device's features first, keeps subscriptions, and enforces the phase order:
+/// identification steps, [`Protocol::configure`], init steps, then commands.
+pub trait Protocol: Send + fmt::Debug {
+    /// The next handshake step: identification before `configure`, init after it.
+    fn poll_step(&mut self) -> Result<Step, ProtocolError>;
+
+    /// The bytes of a handshake read, or a notification that arrived during a handshake.
+    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError>;
+
+    /// The wait of a [`Step::Await`] ended without a reply.
+    fn handle_step_timeout(&mut self) -> Result<(), ProtocolError>;
+
+    /// The identifier found by identification (DEVICE_CONFIG.md 7.2); `None` selects the
+    /// protocol's defaults.
+    fn identifier(&self) -> Option<&str>;
+
+    /// Takes the resolved definition and chooses the variant; init steps follow.
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError>;
+
+    /// Encodes a validated batch, ascending by feature. `stop` is set for stop batches.
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError>;
+
+    /// Plans a validated input `Read`.
+    fn read(&mut self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError>;
+
+    /// Commands starting a validated subscription.
+    fn subscribe(
+        &mut self,
+        feature: &Feature,
+        input: InputType,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError>;
+
+    /// Commands ending a subscription.
+    fn unsubscribe(
+        &mut self,
+        feature: &Feature,
+        input: InputType,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError>;
+
+    /// Parses `data` from `endpoint` as a reading of `input` on `feature`; `None` when the
+    /// bytes are not such a reading.
+    fn parse_reading(
+        &mut self,
+        feature: u32,
+        input: InputType,
+        endpoint: Endpoint,
+        data: &[u8],
+    ) -> Option<Reading>;
+
+    /// The keep-alive the device needs, if any.
+    fn keepalive(&self) -> Option<Keepalive> {
+        None
+    }
+
+    /// How long until [`Protocol::handle_timer`] is due (devices whose protocol paces a
+    /// movement itself); `None` when idle.
+    fn poll_timer(&self) -> Option<Duration> {
+        None
+    }
+
+    /// The timer of [`Protocol::poll_timer`] fired.
+    fn handle_timer(&mut self) -> Vec<HardwareCommand> {
+        Vec::new()
+    }
+}
