@@ -33,26 +33,35 @@ const PUBLIC_SCHEMA: &str = "../shared/spec/buttplug-schema.json";
 const PUBLIC_V4_ENTRY: &str = "#/specs/MessageSpecV4";
 /// The v4 fixtures, relative to the workspace root.
 const FIXTURES: &str = "crates/bpio-protocol/test_data/v4";
+/// The fixtures of spec v0 to v3, relative to the workspace root: `v<N>/ok/`.
+const LEGACY_FIXTURES: &str = "crates/bpio-protocol/test_data";
 
-/// A v4 message that the public schema rejects although PROTOCOL.md allows it.
+/// A message that the public schema rejects although PROTOCOL.md or VERSIONS.md allows it.
 ///
 /// Fixture messages matching a gap are checked against our schema only. `schema/README.md` lists
 /// these and every other point where the public schema and PROTOCOL.md disagree.
 struct Gap {
     /// Short name, used in the report.
     name: &'static str,
+    /// The spec versions whose public message set has the gap.
+    versions: &'static [u32],
     /// Whether the array element `message` (`{"Name": {...}}`) is hit by this gap.
     matches: fn(&Value) -> bool,
 }
 
 const PUBLIC_GAPS: &[Gap] = &[
     // PROTOCOL.md 6.4 and 13 (D2): `MessageSpecV4` (and every other version) lacks `Disconnect`.
-    Gap { name: "Disconnect", matches: |message| message.get("Disconnect").is_some() },
+    Gap {
+        name: "Disconnect",
+        versions: &[4],
+        matches: |message| message.get("Disconnect").is_some(),
+    },
     // PROTOCOL.md 6.12 and 13 (D13): any integer `Value`/`Duration` is well-typed and a negative
     // one is answered with ErrorCode 4; the public schema sets `minimum: 0` on both parameters of
     // `HwPositionWithDuration` (but on no other output type).
     Gap {
         name: "negative HwPositionWithDuration",
+        versions: &[4],
         matches: |message| {
             message
                 .pointer("/OutputCmd/Command/HwPositionWithDuration")
@@ -60,6 +69,61 @@ const PUBLIC_GAPS: &[Gap] = &[
                 .is_some_and(|parameters| {
                     parameters.values().any(|v| v.as_f64().is_some_and(|n| n < 0.0))
                 })
+        },
+    },
+    // VERSIONS.md 2: `MessageSpecV0` and `MessageSpecV1` lack `ScanningFinished` (added in v0).
+    Gap {
+        name: "ScanningFinished in v0/v1",
+        versions: &[0, 1],
+        matches: |message| message.get("ScanningFinished").is_some(),
+    },
+    // VERSIONS.md 2.1: `MessageSpecV1` lacks `SingleMotorVibrateCmd` (deprecated, not removed).
+    Gap {
+        name: "SingleMotorVibrateCmd in v1",
+        versions: &[1],
+        matches: |message| message.get("SingleMotorVibrateCmd").is_some(),
+    },
+    // VERSIONS.md 2.1: `LovenseCmd` is defined but absent from `MessageSpecV0`/`MessageSpecV1`;
+    // we recognise it so that its refusal carries its Id.
+    Gap {
+        name: "LovenseCmd in v0/v1",
+        versions: &[0, 1],
+        matches: |message| message.get("LovenseCmd").is_some(),
+    },
+    // VERSIONS.md 2.1: `MessageSpecV3` lacks `VibrateCmd`, which v3 clients may still send.
+    Gap {
+        name: "VibrateCmd in v3",
+        versions: &[3],
+        matches: |message| message.get("VibrateCmd").is_some(),
+    },
+    // VERSIONS.md 7.5: any integer `Duration` is well-typed (a negative one is ERROR_DEVICE); the
+    // schema sets `minimum: 0`.
+    Gap {
+        name: "negative LinearCmd Duration",
+        versions: &[1, 2, 3],
+        matches: |message| {
+            message.pointer("/LinearCmd/Vectors").and_then(Value::as_array).is_some_and(|vectors| {
+                vectors.iter().any(|v| v["Duration"].as_f64().is_some_and(|d| d < 0.0))
+            })
+        },
+    },
+    // VERSIONS.md 8.3: `RawReadCmd` also accepts the public spec's `ExpectedLength`; the schema
+    // knows only `Length`.
+    Gap {
+        name: "RawReadCmd ExpectedLength",
+        versions: &[2, 3],
+        matches: |message| message.pointer("/RawReadCmd/ExpectedLength").is_some(),
+    },
+    // VERSIONS.md 8.3: `RSSILevel` is a dBm integer (public spec); the schema says a number in
+    // 0..1.
+    Gap {
+        name: "RSSILevelReading in dBm",
+        versions: &[2],
+        matches: |message| {
+            message
+                .pointer("/RSSILevelReading/RSSILevel")
+                .and_then(Value::as_f64)
+                .is_some_and(|level| !(0.0..=1.0).contains(&level))
         },
     },
 ];
@@ -94,7 +158,21 @@ pub(crate) fn run(root: &Path) -> Result<()> {
                 err.instance_path()
             )),
         }
-        check_public(&name, &transmission, &public_v4, &mut report, &mut failures);
+        let target = Public { version: 4, entry: PUBLIC_V4_ENTRY, validator: &public_v4 };
+        check_public(&name, &transmission, &target, &mut report, &mut failures);
+    }
+
+    for version in 0..=3 {
+        let entry = format!("#/specs/MessageSpecV{version}");
+        let validator = compile(&entry_point(&public, &entry)?, PUBLIC_SCHEMA)?;
+        let target = Public { version, entry: &entry, validator: &validator };
+        let dir = root.join(LEGACY_FIXTURES).join(format!("v{version}"));
+        for file in json_files(&dir.join("ok"))? {
+            let name = display_name(&file, &root.join(LEGACY_FIXTURES));
+            let transmission = load_json(&file)?;
+            report.legacy_ok += 1;
+            check_public(&name, &transmission, &target, &mut report, &mut failures);
+        }
     }
 
     for file in json_files(&fixtures.join("err/schema"))? {
@@ -129,10 +207,17 @@ pub(crate) fn run(root: &Path) -> Result<()> {
 
 /// Checks one ok fixture against the public schema: the messages outside every gap must be valid,
 /// and each message inside a gap must be rejected on its own.
+/// One per-version message set of the public schema.
+struct Public<'a> {
+    version: u32,
+    entry: &'a str,
+    validator: &'a Validator,
+}
+
 fn check_public(
     name: &str,
     transmission: &Value,
-    public_v4: &Validator,
+    public: &Public<'_>,
     report: &mut Report,
     failures: &mut Vec<String>,
 ) {
@@ -143,13 +228,16 @@ fn check_public(
     let mut checked = Vec::new();
     let mut skipped = false;
     for message in messages {
-        let Some(gap) = PUBLIC_GAPS.iter().find(|gap| (gap.matches)(message)) else {
+        let Some(gap) = PUBLIC_GAPS
+            .iter()
+            .find(|gap| gap.versions.contains(&public.version) && (gap.matches)(message))
+        else {
             checked.push(message.clone());
             continue;
         };
         skipped = true;
         *report.gap_hits.entry(gap.name).or_default() += 1;
-        if public_v4.is_valid(&Value::Array(vec![message.clone()])) {
+        if public.validator.is_valid(&Value::Array(vec![message.clone()])) {
             failures.push(format!(
                 "{name}: the public schema now accepts {message}; remove the gap `{}` from xtask/src/schema.rs \
                  and schema/README.md",
@@ -161,12 +249,13 @@ fn check_public(
         report.public_skipped += 1;
         return;
     }
-    match public_v4.validate(&Value::Array(checked)) {
+    match public.validator.validate(&Value::Array(checked)) {
         Ok(()) if skipped => report.public_partly += 1,
         Ok(()) => report.ok_public += 1,
         Err(err) => failures.push(format!(
-            "{name}: rejected by the public schema ({PUBLIC_V4_ENTRY}): {err} (at {}); if the public schema is wrong, \
+            "{name}: rejected by the public schema ({}): {err} (at {}); if the public schema is wrong, \
              add a gap to xtask/src/schema.rs and schema/README.md",
+            public.entry,
             err.instance_path()
         )),
     }
@@ -175,6 +264,8 @@ fn check_public(
 #[derive(Default)]
 struct Report {
     ok_ours: usize,
+    /// v0–v3 ok fixtures (checked against the public schema only).
+    legacy_ok: usize,
     /// Fixtures checked against the public schema in full.
     ok_public: usize,
     /// Fixtures checked against the public schema without their gap messages.
@@ -199,10 +290,13 @@ impl Report {
             let _ = write!(gaps, "{sep}{count} {gap}");
         }
         println!(
-            "schema: {} ok fixtures valid against bpio-v4 schema, {} against the public schema \
+            "schema: {} v4 ok fixtures valid against bpio-v4 schema; {} v4 and {} v0-v3 ok fixtures, \
+             {} of them valid against the public schema's per-version sets \
              ({} skipped, {} partly; gap messages, each rejected by it: {}), \
              {} err fixtures rejected ({} also by the public schema)",
             self.ok_ours,
+            self.ok_ours,
+            self.legacy_ok,
             self.ok_public + self.public_partly,
             self.public_skipped,
             self.public_partly,

@@ -3,6 +3,7 @@
 //! It listens for clients on a websocket (127.0.0.1:12345 unless told otherwise), serves one
 //! client at a time, and on Ctrl-C or SIGTERM stops every device before it exits.
 
+mod devices;
 mod options;
 
 use std::process::ExitCode;
@@ -80,7 +81,7 @@ async fn run(options: Options) -> Result<()> {
         server_name: options.server_name.clone(),
         max_ping_time: Duration::from_millis(u64::from(options.max_ping_time)),
     };
-    let hub = DeviceHub::spawn();
+    let hub = DeviceHub::spawn(devices::device_config(&options)?, devices::managers(&options));
     let (stop_tx, stop) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown_signal());
     loop {

@@ -67,6 +67,43 @@ pub trait MessageSet: Sized {
 /// Returns one entry per message found, and one error entry for each part of the input that could
 /// not be split into messages (PROTOCOL.md section 5.3). The result is never empty.
 pub fn parse_frame<M: MessageSet>(bytes: &[u8]) -> Vec<Result<M, ParseError>> {
+    split_frame(bytes).into_iter().map(|message| message.and_then(|m| m.parse())).collect()
+}
+
+/// One message of a transmission, split off but not yet interpreted: its name and its JSON body.
+///
+/// [`split_frame`] yields these so that a caller can choose the parser message by message, as a
+/// server must when a transmission holds the handshake followed by messages of the version the
+/// handshake chose.
+#[derive(Debug, Clone)]
+pub struct RawMessage<'a> {
+    name: Cow<'a, str>,
+    body: &'a RawValue,
+}
+
+impl RawMessage<'_> {
+    /// The message name, as sent.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The message body, as sent.
+    pub fn body(&self) -> &str {
+        self.body.get()
+    }
+
+    /// Parses the message as a member of `M`.
+    pub fn parse<M: MessageSet>(&self) -> Result<M, ParseError> {
+        parse_message::<M>(&self.name, self.body.get())
+    }
+}
+
+/// Splits one transmission into its messages, in order, without interpreting them.
+///
+/// Returns one entry per message found, and one error entry for each part of the input that could
+/// not be split into messages (PROTOCOL.md section 5.3). The result is never empty.
+/// [`parse_frame`] is this followed by [`RawMessage::parse`] on every message.
+pub fn split_frame(bytes: &[u8]) -> Vec<Result<RawMessage<'_>, ParseError>> {
     let (text, invalid_utf8_at) = match std::str::from_utf8(bytes) {
         Ok(text) => (text, None),
         // Keep the valid prefix: complete messages before the bad byte are still handled.
@@ -93,7 +130,12 @@ pub fn parse_frame<M: MessageSet>(bytes: &[u8]) -> Vec<Result<M, ParseError>> {
                 out.push(Err(ParseError::unattributed(ParseErrorKind::EmptyArray)));
             }
             Ok(TopValue::Array(elements)) => {
-                out.extend(elements.into_iter().map(parse_element::<M>));
+                out.extend(elements.into_iter().map(|element| match element {
+                    Element::Message { name, body } => Ok(RawMessage { name, body }),
+                    Element::Malformed => {
+                        Err(ParseError::unattributed(ParseErrorKind::NotAMessageObject))
+                    }
+                }));
             }
             Ok(TopValue::Other) => {
                 out.push(Err(ParseError::unattributed(ParseErrorKind::NotAnArray)))
@@ -124,13 +166,9 @@ pub fn serialize_frame<M: Serialize>(messages: &[M]) -> String {
     serde_json::to_string(messages).unwrap_or_else(|_| String::from("[]"))
 }
 
-fn parse_element<M: MessageSet>(element: Element<'_>) -> Result<M, ParseError> {
-    let Element::Message { name, body } = element else {
-        return Err(ParseError::unattributed(ParseErrorKind::NotAMessageObject));
-    };
-    let body = body.get();
-    let Some(parsed) = M::parse_body(&name, body) else {
-        let name = name.into_owned();
+fn parse_message<M: MessageSet>(name: &str, body: &str) -> Result<M, ParseError> {
+    let Some(parsed) = M::parse_body(name, body) else {
+        let name = name.to_owned();
         let kind = if M::OTHER_DIRECTION.contains(&name.as_str()) {
             ParseErrorKind::WrongDirection { name, receiver: M::RECEIVER }
         } else {
@@ -140,7 +178,7 @@ fn parse_element<M: MessageSet>(element: Element<'_>) -> Result<M, ParseError> {
     };
     // The Id is only looked for on failure, so the happy path reads each message once.
     parsed.map_err(|err| {
-        let message = name.into_owned();
+        let message = name.to_owned();
         let reason = reason_of(&err);
         match probe_id(body, M::MIN_ID) {
             Ok(id) => ParseError { id, kind: ParseErrorKind::InvalidFields { message, reason } },

@@ -199,3 +199,34 @@ async fn version_flags_print_and_exit() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), env!("CARGO_PKG_VERSION"));
 }
+
+#[tokio::test]
+async fn with_simulate_the_engine_serves_simulated_devices() {
+    let engine = Engine::start(&["--simulate"]).await;
+    let mut client = engine.client().await;
+    client.handshake().await;
+    client.send(json!([{"StartScanning": {"Id": 2}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 2}}));
+    let mut devices = Value::Null;
+    let mut finished = false;
+    while !(finished && devices.as_object().is_some_and(|d| d.len() == 5)) {
+        let event = client.next().await;
+        if event.get("ScanningFinished").is_some() {
+            finished = true;
+        } else {
+            devices = event["DeviceList"]["Devices"].clone();
+        }
+    }
+    let names: Vec<&str> =
+        devices.as_object().unwrap().values().map(|d| d["DeviceName"].as_str().unwrap()).collect();
+    for expected in ["Lovense Hush", "Lovense Edge", "Lovense Nora", "Simulated Sensor"] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    assert!(names.iter().any(|n| n.starts_with("TCode")), "{names:?}");
+    client.send(json!([{"OutputCmd": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 10}}}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 3}}));
+    client.send(json!([{"InputCmd": {"Id": 4, "DeviceIndex": 0, "FeatureIndex": 1, "Type": "Battery", "Command": "Read"}}])).await;
+    let reading = client.next().await;
+    assert_eq!(reading["InputReading"]["Id"], json!(4), "{reading}");
+    assert!(reading["InputReading"]["Reading"]["Battery"]["Value"].is_u64(), "{reading}");
+}

@@ -1,4 +1,5 @@
-//! Scanning and the device list.
+//! The device list. (The scanning messages and `RequestDeviceList` have the same shape in every
+//! version and live in `v0`.)
 
 use std::collections::BTreeMap;
 
@@ -8,44 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::input::{InputCommandType, InputType};
 use super::output::OutputType;
 use super::values::Range;
-use crate::ids::ClientId;
 use crate::object::json_object;
-
-/// Start discovery on every backend (PROTOCOL.md 6.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct StartScanning {
-    /// Message id.
-    pub id: ClientId,
-}
-
-/// Stop discovery on every backend (PROTOCOL.md 6.8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct StopScanning {
-    /// Message id.
-    pub id: ClientId,
-}
-
-/// Event: a scan ended by itself (PROTOCOL.md 6.9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[serde(rename_all = "PascalCase")]
-pub struct ScanningFinished {
-    /// Always 0.
-    pub id: u32,
-}
-
-/// Ask for the connected devices (PROTOCOL.md 6.10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct RequestDeviceList {
-    /// Message id.
-    pub id: ClientId,
-}
 
 /// The complete list of connected devices (PROTOCOL.md 6.11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,10 +171,6 @@ where
 }
 
 json_object!(
-    StartScanning,
-    StopScanning,
-    ScanningFinished,
-    RequestDeviceList,
     DeviceList,
     Device,
     Feature,

@@ -1,8 +1,8 @@
-//! Handshake, keep-alive and generic replies.
+//! Handshake and end of session. (`Ping`, `Ok` and `Error` have the same shape in every version
+//! and live in `v0`.)
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ErrorCode;
 use crate::ids::ClientId;
 use crate::object::json_object;
 
@@ -38,15 +38,6 @@ pub struct ServerInfo {
     pub max_ping_time: u32,
 }
 
-/// Keep-alive (PROTOCOL.md 6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct Ping {
-    /// Message id.
-    pub id: ClientId,
-}
-
 /// Graceful end of a session (PROTOCOL.md 6.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
@@ -56,26 +47,4 @@ pub struct Disconnect {
     pub id: ClientId,
 }
 
-/// Success reply (PROTOCOL.md 6.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[serde(rename_all = "PascalCase")]
-pub struct Ok {
-    /// Id of the acknowledged request.
-    pub id: u32,
-}
-
-/// Failure reply, or an error event with Id 0 (PROTOCOL.md 5.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[serde(rename_all = "PascalCase")]
-pub struct Error {
-    /// Id of the offending request, or 0.
-    pub id: u32,
-    /// The error class.
-    pub error_code: ErrorCode,
-    /// Human-readable text; clients treat it as opaque.
-    pub error_message: String,
-}
-
-json_object!(RequestServerInfo, ServerInfo, Ping, Disconnect, Ok, Error);
+json_object!(RequestServerInfo, ServerInfo, Disconnect);

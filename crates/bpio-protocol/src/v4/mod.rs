@@ -11,74 +11,27 @@ mod output;
 mod stop;
 mod values;
 
-use serde::Serialize;
-
 pub use device::{
     Device, DeviceList, Feature, FeatureInput, FeatureOutput, InputProperties,
-    PositionWithDurationRange, RequestDeviceList, ScanningFinished, StartScanning, StopScanning,
-    ValueRange,
+    PositionWithDurationRange, ValueRange,
 };
-pub use handshake::{Disconnect, Error, Ok, Ping, RequestServerInfo, ServerInfo};
+pub use handshake::{Disconnect, RequestServerInfo, ServerInfo};
 pub use input::{InputCmd, InputCommandType, InputReading, InputType, Reading, ReadingValue};
 pub use output::{Level, OutputCmd, OutputCommand, OutputType, PositionWithDuration};
 pub use stop::StopCmd;
 pub use values::{OutputValue, Range};
 
-use crate::frame::MessageSet;
+// Same shape in every version (VERSIONS.md 3): defined once, in the oldest version.
+pub use crate::v0::{
+    Error, Ok, Ping, RequestDeviceList, ScanningFinished, StartScanning, StopScanning,
+};
+
+use crate::message_set::message_set;
 
 /// The major version these types implement.
 pub const PROTOCOL_VERSION_MAJOR: u32 = 4;
 /// The minor version these types implement.
 pub const PROTOCOL_VERSION_MINOR: u32 = 0;
-
-macro_rules! message_set {
-    (
-        $(#[$meta:meta])*
-        pub enum $set:ident receiver $receiver:literal, min_id $min_id:literal, other $other:ident {
-            $($(#[$vmeta:meta])* $name:ident),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Serialize)]
-        pub enum $set {
-            $($(#[$vmeta])* $name($name)),*
-        }
-
-        impl MessageSet for $set {
-            const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
-            const OTHER_DIRECTION: &'static [&'static str] = $other::NAMES;
-            const RECEIVER: &'static str = $receiver;
-            const MIN_ID: u32 = $min_id;
-
-            fn parse_body(name: &str, body: &str) -> Option<Result<Self, serde_json::Error>> {
-                match name {
-                    $(stringify!($name) => Some(serde_json::from_str::<$name>(body).map(Self::$name)),)*
-                    _ => None,
-                }
-            }
-
-            fn id(&self) -> u32 {
-                match self {
-                    $(Self::$name(message) => message.id.into(),)*
-                }
-            }
-
-            fn name(&self) -> &'static str {
-                match self {
-                    $(Self::$name(_) => stringify!($name),)*
-                }
-            }
-        }
-
-        $(
-            impl From<$name> for $set {
-                fn from(message: $name) -> Self {
-                    Self::$name(message)
-                }
-            }
-        )*
-    };
-}
 
 message_set! {
     /// A message a v4 client sends to a server.

@@ -61,11 +61,11 @@ proptest! {
     }
 }
 
-fn client_id() -> impl Strategy<Value = ClientId> {
+pub(crate) fn client_id() -> impl Strategy<Value = ClientId> {
     (1..=u32::MAX).prop_map(|id| ClientId::new(id).unwrap())
 }
 
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     prop_oneof![Just(String::new()), "[a-zA-Z0-9 ]{1,12}", any::<String>()]
 }
 
@@ -188,7 +188,7 @@ fn features() -> impl Strategy<Value = std::collections::BTreeMap<u32, v4::Featu
     })
 }
 
-fn device_list() -> impl Strategy<Value = v4::DeviceList> {
+pub(crate) fn device_list() -> impl Strategy<Value = v4::DeviceList> {
     (
         any::<u32>(),
         btree_map(
@@ -228,7 +228,7 @@ fn error_code() -> impl Strategy<Value = ErrorCode> {
     (0u8..=4).prop_map(|code| ErrorCode::try_from(code).unwrap())
 }
 
-fn server_message() -> impl Strategy<Value = ServerMessage> {
+pub(crate) fn server_message() -> impl Strategy<Value = ServerMessage> {
     prop_oneof![
         (any::<u32>(), text(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(
             |(id, server_name, major, minor, max_ping_time)| {

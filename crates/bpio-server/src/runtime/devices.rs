@@ -1,11 +1,24 @@
 //! The task that owns the devices, and the handle sessions use to reach it.
+//!
+//! The hub runs the scan state of PROTOCOL.md 11 across every hardware manager, admits found
+//! devices (allow/deny, protocol match, connect, identify, resolve, init), gives each an index
+//! (10.1), starts one task per device, routes session actions to them, and publishes the device
+//! list whenever it changes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
 
+use bpio_device_config::DeviceConfig;
+use bpio_device_protocols::{DeviceInfo, ProtocolDevice, registry};
+use bpio_hardware::{
+    EventSink, FoundDevice, HardwareEvent, HardwareManager, ManagerEvent, SinkClosed,
+};
 use bpio_protocol::v4;
 use tokio::sync::{mpsc, watch};
-use tracing::debug;
+use tracing::{debug, info, warn};
 
+use super::device_task::{DeviceReport, DeviceRequest, DeviceTask, handshake};
 use crate::session::{Action, ReadFailed, ReadToken};
 
 /// What the devices tell the session attached to them.
@@ -31,33 +44,76 @@ pub enum DeviceEvent {
     },
 }
 
+/// Builds one hardware manager around the sink it reports to.
+pub type ManagerFactory =
+    Box<dyn FnOnce(EventSink<ManagerEvent>) -> Arc<dyn HardwareManager> + Send>;
+
 enum Request {
     Act(Action),
     Attach(mpsc::UnboundedSender<DeviceEvent>),
 }
 
+/// Everything that reaches the hub task.
+enum HubEvent {
+    Request(Request),
+    Manager(usize, ManagerEvent),
+    Device(DeviceReport),
+    Ready(Box<ReadyDevice>),
+    Failed { address: String },
+}
+
+/// A device whose handshake is done, waiting for its index.
+struct ReadyDevice {
+    address: String,
+    protocol: String,
+    identifier: Option<String>,
+    device: ProtocolDevice,
+    hardware: Arc<dyn bpio_hardware::Hardware>,
+    events: mpsc::UnboundedReceiver<HardwareEvent>,
+    transport_gap_ms: u32,
+}
+
 /// A cheap, cloneable handle to the device task.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeviceHub {
-    requests: mpsc::UnboundedSender<Request>,
+    requests: mpsc::UnboundedSender<HubEvent>,
     list: watch::Receiver<BTreeMap<u32, v4::Device>>,
 }
 
-impl std::fmt::Debug for Request {
+impl std::fmt::Debug for DeviceHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Act(action) => f.debug_tuple("Act").field(action).finish(),
-            Self::Attach(_) => f.write_str("Attach"),
-        }
+        f.debug_struct("DeviceHub").finish_non_exhaustive()
     }
 }
 
 impl DeviceHub {
-    /// Starts the device task. It runs until every handle is dropped.
-    pub fn spawn() -> Self {
-        let (requests, requests_rx) = mpsc::unbounded_channel();
+    /// Starts the device task with a device database and hardware managers. It runs until every
+    /// handle is dropped.
+    pub fn spawn(config: DeviceConfig, managers: Vec<ManagerFactory>) -> Self {
+        let (requests, inbox) = mpsc::unbounded_channel();
         let (list_tx, list) = watch::channel(BTreeMap::new());
-        tokio::spawn(run(requests_rx, list_tx));
+        let managers: Vec<Arc<dyn HardwareManager>> = managers
+            .into_iter()
+            .enumerate()
+            .map(|(at, build)| {
+                let hub = requests.clone();
+                build(EventSink::new(move |event| {
+                    hub.send(HubEvent::Manager(at, event)).map_err(|_| SinkClosed)
+                }))
+            })
+            .collect();
+        let hub = Hub {
+            config: Arc::new(config),
+            managers,
+            scan: Scan::Idle,
+            devices: BTreeMap::new(),
+            connecting: BTreeMap::new(),
+            known: BTreeMap::new(),
+            session: None,
+            list: list_tx,
+            inbox: requests.downgrade(),
+        };
+        tokio::spawn(hub.run(inbox));
         Self { requests, list }
     }
 
@@ -69,39 +125,284 @@ impl DeviceHub {
     /// Makes the calling session the one that receives device events (one session at a time).
     pub fn attach_session(&self) -> mpsc::UnboundedReceiver<DeviceEvent> {
         let (events, events_rx) = mpsc::unbounded_channel();
-        let _ = self.requests.send(Request::Attach(events));
+        let _ = self.requests.send(HubEvent::Request(Request::Attach(events)));
         events_rx
     }
 
     /// Hands an action to the devices.
     pub fn act(&self, action: Action) {
-        let _ = self.requests.send(Request::Act(action));
+        let _ = self.requests.send(HubEvent::Request(Request::Act(action)));
     }
 }
 
-/// The device task. Hardware backends are not wired in yet, so no device ever connects: a scan
-/// ends at once, and stops have nothing to stop.
-async fn run(
-    mut requests: mpsc::UnboundedReceiver<Request>,
-    _list: watch::Sender<BTreeMap<u32, v4::Device>>,
-) {
-    let mut session: Option<mpsc::UnboundedSender<DeviceEvent>> = None;
-    while let Some(request) = requests.recv().await {
-        match request {
-            Request::Attach(events) => session = Some(events),
-            Request::Act(Action::StartScanning) => {
-                // Every backend (of none) has finished its scan.
-                if let Some(events) = &session {
-                    let _ = events.send(DeviceEvent::ScanningFinished);
+#[derive(Debug)]
+enum Scan {
+    Idle,
+    /// Managers whose scan has not ended yet.
+    Active(BTreeSet<usize>),
+}
+
+struct Connected {
+    requests: mpsc::UnboundedSender<DeviceRequest>,
+    address: String,
+}
+
+struct Hub {
+    config: Arc<DeviceConfig>,
+    managers: Vec<Arc<dyn HardwareManager>>,
+    scan: Scan,
+    devices: BTreeMap<u32, Connected>,
+    /// Devices being connected, with the index reserved for them when they were found, so
+    /// indexes follow discovery order rather than which handshake ends first.
+    connecting: BTreeMap<String, u32>,
+    /// Indexes given out this run, by (address, protocol, identifier).
+    known: BTreeMap<(String, String, Option<String>), u32>,
+    session: Option<mpsc::UnboundedSender<DeviceEvent>>,
+    list: watch::Sender<BTreeMap<u32, v4::Device>>,
+    inbox: mpsc::WeakUnboundedSender<HubEvent>,
+}
+
+impl Hub {
+    async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<HubEvent>) {
+        while let Some(event) = inbox.recv().await {
+            match event {
+                HubEvent::Request(Request::Attach(session)) => self.session = Some(session),
+                HubEvent::Request(Request::Act(action)) => self.act(action),
+                HubEvent::Manager(_, ManagerEvent::Found(found)) => self.admit(found),
+                HubEvent::Manager(at_manager, ManagerEvent::ScanningFinished) => {
+                    if let Scan::Active(pending) = &mut self.scan {
+                        pending.remove(&at_manager);
+                        if pending.is_empty() {
+                            self.scan = Scan::Idle;
+                            self.tell_session(DeviceEvent::ScanningFinished);
+                        }
+                    }
+                }
+                HubEvent::Device(DeviceReport::Event(event)) => self.tell_session(event),
+                HubEvent::Device(DeviceReport::Ready { index, advertised }) => {
+                    if self.devices.contains_key(&index) {
+                        info!(index, "device connected");
+                        self.list.send_modify(|list| {
+                            list.insert(index, *advertised);
+                        });
+                    }
+                }
+                HubEvent::Device(DeviceReport::Gone { index }) => {
+                    if self.devices.remove(&index).is_some() {
+                        info!(index, "device disconnected");
+                        self.list.send_modify(|list| {
+                            list.remove(&index);
+                        });
+                    }
+                }
+                HubEvent::Ready(ready) => self.add(*ready),
+                HubEvent::Failed { address } => {
+                    self.connecting.remove(&address);
                 }
             }
-            Request::Act(Action::Read { token, device, .. }) => {
-                if let Some(events) = &session {
-                    let result = Err(ReadFailed(format!("device {device} is not connected")));
-                    let _ = events.send(DeviceEvent::Reading { token, result });
-                }
-            }
-            Request::Act(action) => debug!(?action, "no devices to act on"),
         }
     }
+
+    fn tell_session(&self, event: DeviceEvent) {
+        if let Some(session) = &self.session {
+            let _ = session.send(event);
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::StartScanning => {
+                if matches!(self.scan, Scan::Active(_)) {
+                    return;
+                }
+                self.scan = Scan::Active((0..self.managers.len()).collect());
+                if self.managers.is_empty() {
+                    // Every backend (of none) has finished.
+                    self.scan = Scan::Idle;
+                    self.tell_session(DeviceEvent::ScanningFinished);
+                }
+                for manager in &self.managers {
+                    let manager = Arc::clone(manager);
+                    tokio::spawn(async move {
+                        if let Err(err) = manager.start_scanning().await {
+                            warn!(manager = manager.name(), cause = %err, "cannot start scanning");
+                        }
+                    });
+                }
+            }
+            Action::StopScanning => {
+                // A scan stopped by the client ends without ScanningFinished.
+                self.scan = Scan::Idle;
+                for manager in &self.managers {
+                    let manager = Arc::clone(manager);
+                    tokio::spawn(async move {
+                        if let Err(err) = manager.stop_scanning().await {
+                            warn!(manager = manager.name(), cause = %err, "cannot stop scanning");
+                        }
+                    });
+                }
+            }
+            Action::Output { device, feature, command } => {
+                self.send(device, DeviceRequest::Output { feature, command })
+            }
+            Action::Read { token, device, feature, input } => {
+                if self.devices.contains_key(&device) {
+                    self.send(device, DeviceRequest::Read { token, feature, input });
+                } else {
+                    let result = Err(ReadFailed(format!("device {device} is not connected")));
+                    self.tell_session(DeviceEvent::Reading { token, result });
+                }
+            }
+            Action::Subscribe { device, feature, input } => {
+                self.send(device, DeviceRequest::Subscribe { feature, input })
+            }
+            Action::Unsubscribe { device, feature, input } => {
+                self.send(device, DeviceRequest::Unsubscribe { feature, input });
+            }
+            Action::StopOutputs { device: Some(device), feature } => {
+                self.send(device, DeviceRequest::Stop { feature })
+            }
+            Action::StopOutputs { device: None, .. } => {
+                for connected in self.devices.values() {
+                    let _ = connected.requests.send(DeviceRequest::Stop { feature: None });
+                }
+            }
+        }
+    }
+
+    fn send(&self, device: u32, request: DeviceRequest) {
+        match self.devices.get(&device) {
+            Some(connected) => {
+                let _ = connected.requests.send(request);
+            }
+            None => debug!(device, "action for a device that is gone"),
+        }
+    }
+
+    /// Admission (DEVICE_CONFIG.md 7.1): allow/deny, not already here, a protocol we implement;
+    /// then connect and handshake in a task of its own.
+    fn admit(&mut self, found: FoundDevice) {
+        let address = found.address.clone();
+        let connected = self.devices.values().any(|d| d.address == address);
+        if connected || self.connecting.contains_key(&address) || !self.config.is_allowed(&address)
+        {
+            return;
+        }
+        let chosen = found.advertisement.with_view(|advertisement| {
+            self.config
+                .candidates(advertisement)
+                .into_iter()
+                .find(|candidate| registry::find(candidate.protocol).is_some())
+                .map(|candidate| {
+                    (candidate.protocol.to_owned(), candidate.specifier.specialization())
+                })
+        });
+        let Some((protocol, specialization)) = chosen else {
+            debug!(name = %found.name, "no protocol for this device");
+            return;
+        };
+        let Some(inbox) = self.inbox.upgrade() else { return };
+        let reserved = self.free_index();
+        self.connecting.insert(address.clone(), reserved);
+        let transport = found.advertisement.transport();
+        tokio::spawn(async move {
+            let ready = connect(found, protocol, specialization, transport).await;
+            let event = match ready {
+                Ok(ready) => HubEvent::Ready(Box::new(ready)),
+                Err(why) => {
+                    warn!(cause = %why, "device could not be connected");
+                    HubEvent::Failed { address }
+                }
+            };
+            let _ = inbox.send(event);
+        });
+    }
+
+    /// Gives a ready device its index and definition, and starts its task.
+    fn add(&mut self, mut ready: ReadyDevice) {
+        let reserved = self.connecting.remove(&ready.address);
+        let Some(resolved) =
+            self.config.resolve(&ready.address, &ready.protocol, ready.identifier.as_deref())
+        else {
+            warn!(protocol = %ready.protocol, "no definition for the device");
+            return;
+        };
+        if let Err(err) = ready.device.configure(resolved.definition) {
+            warn!(cause = %err, "cannot configure the device");
+            return;
+        }
+        let key = (ready.address.clone(), ready.protocol.clone(), ready.identifier.clone());
+        let index = match resolved.index().or_else(|| self.known.get(&key).copied()).or(reserved) {
+            Some(index) => index,
+            None => self.free_index(),
+        };
+        self.known.insert(key, index);
+        if let Some(old) = self.devices.remove(&index) {
+            // Only a hand-edited user config can put two devices on one index (PROTOCOL.md 10.1).
+            warn!(index, "a device connected on an occupied index; the older one is removed");
+            drop(old);
+        }
+        let gap_ms = resolved.timing_gap_ms(ready.transport_gap_ms);
+        let advertised = resolved.to_protocol_device(index, gap_ms);
+        debug!(index, protocol = %ready.protocol, name = %advertised.device_name, "device identified");
+        let (requests, requests_rx) = mpsc::unbounded_channel();
+        let Some(inbox) = self.inbox.upgrade() else { return };
+        let (reports, mut reports_rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(report) = reports_rx.recv().await {
+                if inbox.send(HubEvent::Device(report)).is_err() {
+                    break;
+                }
+            }
+        });
+        let task = DeviceTask {
+            index,
+            device: ready.device,
+            hardware: ready.hardware,
+            gap: Duration::from_millis(u64::from(gap_ms)),
+            requests: requests_rx,
+            events: ready.events,
+            reports,
+        };
+        tokio::spawn(task.run(advertised));
+        self.devices.insert(index, Connected { requests, address: ready.address });
+    }
+
+    /// The smallest index no known device holds (PROTOCOL.md 10.1).
+    fn free_index(&self) -> u32 {
+        let reserved = self.config.next_free_index();
+        let taken: BTreeSet<u32> = self
+            .known
+            .values()
+            .chain(self.devices.keys())
+            .chain(self.connecting.values())
+            .copied()
+            .collect();
+        (0..).find(|index| *index >= reserved && !taken.contains(index)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Connects a found device and runs its identification handshake.
+async fn connect(
+    found: FoundDevice,
+    protocol: String,
+    specialization: bpio_hardware::Specialization,
+    transport: bpio_hardware::Transport,
+) -> Result<ReadyDevice, String> {
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let sink = EventSink::new(move |event| events_tx.send(event).map_err(|_| SinkClosed));
+    let hardware =
+        found.connector.connect(specialization, sink).await.map_err(|err| err.to_string())?;
+    let info = DeviceInfo { name: &found.name, transport };
+    let mut device = ProtocolDevice::new(&protocol, &info).map_err(|err| err.to_string())?;
+    handshake(&mut device, hardware.as_ref(), &mut events).await?;
+    Ok(ReadyDevice {
+        address: found.address,
+        identifier: device.identifier().map(str::to_owned),
+        protocol,
+        device,
+        hardware,
+        events,
+        transport_gap_ms: transport.default_gap_ms(),
+    })
 }

@@ -6,7 +6,8 @@
 //! that owns the devices.
 
 mod client;
+mod device_task;
 mod devices;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
-pub use devices::{DeviceEvent, DeviceHub};
+pub use devices::{DeviceEvent, DeviceHub, ManagerFactory};

@@ -1,0 +1,96 @@
+//! The device database and hardware managers the engine starts with.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use bpio::device_config::{BaseDatabase, DeviceConfig, Warning, read_file};
+use bpio::hardware::sim::{self, SimulatedManager};
+use bpio::server::runtime::ManagerFactory;
+use tracing::{debug, error, info, warn};
+
+use crate::options::Options;
+
+/// The user config that makes the simulated devices recognisable: a serial port for the TCode
+/// stroker and the definition of the sensor device.
+const SIMULATION_CONFIG: &str = include_str!("simulation.json");
+
+/// The embedded database, or `--device-config-file`; then `--user-device-config-file` (or, with
+/// `--simulate` and no user file, the simulation config). A bad base file stops the engine; a
+/// bad user file is reported and the base database is used without it.
+pub(crate) fn device_config(options: &Options) -> Result<DeviceConfig> {
+    let base = match &options.device_config_file {
+        Some(path) => {
+            let text = read_file(path)?;
+            BaseDatabase::from_json(&text)
+                .with_context(|| format!("device config file {}", path.display()))?
+        }
+        None => BaseDatabase::embedded().context("the embedded device database")?,
+    };
+    info!(
+        protocols = base.protocols().len(),
+        configurations = base.configuration_count(),
+        "device database loaded"
+    );
+    let mut config = DeviceConfig::new(base);
+    if options.user_device_config_file.is_none() && !options.simulate {
+        report(config.warnings());
+    }
+    let user = match (&options.user_device_config_file, options.simulate) {
+        (Some(path), simulate) => {
+            if simulate {
+                warn!(
+                    "--simulate with a user config: the simulated stroker and sensor need their entries in it"
+                );
+            }
+            match read_file(path) {
+                Ok(text) => Some(text),
+                Err(err) => {
+                    error!(cause = %err, "cannot read the user device config; going on without it");
+                    None
+                }
+            }
+        }
+        (None, true) => Some(SIMULATION_CONFIG.to_owned()),
+        (None, false) => None,
+    };
+    if let Some(text) = user {
+        match config.apply_user_json(&text) {
+            Ok(warnings) => report(warnings),
+            Err(err) => {
+                error!(cause = %err, "the user device config is invalid; going on without it")
+            }
+        }
+    }
+    Ok(config)
+}
+
+/// The public database has known duplicates (DEVICE_CONFIG.md 1.1): their details go to the
+/// debug log, and one line counts them.
+fn report(warnings: &[Warning]) {
+    for warning in warnings {
+        debug!(%warning, "device config");
+    }
+    if !warnings.is_empty() {
+        info!(
+            count = warnings.len(),
+            "device config loaded with warnings (duplicates resolved as documented); --log debug lists them"
+        );
+    }
+}
+
+/// The hardware managers the flags ask for.
+pub(crate) fn managers(options: &Options) -> Vec<ManagerFactory> {
+    let mut managers: Vec<ManagerFactory> = Vec::new();
+    if options.simulate {
+        managers.push(Box::new(|events| {
+            let manager = SimulatedManager::new(events);
+            manager.add(sim::lovense_hush("sim-lovense-hush"));
+            manager.add(sim::lovense_edge("sim-lovense-edge"));
+            manager.add(sim::lovense_nora("sim-lovense-nora"));
+            manager.add(sim::tcode_stroker("simulated-tcode"));
+            manager.add(sim::sensor("sim-sensor"));
+            Arc::new(manager)
+        }));
+    }
+    managers
+}

@@ -1,0 +1,344 @@
+//! One connected device: its handshake, output schedule, reads and subscriptions.
+//!
+//! Each device runs in its own task, so a slow or stuck device only ever delays itself. The task
+//! owns the device's `ProtocolDevice` (pure encoding) and `DeviceScheduler` (timing gap) and is
+//! the only writer to its hardware.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bpio_device_protocols::{HwOutput, KeepaliveWhen, ProtocolDevice, ReplyWait, Step};
+use bpio_hardware::{Endpoint, Hardware, HardwareCommand, HardwareEvent};
+use bpio_protocol::v4;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::{debug, trace, warn};
+
+use super::devices::DeviceEvent;
+use crate::scheduler::{DeviceScheduler, Dispatch};
+use crate::session::{ReadFailed, ReadToken};
+
+/// How long a handshake step may wait for the device when the protocol names no timeout.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Work for a device task.
+#[derive(Debug)]
+pub(crate) enum DeviceRequest {
+    Output { feature: u32, command: v4::OutputCommand },
+    Stop { feature: Option<u32> },
+    Read { token: ReadToken, feature: u32, input: v4::InputType },
+    Subscribe { feature: u32, input: v4::InputType },
+    Unsubscribe { feature: u32, input: v4::InputType },
+}
+
+/// What a device task reports to the hub.
+#[derive(Debug)]
+pub(crate) enum DeviceReport {
+    /// Init is done: the device can be listed.
+    Ready {
+        index: u32,
+        advertised: Box<v4::Device>,
+    },
+    Event(DeviceEvent),
+    Gone {
+        index: u32,
+    },
+}
+
+/// Runs the identification and init steps of `device` against `hardware`, feeding it the
+/// notifications that arrive on `events`. Returns when the protocol says `Done`.
+pub(crate) async fn handshake(
+    device: &mut ProtocolDevice,
+    hardware: &dyn Hardware,
+    events: &mut mpsc::UnboundedReceiver<HardwareEvent>,
+) -> Result<(), String> {
+    loop {
+        match device.poll_step().map_err(|err| err.to_string())? {
+            Step::Done => return Ok(()),
+            Step::Command(command) => {
+                let endpoint = command.endpoint();
+                let result = tokio::time::timeout(COMMAND_TIMEOUT, hardware.execute(&command))
+                    .await
+                    .map_err(|_| format!("{endpoint} did not answer"))?
+                    .map_err(|err| err.to_string())?;
+                if let Some(bytes) = result {
+                    device.handle_step_data(endpoint, &bytes).map_err(|err| err.to_string())?;
+                }
+            }
+            Step::Await { endpoint, timeout } => {
+                let deadline = Instant::now() + timeout;
+                loop {
+                    match tokio::time::timeout_at(deadline, events.recv()).await {
+                        Ok(Some(HardwareEvent::Notification { endpoint: from, data })) => {
+                            if from == endpoint {
+                                device
+                                    .handle_step_data(from, &data)
+                                    .map_err(|err| err.to_string())?;
+                                break;
+                            }
+                        }
+                        Ok(Some(HardwareEvent::Disconnected) | None) => {
+                            return Err("the device disconnected during its handshake".into());
+                        }
+                        Err(_) => {
+                            device.handle_step_timeout().map_err(|err| err.to_string())?;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A read waiting for a notification.
+struct PendingRead {
+    token: ReadToken,
+    feature: u32,
+    input: v4::InputType,
+    endpoint: Endpoint,
+    deadline: Instant,
+}
+
+/// A running device.
+pub(crate) struct DeviceTask {
+    pub(crate) index: u32,
+    pub(crate) device: ProtocolDevice,
+    pub(crate) hardware: Arc<dyn Hardware>,
+    pub(crate) gap: Duration,
+    pub(crate) requests: mpsc::UnboundedReceiver<DeviceRequest>,
+    pub(crate) events: mpsc::UnboundedReceiver<HardwareEvent>,
+    pub(crate) reports: mpsc::UnboundedSender<DeviceReport>,
+}
+
+impl DeviceTask {
+    /// Runs the init steps, reports the device ready to be listed as `advertised`, then serves
+    /// it until it disconnects or the hub goes away.
+    pub(crate) async fn run(mut self, advertised: v4::Device) {
+        if let Err(why) =
+            handshake(&mut self.device, self.hardware.as_ref(), &mut self.events).await
+        {
+            warn!(device = self.index, cause = %why, "device init failed");
+            let _ = self.hardware.disconnect().await;
+            let _ = self.reports.send(DeviceReport::Gone { index: self.index });
+            return;
+        }
+        let _ = self
+            .reports
+            .send(DeviceReport::Ready { index: self.index, advertised: Box::new(advertised) });
+        self.serve().await;
+    }
+
+    async fn serve(mut self) {
+        let keepalive = self.device.keepalive().filter(|k| match k.when {
+            KeepaliveWhen::Always => true,
+            KeepaliveWhen::BackendRequires => self.hardware.requires_keepalive(),
+        });
+        let mut scheduler: DeviceScheduler<HwOutput> =
+            DeviceScheduler::new(self.gap, keepalive.as_ref().map(|k| k.interval));
+        let mut reads: Vec<PendingRead> = Vec::new();
+        let mut protocol_timer = self.device.poll_timer().map(|after| Instant::now() + after);
+        loop {
+            self.drain(&mut scheduler, keepalive.as_ref().map(|k| k.commands.as_slice())).await;
+            let next = [
+                scheduler.poll_timeout().map(Instant::from_std),
+                reads.iter().map(|r| r.deadline).min(),
+                protocol_timer,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            tokio::select! {
+                request = self.requests.recv() => {
+                    let Some(request) = request else { break };
+                    self.handle_request(request, &mut scheduler, &mut reads).await;
+                }
+                event = self.events.recv() => match event {
+                    Some(HardwareEvent::Notification { endpoint, data }) => {
+                        self.handle_notification(endpoint, &data, &mut reads);
+                    }
+                    Some(HardwareEvent::Disconnected) | None => break,
+                },
+                () = sleep_until(next) => {
+                    let now = Instant::now();
+                    scheduler.handle_timeout(now.into_std());
+                    for read in extract(&mut reads, |read| read.deadline <= now) {
+                        self.report_read(read.token, Err(ReadFailed("the device did not answer the read in time".into())));
+                    }
+                    if protocol_timer.is_some_and(|due| due <= now) {
+                        let commands = self.device.handle_timer();
+                        execute_all(self.index, self.hardware.as_ref(), &commands).await;
+                        protocol_timer = self.device.poll_timer().map(|after| now + after);
+                    }
+                }
+            }
+        }
+        scheduler.handle_disconnect();
+        for read in reads {
+            self.report_read(read.token, Err(ReadFailed("the device disconnected".into())));
+        }
+        let _ = self.reports.send(DeviceReport::Gone { index: self.index });
+    }
+
+    async fn handle_request(
+        &mut self,
+        request: DeviceRequest,
+        scheduler: &mut DeviceScheduler<HwOutput>,
+        reads: &mut Vec<PendingRead>,
+    ) {
+        let now = Instant::now().into_std();
+        match request {
+            DeviceRequest::Output { feature, command } => {
+                match self.device.client_output(feature, &command) {
+                    Ok(output) => {
+                        let outcome = scheduler.handle_command(now, feature, output);
+                        trace!(device = self.index, feature, ?outcome, "output");
+                    }
+                    // The session validated it against the same features; this is our bug.
+                    Err(err) => warn!(device = self.index, cause = %err, "output refused"),
+                }
+            }
+            DeviceRequest::Stop { feature } => {
+                let stops = self.device.stop_outputs(feature);
+                scheduler.handle_stop(now, feature, stops);
+            }
+            DeviceRequest::Read { token, feature, input } => {
+                let plan =
+                    match self.device.handle_input(feature, input, v4::InputCommandType::Read) {
+                        Ok(plan) => plan,
+                        Err(err) => {
+                            return self.report_read(token, Err(ReadFailed(err.to_string())));
+                        }
+                    };
+                let mut last_read = None;
+                for command in &plan.commands {
+                    match self.hardware.execute(command).await {
+                        Ok(bytes) => last_read = bytes.map(|bytes| (command.endpoint(), bytes)),
+                        Err(err) => {
+                            return self.report_read(token, Err(ReadFailed(err.to_string())));
+                        }
+                    }
+                }
+                match plan.reply {
+                    Some(ReplyWait::ReadResult) => {
+                        let reading = last_read.and_then(|(endpoint, bytes)| {
+                            self.device.handle_read_data(feature, input, endpoint, &bytes)
+                        });
+                        let result =
+                            reading.ok_or_else(|| ReadFailed("the device sent no reading".into()));
+                        self.report_read(token, result);
+                    }
+                    Some(ReplyWait::Notification { endpoint, timeout }) => {
+                        reads.push(PendingRead {
+                            token,
+                            feature,
+                            input,
+                            endpoint,
+                            deadline: Instant::now() + timeout,
+                        });
+                    }
+                    None => self.report_read(
+                        token,
+                        Err(ReadFailed("the protocol has no way to read this".into())),
+                    ),
+                }
+            }
+            DeviceRequest::Subscribe { feature, input }
+            | DeviceRequest::Unsubscribe { feature, input } => {
+                let command = if matches!(request, DeviceRequest::Subscribe { .. }) {
+                    v4::InputCommandType::Subscribe
+                } else {
+                    v4::InputCommandType::Unsubscribe
+                };
+                match self.device.handle_input(feature, input, command) {
+                    Ok(plan) => {
+                        execute_all(self.index, self.hardware.as_ref(), &plan.commands).await
+                    }
+                    Err(err) => warn!(device = self.index, cause = %err, "input command refused"),
+                }
+            }
+        }
+    }
+
+    fn handle_notification(
+        &mut self,
+        endpoint: Endpoint,
+        data: &[u8],
+        reads: &mut Vec<PendingRead>,
+    ) {
+        let answered: Vec<(ReadToken, v4::Reading)> = {
+            let device = &mut self.device;
+            let mut answered = Vec::new();
+            reads.retain(|read| {
+                if read.endpoint != endpoint {
+                    return true;
+                }
+                match device.handle_read_data(read.feature, read.input, endpoint, data) {
+                    Some(reading) => {
+                        answered.push((read.token, reading));
+                        false
+                    }
+                    None => true,
+                }
+            });
+            answered
+        };
+        for (token, reading) in answered {
+            self.report_read(token, Ok(reading));
+        }
+        for (feature, reading) in self.device.handle_notification(endpoint, data) {
+            let _ = self.reports.send(DeviceReport::Event(DeviceEvent::Input {
+                device: self.index,
+                feature,
+                reading,
+            }));
+        }
+    }
+
+    /// Sends everything the scheduler has queued.
+    async fn drain(
+        &mut self,
+        scheduler: &mut DeviceScheduler<HwOutput>,
+        keepalive: Option<&[HardwareCommand]>,
+    ) {
+        while let Some(dispatch) = scheduler.poll_transmit() {
+            let commands = match dispatch {
+                Dispatch::Commands(batch) => self.device.handle_outputs(&batch),
+                Dispatch::Stop(batch) => self.device.handle_stop(&batch),
+                Dispatch::Keepalive => Ok(keepalive.map(<[_]>::to_vec).unwrap_or_default()),
+            };
+            match commands {
+                Ok(commands) => execute_all(self.index, self.hardware.as_ref(), &commands).await,
+                Err(err) => warn!(device = self.index, cause = %err, "cannot encode output"),
+            }
+        }
+    }
+
+    fn report_read(&self, token: ReadToken, result: Result<v4::Reading, ReadFailed>) {
+        let _ = self.reports.send(DeviceReport::Event(DeviceEvent::Reading { token, result }));
+    }
+}
+
+/// A free function, so the future borrows only the hardware (which is `Sync`), not the task.
+async fn execute_all(index: u32, hardware: &dyn Hardware, commands: &[HardwareCommand]) {
+    for command in commands {
+        trace!(device = index, endpoint = %command.endpoint(), "hardware command");
+        if let Err(err) = hardware.execute(command).await {
+            // The reply went out at acceptance; a failed write is logged (PROTOCOL.md 6.12).
+            debug!(device = index, cause = %err, "hardware command failed");
+        }
+    }
+}
+
+fn extract<T>(items: &mut Vec<T>, take: impl Fn(&T) -> bool) -> Vec<T> {
+    let (taken, kept) = std::mem::take(items).into_iter().partition(take);
+    *items = kept;
+    taken
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

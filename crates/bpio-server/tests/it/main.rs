@@ -1,0 +1,255 @@
+//! The server end to end in one process: session, device hub, protocols and simulated firmware.
+//!
+//! The client side is an in-memory connection (the websocket path is covered by the engine's
+//! tests); the devices are the simulated firmware of `bpio-hardware`, and every test asserts on
+//! the bytes they received. The tokio clock is paused, so timing rules run deterministically.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bpio_device_config::DeviceConfig;
+use bpio_hardware::Endpoint;
+use bpio_hardware::sim::{self, LovenseFirmware, SimHandle, SimulatedFirmware, SimulatedManager};
+use bpio_server::SessionConfig;
+use bpio_server::runtime::{
+    ClientConnection, CloseReason, DeviceHub, LinkEvent, ManagerFactory, serve_client,
+};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+
+const SENSOR_CONFIG: &str =
+    include_str!("../../../bpio-device-protocols/test_data/simulated/sensor-user-config.json");
+
+/// The server's end of an in-memory client connection.
+struct Pipe {
+    inbound: mpsc::UnboundedReceiver<LinkEvent>,
+    outbound: mpsc::UnboundedSender<Option<String>>,
+}
+
+impl ClientConnection for Pipe {
+    async fn recv(&mut self) -> LinkEvent {
+        self.inbound.recv().await.unwrap_or(LinkEvent::Closed)
+    }
+    fn send(&mut self, text: String) -> bool {
+        self.outbound.send(Some(text)).is_ok()
+    }
+    fn close(&mut self, _reason: CloseReason) {
+        let _ = self.outbound.send(None);
+    }
+}
+
+struct Devices {
+    hush: SimHandle<LovenseFirmware>,
+    edge: SimHandle<LovenseFirmware>,
+    sensor: SimHandle<SimulatedFirmware>,
+}
+
+/// A client talking to a running server.
+struct Client {
+    to_server: mpsc::UnboundedSender<LinkEvent>,
+    from_server: mpsc::UnboundedReceiver<Option<String>>,
+    next_id: u32,
+}
+
+impl Client {
+    fn send(&mut self, message: Value) -> u32 {
+        self.next_id += 1;
+        let mut message = message;
+        let body = message.as_object_mut().unwrap().values_mut().next().unwrap();
+        body["Id"] = json!(self.next_id);
+        self.to_server.send(LinkEvent::Text(json!([message]).to_string())).unwrap();
+        self.next_id
+    }
+
+    /// The next message, or `None` once the server closed the connection.
+    async fn next(&mut self) -> Option<Value> {
+        let text = tokio::time::timeout(Duration::from_secs(60), self.from_server.recv())
+            .await
+            .expect("a message")??;
+        let mut frame: Value = serde_json::from_str(&text).unwrap();
+        Some(frame[0].take())
+    }
+
+    /// Sends `message` and returns its reply, skipping events.
+    async fn request(&mut self, message: Value) -> Value {
+        let id = self.send(message);
+        loop {
+            let reply = self.next().await.expect("a reply");
+            let body = reply.as_object().unwrap().values().next().unwrap();
+            if body["Id"] == json!(id) {
+                return reply;
+            }
+        }
+    }
+}
+
+async fn start(gap_override: Option<&str>) -> (Client, Devices, watch::Sender<bool>) {
+    let mut config = DeviceConfig::embedded().unwrap();
+    config.apply_user_json(gap_override.unwrap_or(SENSOR_CONFIG)).unwrap();
+    let handles: Arc<Mutex<Option<Devices>>> = Arc::default();
+    let out = Arc::clone(&handles);
+    let factory: ManagerFactory = Box::new(move |events| {
+        let manager = SimulatedManager::new(events).with_latency(Duration::from_millis(2));
+        let hush = manager.add(sim::lovense_hush("hush-1"));
+        let edge = manager.add(sim::lovense_edge("edge-1"));
+        let sensor = manager.add(sim::sensor("sensor-1"));
+        *out.lock().unwrap() = Some(Devices { hush, edge, sensor });
+        Arc::new(manager)
+    });
+    let hub = DeviceHub::spawn(config, vec![factory]);
+    let devices = handles.lock().unwrap().take().unwrap();
+    let (to_server, inbound) = mpsc::unbounded_channel();
+    let (outbound, from_server) = mpsc::unbounded_channel();
+    let (stop_tx, stop) = watch::channel(false);
+    let session = SessionConfig { server_name: "test".into(), max_ping_time: Duration::ZERO };
+    tokio::spawn(
+        async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
+    );
+    let mut client = Client { to_server, from_server, next_id: 0 };
+    let info = client
+        .request(json!({"RequestServerInfo": {"ClientName": "it", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}))
+        .await;
+    assert_eq!(info["ServerInfo"]["ProtocolVersionMajor"], json!(4));
+    (client, devices, stop_tx)
+}
+
+/// Scans until every simulated device is listed; returns the device list.
+async fn scan(client: &mut Client) -> Value {
+    assert!(client.request(json!({"StartScanning": {}})).await["Ok"].is_object());
+    let mut list = Value::Null;
+    let mut finished = false;
+    while !(finished && list.as_object().is_some_and(|devices| devices.len() == 3)) {
+        let event = client.next().await.unwrap();
+        if event.get("ScanningFinished").is_some() {
+            finished = true;
+        } else if let Some(devices) = event.get("DeviceList") {
+            list = devices["Devices"].clone();
+        }
+    }
+    list
+}
+
+fn vibrate(device: u32, feature: u32, value: i64) -> Value {
+    json!({"OutputCmd": {"DeviceIndex": device, "FeatureIndex": feature, "Command": {"Vibrate": {"Value": value}}}})
+}
+
+fn tx_writes(handle: &SimHandle<LovenseFirmware>) -> Vec<String> {
+    handle
+        .writes()
+        .into_iter()
+        .filter(|(e, _)| *e == Endpoint::Tx)
+        .map(|(_, b)| String::from_utf8(b).unwrap())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn simulated_devices_are_found_and_listed_in_discovery_order() {
+    let (mut client, _devices, _stop) = start(None).await;
+    let list = scan(&mut client).await;
+    let names: Vec<&str> =
+        ["0", "1", "2"].iter().map(|i| list[*i]["DeviceName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Lovense Hush", "Lovense Edge", "Simulated Sensor"]);
+    assert_eq!(list["0"]["DeviceMessageTimingGap"], json!(75), "Bluetooth LE default gap");
+    assert_eq!(list["0"]["DeviceFeatures"]["0"]["Output"]["Vibrate"]["Value"], json!([0, 20]));
+    let reply = client.request(json!({"RequestDeviceList": {}})).await;
+    assert_eq!(reply["DeviceList"]["Devices"], list);
+}
+
+#[tokio::test(start_paused = true)]
+async fn output_commands_reach_the_firmware_as_its_bytes() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    let before = tx_writes(&devices.hush).len();
+    assert!(client.request(vibrate(0, 0, 10)).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(tx_writes(&devices.hush)[before..], ["Vibrate:10;"]);
+    assert_eq!(devices.hush.firmware(|f| f.motors().to_vec()), [10]);
+    // Both Edge motors in quick succession: held together and sent in one batch.
+    assert!(client.request(vibrate(1, 0, 5)).await.get("Ok").is_some());
+    assert!(client.request(vibrate(1, 1, 7)).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(devices.edge.firmware(|f| f.motors().to_vec()), [5, 7]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_battery_read_returns_the_firmware_level() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    devices.hush.update(|firmware| {
+        firmware.set_battery(64);
+        Vec::new()
+    });
+    let reply = client
+        .request(json!({"InputCmd": {"DeviceIndex": 0, "FeatureIndex": 1, "Type": "Battery", "Command": "Read"}}))
+        .await;
+    assert_eq!(reply["InputReading"]["Reading"], json!({"Battery": {"Value": 64}}), "{reply}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn subscriptions_stream_sensor_readings() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    let sub = json!({"InputCmd": {"DeviceIndex": 2, "FeatureIndex": 0, "Type": "Pressure", "Command": "Subscribe"}});
+    assert!(client.request(sub).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    devices.sensor.update(|firmware| firmware.set_pressure(1830));
+    let event = client.next().await.unwrap();
+    assert_eq!(
+        event,
+        json!({"InputReading": {"Id": 0, "DeviceIndex": 2, "FeatureIndex": 0, "Reading": {"Pressure": {"Value": 1830}}}})
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_inside_one_gap_gives_at_most_two_writes_ending_on_the_last_value() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    let before = tx_writes(&devices.hush).len();
+    let ids: Vec<u32> = (1..=20).map(|value| client.send(vibrate(0, 0, value))).collect();
+    for id in ids {
+        assert_eq!(
+            client.next().await.unwrap(),
+            json!({"Ok": {"Id": id}}),
+            "one Ok per command, in order"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let writes = tx_writes(&devices.hush)[before..].to_vec();
+    assert!(writes.len() <= 2, "{writes:?}");
+    assert_eq!(writes.last().map(String::as_str), Some("Vibrate:20;"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_cmd_and_a_dropped_client_stop_every_device() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    client.request(vibrate(0, 0, 10)).await;
+    client.request(vibrate(2, 2, 50)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(client.request(json!({"StopCmd": {}})).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(tx_writes(&devices.hush).last().map(String::as_str), Some("Vibrate:0;"));
+    assert_eq!(devices.hush.firmware(|f| f.motors().to_vec()), [0]);
+
+    client.request(vibrate(1, 0, 9)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(devices.edge.firmware(|f| f.motors().to_vec()), [9, 0]);
+    // The client goes away without a word.
+    drop(client);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(devices.edge.firmware(|f| f.motors().to_vec()), [0, 0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_device_that_drops_leaves_the_list_and_its_index_errors() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    devices.edge.drop_connection();
+    let event = client.next().await.unwrap();
+    let listed: Vec<String> =
+        event["DeviceList"]["Devices"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(listed, ["0", "2"]);
+    let reply = client.request(vibrate(1, 0, 3)).await;
+    assert_eq!(reply["Error"]["ErrorCode"], json!(4));
+}
