@@ -1,6 +1,8 @@
 //! The engine as a real process, driven over a real websocket on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod interop;
+
 use std::process::Stdio;
 use std::time::Duration;
 

@@ -1,0 +1,33 @@
+"""Drives bpio-engine with the official Python client (PyPI `buttplug` 1.0.0).
+
+Usage: python_client.py ws://127.0.0.1:PORT
+Prints one JSON object with what it saw; exits non-zero on any failure.
+"""
+
+import asyncio
+import json
+import sys
+
+from buttplug import ButtplugClient, DeviceOutputCommand, OutputType
+
+
+async def main(url: str) -> None:
+    client = ButtplugClient("bpio interop")
+    await client.connect(url)
+    server = client.server_name
+    await client.start_scanning()
+    for _ in range(200):
+        if len(client.devices) >= 5:
+            break
+        await asyncio.sleep(0.05)
+    names = sorted(device.name for device in client.devices.values())
+    hush = next(device for device in client.devices.values() if device.name == "Lovense Hush")
+    await hush.run_output(DeviceOutputCommand(OutputType.VIBRATE, 0.5))
+    battery = await hush.battery()
+    await hush.stop()
+    await client.stop_all_devices()
+    await client.disconnect()
+    print(json.dumps({"server": server, "devices": names, "battery": battery}))
+
+
+asyncio.run(main(sys.argv[1]))
