@@ -17,7 +17,7 @@ const SIMULATION_CONFIG: &str = include_str!("simulation.json");
 /// The embedded database, or `--device-config-file`; then `--user-device-config-file` (or, with
 /// `--simulate` and no user file, the simulation config). A bad base file stops the engine; a
 /// bad user file is reported and the base database is used without it.
-pub(crate) fn device_config(options: &Options) -> Result<DeviceConfig> {
+pub fn device_config(options: &Options) -> Result<DeviceConfig> {
     let base = match &options.device_config_file {
         Some(path) => {
             let text = read_file(path)?;
@@ -79,7 +79,7 @@ fn report(warnings: &[Warning]) {
 }
 
 /// The hardware managers the flags ask for.
-pub(crate) fn managers(options: &Options) -> Vec<ManagerFactory> {
+pub fn managers(options: &Options) -> Vec<ManagerFactory> {
     let mut managers: Vec<ManagerFactory> = Vec::new();
     if options.simulate {
         managers.push(Box::new(|events| {

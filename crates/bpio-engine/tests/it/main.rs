@@ -1,6 +1,7 @@
 //! The engine as a real process, driven over a real websocket on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod gap;
 mod interop;
 
 use std::process::Stdio;
@@ -14,7 +15,7 @@ use tokio::process::{Child, Command};
 /// Generous bound for anything that should happen at once; only reached when a test fails.
 const PATIENCE: Duration = Duration::from_secs(20);
 
-async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+pub(crate) async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
     tokio::time::timeout(PATIENCE, future)
         .await
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))

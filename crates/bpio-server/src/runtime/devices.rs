@@ -108,6 +108,7 @@ impl DeviceHub {
             scan: Scan::Idle,
             devices: BTreeMap::new(),
             connecting: BTreeMap::new(),
+            starting: BTreeSet::new(),
             known: BTreeMap::new(),
             session: None,
             list: list_tx,
@@ -140,6 +141,9 @@ enum Scan {
     Idle,
     /// Managers whose scan has not ended yet.
     Active(BTreeSet<usize>),
+    /// Every manager has finished; `ScanningFinished` waits until the devices found are ready
+    /// or failed, so a client that sees it also sees what the scan found.
+    Settling,
 }
 
 struct Connected {
@@ -155,6 +159,8 @@ struct Hub {
     /// Devices being connected, with the index reserved for them when they were found, so
     /// indexes follow discovery order rather than which handshake ends first.
     connecting: BTreeMap<String, u32>,
+    /// Devices running their init, not listed yet.
+    starting: BTreeSet<u32>,
     /// Indexes given out this run, by (address, protocol, identifier).
     known: BTreeMap<(String, String, Option<String>), u32>,
     session: Option<mpsc::UnboundedSender<DeviceEvent>>,
@@ -173,13 +179,13 @@ impl Hub {
                     if let Scan::Active(pending) = &mut self.scan {
                         pending.remove(&at_manager);
                         if pending.is_empty() {
-                            self.scan = Scan::Idle;
-                            self.tell_session(DeviceEvent::ScanningFinished);
+                            self.scan = Scan::Settling;
                         }
                     }
                 }
                 HubEvent::Device(DeviceReport::Event(event)) => self.tell_session(event),
                 HubEvent::Device(DeviceReport::Ready { index, advertised }) => {
+                    self.starting.remove(&index);
                     if self.devices.contains_key(&index) {
                         info!(index, "device connected");
                         self.list.send_modify(|list| {
@@ -188,6 +194,7 @@ impl Hub {
                     }
                 }
                 HubEvent::Device(DeviceReport::Gone { index }) => {
+                    self.starting.remove(&index);
                     if self.devices.remove(&index).is_some() {
                         info!(index, "device disconnected");
                         self.list.send_modify(|list| {
@@ -199,6 +206,13 @@ impl Hub {
                 HubEvent::Failed { address } => {
                     self.connecting.remove(&address);
                 }
+            }
+            if matches!(self.scan, Scan::Settling)
+                && self.connecting.is_empty()
+                && self.starting.is_empty()
+            {
+                self.scan = Scan::Idle;
+                self.tell_session(DeviceEvent::ScanningFinished);
             }
         }
     }
@@ -212,15 +226,15 @@ impl Hub {
     fn act(&mut self, action: Action) {
         match action {
             Action::StartScanning => {
-                if matches!(self.scan, Scan::Active(_)) {
+                if !matches!(self.scan, Scan::Idle) {
                     return;
                 }
-                self.scan = Scan::Active((0..self.managers.len()).collect());
-                if self.managers.is_empty() {
-                    // Every backend (of none) has finished.
-                    self.scan = Scan::Idle;
-                    self.tell_session(DeviceEvent::ScanningFinished);
-                }
+                // With no backend, every backend (of none) has finished at once.
+                self.scan = if self.managers.is_empty() {
+                    Scan::Settling
+                } else {
+                    Scan::Active((0..self.managers.len()).collect())
+                };
                 for manager in &self.managers {
                     let manager = Arc::clone(manager);
                     tokio::spawn(async move {
@@ -365,6 +379,7 @@ impl Hub {
             reports,
         };
         tokio::spawn(task.run(advertised));
+        self.starting.insert(index);
         self.devices.insert(index, Connected { requests, address: ready.address });
     }
 

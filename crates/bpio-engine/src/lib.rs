@@ -1,0 +1,122 @@
+//! The engine as a library: the accept loop that serves clients over the websocket transport,
+//! and the startup that builds the device hub from the command line. `main.rs` only parses flags,
+//! sets up logging and runs [`run`]; tests use [`serve`] directly with devices they hold.
+#![warn(missing_docs)]
+
+pub mod devices;
+mod options;
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bpio::server::SessionConfig;
+use bpio::server::runtime::{ClientConnection, CloseReason, DeviceHub, LinkEvent, serve_client};
+use bpio::transport_ws::{self, CloseCode, Connection, Inbound, Listener};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+pub use crate::options::{DEFAULT_PORT, Options};
+
+/// Runs the engine the flags describe until Ctrl-C or SIGTERM.
+pub async fn run(options: Options) -> Result<()> {
+    for flag in options.unsupported() {
+        warn!("{flag} is not supported yet; ignoring it");
+    }
+    let address = options.listen_address();
+    let listener =
+        transport_ws::listen(address, transport_ws::Config::default()).await.map_err(|err| {
+            match err {
+                transport_ws::Error::AddrInUse { .. } => {
+                    anyhow::anyhow!(
+                        "port {} is already in use; choose another with {}",
+                        address.port(),
+                        options.listen_flag()
+                    )
+                }
+                other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
+            }
+        })?;
+    info!(address = %listener.local_addr(), "listening for clients on ws://{}", listener.local_addr());
+
+    let config = SessionConfig {
+        server_name: options.server_name.clone(),
+        max_ping_time: Duration::from_millis(u64::from(options.max_ping_time)),
+    };
+    let hub = DeviceHub::spawn(devices::device_config(&options)?, devices::managers(&options));
+    serve(listener, config, hub, shutdown_signal()).await
+}
+
+/// Serves clients from `listener`, one at a time, until `shutdown` resolves (an error from it is
+/// returned). On the way out every session is ended, which stops every device.
+pub async fn serve(
+    mut listener: Listener,
+    config: SessionConfig,
+    hub: DeviceHub,
+    shutdown: impl Future<Output = std::io::Result<()>>,
+) -> Result<()> {
+    let (stop_tx, stop) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut result = Ok(());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Some(connection) = accepted else { break };
+                // One client at a time: the transport refuses others while this one is served.
+                let (hub, config, stop) = (hub.clone(), config.clone(), stop.clone());
+                tokio::spawn(async move { serve_client(WsClient(connection), config, &hub, stop).await });
+            }
+            signal = &mut shutdown => {
+                result = signal.context("waiting for the stop signal");
+                info!("stopping: every device is being stopped");
+                break;
+            }
+        }
+    }
+    let _ = stop_tx.send(true);
+    // Give the session a moment to hand its stop commands to the devices and close the socket.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    result
+}
+
+/// Resolves on Ctrl-C, and on SIGTERM where there is one.
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+/// The websocket transport as the server's client connection.
+struct WsClient(Connection);
+
+impl ClientConnection for WsClient {
+    async fn recv(&mut self) -> LinkEvent {
+        match self.0.recv().await {
+            Inbound::Text(text) => LinkEvent::Text(text),
+            Inbound::Binary(_) => LinkEvent::Binary,
+            Inbound::TooBig => LinkEvent::TooBig,
+            Inbound::Closed => LinkEvent::Closed,
+        }
+    }
+
+    fn send(&mut self, text: String) -> bool {
+        self.0.send(text)
+    }
+
+    fn close(&mut self, reason: CloseReason) {
+        let (code, why) = match reason {
+            CloseReason::SessionEnded => (CloseCode::Normal, "session ended"),
+            CloseReason::ServerStopping => (CloseCode::Away, "server stopping"),
+        };
+        self.0.outbound().close(code, why);
+    }
+}

@@ -1,0 +1,111 @@
+//! The timing gap end to end over a real websocket (issue 6): a simulated device whose gap a user
+//! config sets to 100 ms gets a burst of 50 distinct commands sent back to back. Every command
+//! gets its Ok, the device sees at most two writes, and the last write carries the last value.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bpio::device_config::DeviceConfig;
+use bpio::hardware::Endpoint;
+use bpio::hardware::sim::{self, SimHandle, SimulatedFirmware, SimulatedManager};
+use bpio::server::SessionConfig;
+use bpio::server::runtime::{DeviceHub, ManagerFactory};
+use bpio::transport_ws::{self, Config, Inbound};
+use serde_json::{Value, json};
+
+use crate::within;
+
+/// The simulation config of the engine plus a device record giving the sensor a 100 ms gap.
+fn user_config() -> String {
+    let mut config: Value =
+        serde_json::from_str(include_str!("../../src/simulation.json")).unwrap();
+    let features: Vec<Value> = (1..=4)
+        .map(|n| {
+            json!({
+                "id": format!("7a9e0000-000{n}-4000-8000-00000000000{n}"),
+                "base_id": format!("5e4503d0-000{n}-4000-8000-00000000000{n}"),
+            })
+        })
+        .collect();
+    config["user_configs"]["devices"] = json!([{
+        "identifier": {"protocol": "simulated", "identifier": "simulated-sensor", "address": "gap-sensor"},
+        "config": {
+            "id": "7a9e0000-0000-4000-8000-000000000000",
+            "base_id": "5e4503d0-0000-4000-8000-000000000000",
+            "features": features,
+            "user_config": {"allow": false, "deny": false, "index": 0, "message_gap_ms": 100}
+        }
+    }]);
+    config.to_string()
+}
+
+#[tokio::test]
+async fn a_burst_of_50_commands_inside_a_100_ms_gap_gives_at_most_two_writes() {
+    let mut device_config = DeviceConfig::embedded().unwrap();
+    device_config.apply_user_json(&user_config()).unwrap();
+    let handle: Arc<Mutex<Option<SimHandle<SimulatedFirmware>>>> = Arc::default();
+    let out = Arc::clone(&handle);
+    let factory: ManagerFactory = Box::new(move |events| {
+        let manager = SimulatedManager::new(events);
+        *out.lock().unwrap() = Some(manager.add(sim::sensor("gap-sensor")));
+        Arc::new(manager)
+    });
+    let hub = DeviceHub::spawn(device_config, vec![factory]);
+    let sensor = handle.lock().unwrap().take().unwrap();
+    let listener = transport_ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), Config::default())
+        .await
+        .unwrap();
+    let url = format!("ws://{}", listener.local_addr());
+    let session = SessionConfig { server_name: "gap".into(), max_ping_time: Duration::ZERO };
+    tokio::spawn(bpio_engine::serve(listener, session, hub, std::future::pending()));
+
+    let (mut inbound, client) =
+        transport_ws::connect(&url, &Config::default()).await.unwrap().split();
+    let mut next = async || match within("a message", inbound.recv()).await {
+        Some(Inbound::Text(text)) => serde_json::from_str::<Value>(&text).unwrap()[0].take(),
+        other => panic!("{other:?}"),
+    };
+    client.send(json!([{"RequestServerInfo": {"Id": 1, "ClientName": "gap", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]).to_string());
+    next().await;
+    client.send(json!([{"StartScanning": {"Id": 2}}]).to_string());
+    let device = loop {
+        let message = next().await;
+        if let Some(device) = message.pointer("/DeviceList/Devices/0") {
+            break device.clone();
+        }
+    };
+    assert_eq!(
+        device["DeviceMessageTimingGap"],
+        json!(100),
+        "the advertised gap is the enforced one"
+    );
+    while next().await.get("ScanningFinished").is_none() {}
+
+    let writes_before = sensor.writes().len();
+    let burst: Vec<String> = (1..=50)
+        .map(|value| {
+            json!({"OutputCmd": {"Id": 100 + value, "DeviceIndex": 0, "FeatureIndex": 2, "Command": {"Vibrate": {"Value": value}}}})
+                .to_string()
+        })
+        .collect();
+    // Back to back: one transmission holding all 50 commands.
+    client.send(format!("[{}]", burst.join(",")));
+    for value in 1..=50 {
+        assert_eq!(next().await, json!({"Ok": {"Id": 100 + value}}));
+    }
+    // Wait for the held command: well past one gap, bounded generously.
+    within("the held command", async {
+        while sensor.firmware(|f| f.output(2).map(|o| o.value)) != Some(50) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let writes: Vec<(Endpoint, Vec<u8>)> = sensor.writes()[writes_before..].to_vec();
+    assert!(writes.len() <= 2, "{} writes: {writes:?}", writes.len());
+    assert_eq!(
+        sensor.firmware(|f| f.output(2).map(|o| o.value)),
+        Some(50),
+        "the last write carries the last value"
+    );
+}
