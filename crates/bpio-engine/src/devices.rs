@@ -78,6 +78,34 @@ fn report(warnings: &[Warning]) {
     }
 }
 
+/// The simulation config with a device record that gives the simulated sensor at `address` the
+/// timing gap `gap_ms`: what the gap test and the jitter measurement run against.
+pub fn simulation_config_with_gap(address: &str, gap_ms: u32) -> String {
+    let mut config: serde_json::Value = match serde_json::from_str(SIMULATION_CONFIG) {
+        Ok(config) => config,
+        Err(_) => return SIMULATION_CONFIG.to_owned(),
+    };
+    // The ids of the sensor's definition and features in `simulation.json`.
+    let features: Vec<serde_json::Value> = (1..=4)
+        .map(|n| {
+            serde_json::json!({
+                "id": format!("7a9e0000-000{n}-4000-8000-00000000000{n}"),
+                "base_id": format!("5e4503d0-000{n}-4000-8000-00000000000{n}"),
+            })
+        })
+        .collect();
+    config["user_configs"]["devices"] = serde_json::json!([{
+        "identifier": {"protocol": "simulated", "identifier": "simulated-sensor", "address": address},
+        "config": {
+            "id": "7a9e0000-0000-4000-8000-000000000000",
+            "base_id": "5e4503d0-0000-4000-8000-000000000000",
+            "features": features,
+            "user_config": {"allow": false, "deny": false, "index": 0, "message_gap_ms": gap_ms}
+        }
+    }]);
+    config.to_string()
+}
+
 /// The hardware managers the flags ask for.
 pub fn managers(options: &Options) -> Vec<ManagerFactory> {
     let mut managers: Vec<ManagerFactory> = Vec::new();

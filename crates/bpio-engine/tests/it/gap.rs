@@ -16,34 +16,12 @@ use serde_json::{Value, json};
 
 use crate::within;
 
-/// The simulation config of the engine plus a device record giving the sensor a 100 ms gap.
-fn user_config() -> String {
-    let mut config: Value =
-        serde_json::from_str(include_str!("../../src/simulation.json")).unwrap();
-    let features: Vec<Value> = (1..=4)
-        .map(|n| {
-            json!({
-                "id": format!("7a9e0000-000{n}-4000-8000-00000000000{n}"),
-                "base_id": format!("5e4503d0-000{n}-4000-8000-00000000000{n}"),
-            })
-        })
-        .collect();
-    config["user_configs"]["devices"] = json!([{
-        "identifier": {"protocol": "simulated", "identifier": "simulated-sensor", "address": "gap-sensor"},
-        "config": {
-            "id": "7a9e0000-0000-4000-8000-000000000000",
-            "base_id": "5e4503d0-0000-4000-8000-000000000000",
-            "features": features,
-            "user_config": {"allow": false, "deny": false, "index": 0, "message_gap_ms": 100}
-        }
-    }]);
-    config.to_string()
-}
-
 #[tokio::test]
 async fn a_burst_of_50_commands_inside_a_100_ms_gap_gives_at_most_two_writes() {
     let mut device_config = DeviceConfig::embedded().unwrap();
-    device_config.apply_user_json(&user_config()).unwrap();
+    device_config
+        .apply_user_json(&bpio_engine::devices::simulation_config_with_gap("gap-sensor", 100))
+        .unwrap();
     let handle: Arc<Mutex<Option<SimHandle<SimulatedFirmware>>>> = Arc::default();
     let out = Arc::clone(&handle);
     let factory: ManagerFactory = Box::new(move |events| {

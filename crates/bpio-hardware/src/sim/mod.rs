@@ -77,6 +77,8 @@ pub struct SimDevice<F> {
 struct State<F> {
     firmware: F,
     received: Vec<HardwareCommand>,
+    /// When each entry of `received` arrived (tokio time, so a paused clock is honoured).
+    received_at: Vec<tokio::time::Instant>,
     subscribed: BTreeSet<Endpoint>,
     events: Option<EventSink<HardwareEvent>>,
 }
@@ -129,6 +131,22 @@ impl<F: Firmware> SimHandle<F> {
     /// Everything the device received, in order.
     pub fn received(&self) -> Vec<HardwareCommand> {
         self.shared.lock().received.clone()
+    }
+
+    /// Only the writes, as (when, endpoint, bytes): for measuring timing from outside.
+    pub fn timed_writes(&self) -> Vec<(tokio::time::Instant, Endpoint, Vec<u8>)> {
+        let state = self.shared.lock();
+        state
+            .received
+            .iter()
+            .zip(&state.received_at)
+            .filter_map(|(command, at)| match command {
+                HardwareCommand::Write { endpoint, data, .. } => {
+                    Some((*at, *endpoint, data.clone()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Only the writes, as (endpoint, bytes).
@@ -192,6 +210,7 @@ impl<F: Firmware> SimHardware<F> {
             return Err(HwError::NoEndpoint(endpoint));
         }
         state.received.push(command);
+        state.received_at.push(tokio::time::Instant::now());
         let (result, notifications) = act(&mut state)?;
         self.shared.notify(&state, notifications);
         Ok(result)
@@ -346,6 +365,7 @@ impl SimulatedManager {
             state: Mutex::new(State {
                 firmware: device.firmware,
                 received: Vec::new(),
+                received_at: Vec::new(),
                 subscribed: BTreeSet::new(),
                 events: None,
             }),
