@@ -253,3 +253,74 @@ async fn a_device_that_drops_leaves_the_list_and_its_index_errors() {
     let reply = client.request(vibrate(1, 0, 3)).await;
     assert_eq!(reply["Error"]["ErrorCode"], json!(4));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_device_delays_neither_another_device_nor_the_replies() {
+    let config = DeviceConfig::embedded().unwrap();
+    let handles: Arc<Mutex<Vec<SimHandle<LovenseFirmware>>>> = Arc::default();
+    let (slow_out, fast_out) = (Arc::clone(&handles), Arc::clone(&handles));
+    // Every operation on the Hush takes 3 s; the Edge answers at once.
+    let slow: ManagerFactory = Box::new(move |events| {
+        let manager = SimulatedManager::new(events).with_latency(Duration::from_secs(3));
+        slow_out.lock().unwrap().push(manager.add(sim::lovense_hush("slow-hush")));
+        Arc::new(manager)
+    });
+    let fast: ManagerFactory = Box::new(move |events| {
+        let manager = SimulatedManager::new(events);
+        fast_out.lock().unwrap().push(manager.add(sim::lovense_edge("fast-edge")));
+        Arc::new(manager)
+    });
+    let hub = DeviceHub::spawn(config, vec![slow, fast]);
+    let (hush, edge) = {
+        let mut handles = handles.lock().unwrap();
+        let edge = handles.pop().unwrap();
+        (handles.pop().unwrap(), edge)
+    };
+    let (to_server, inbound) = mpsc::unbounded_channel();
+    let (outbound, from_server) = mpsc::unbounded_channel();
+    let (_stop_tx, stop) = watch::channel(false);
+    let session = SessionConfig { server_name: "test".into(), max_ping_time: Duration::ZERO };
+    tokio::spawn(
+        async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
+    );
+    let mut client = Client { to_server, from_server, next_id: 0 };
+    client.request(json!({"RequestServerInfo": {"ClientName": "it", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}})).await;
+    client.request(json!({"StartScanning": {}})).await;
+    let mut listed = Value::Null;
+    while listed.as_object().is_none_or(|devices| devices.len() < 2) {
+        if let Some(devices) = client.next().await.unwrap().pointer("/DeviceList/Devices") {
+            listed = devices.clone();
+        }
+    }
+    let index_of = |name: &str| {
+        listed.as_object().unwrap().values().find(|d| d["DeviceName"] == name).unwrap()["DeviceIndex"].as_u64().unwrap()
+    };
+    let (slow_index, fast_index) = (index_of("Lovense Hush"), index_of("Lovense Edge"));
+
+    let started = tokio::time::Instant::now();
+    assert!(
+        client
+            .request(vibrate(u32::try_from(slow_index).unwrap(), 0, 10))
+            .await
+            .get("Ok")
+            .is_some()
+    );
+    assert!(
+        client.request(vibrate(u32::try_from(fast_index).unwrap(), 0, 4)).await.get("Ok").is_some()
+    );
+    assert!(client.request(json!({"Ping": {}})).await.get("Ok").is_some());
+    assert!(started.elapsed() < Duration::from_millis(100), "replies waited for the slow device");
+    while edge.firmware(|f| f.motors().to_vec()) != [4, 0] {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "the fast device waited: {:?}",
+        started.elapsed()
+    );
+    // The slow device still gets its command, once its own latency has passed.
+    while hush.firmware(|f| f.motors().to_vec()) != [10] {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(started.elapsed() >= Duration::from_secs(3));
+}
