@@ -3,20 +3,9 @@
 use std::collections::VecDeque;
 
 use bpio_device_protocols::{ProtocolDevice, ProtocolError, Step};
-use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_hardware::HardwareCommand;
 
-/// What the scripted device does or is expected to receive, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Exchange {
-    /// The host must send this command.
-    Expect(HardwareCommand),
-    /// The device answers a read with these bytes.
-    Reply(Vec<u8>),
-    /// The device sends a notification.
-    Notify(Endpoint, Vec<u8>),
-    /// The device stays silent until the wait times out.
-    Silence,
-}
+pub(crate) use crate::vector_format::Exchange;
 
 /// Polls handshake steps until `Done`, checking each against `script` (consumed from the
 /// front). Fails on the first mismatch.

@@ -4,4 +4,5 @@
 mod driver;
 mod refusal;
 mod registry;
+mod vector_format;
 mod vectors;

@@ -1,210 +1,19 @@
 //! The byte-vector runner: every `test_data/**/*.toml` file, walked (no hand list), run through
-//! the protocol state machine. The format is documented in `test_data/README.md`; the types
-//! below mirror it and are deliberately not the protocol crates' serde types.
+//! the protocol state machine. The format is documented in `test_data/README.md`; its mirror
+//! types are in `vector_format.rs`, shared with the server's end to end replay.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::collections::VecDeque;
+use std::path::Path;
 
-use bpio_device_config::DeviceConfig;
 use bpio_device_protocols::{DeviceInfo, HwOutput, ProtocolDevice, ReplyWait, registry};
-use bpio_hardware::{AdvertisementBuf, Endpoint, HardwareCommand, Uuid};
+use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::{InputCommandType, InputType, OutputCommand, OutputType, Reading};
-use serde::Deserialize;
 
-use crate::driver::{Exchange, run_handshake, same_command};
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VectorFile {
-    protocol: String,
-    #[serde(default)]
-    #[allow(dead_code)]
-    description: String,
-    #[serde(default)]
-    user_config: Option<String>,
-    device: Identity,
-    #[serde(default)]
-    init: Vec<ExchangeV>,
-    #[serde(default)]
-    steps: Vec<StepV>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Identity {
-    transport: String,
-    name: String,
-    address: String,
-    #[serde(default)]
-    services: Vec<String>,
-    #[serde(default)]
-    manufacturer_data: Vec<CompanyV>,
-    #[serde(default)]
-    port: Option<String>,
-    expected_name: String,
-    #[serde(default)]
-    expected_identifier: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CompanyV {
-    company: u16,
-    #[serde(default)]
-    data: Vec<u8>,
-}
-
-/// One host command or device action. Host: `write`, `subscribe`, `unsubscribe`, `read`.
-/// Device: `notify`, `reply`, `silence`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExchangeV {
-    write: Option<String>,
-    subscribe: Option<String>,
-    unsubscribe: Option<String>,
-    read: Option<String>,
-    length: Option<u32>,
-    notify: Option<String>,
-    reply: Option<bool>,
-    silence: Option<bool>,
-    text: Option<String>,
-    bytes: Option<Vec<u8>>,
-    with_response: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StepV {
-    #[serde(default)]
-    #[allow(dead_code)]
-    note: String,
-    #[serde(default)]
-    client: Vec<ClientV>,
-    #[serde(default)]
-    timer: bool,
-    #[serde(default)]
-    keepalive: bool,
-    #[serde(default)]
-    expect: Vec<ExchangeV>,
-    #[serde(default)]
-    device: Vec<ExchangeV>,
-    #[serde(default)]
-    readings: Vec<ReadingV>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-/// A v4 client message for this device (`Id` and `DeviceIndex` are the replayer's).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(clippy::enum_variant_names)] // The names are the v4 message names.
-enum ClientV {
-    OutputCmd(OutputCmdV),
-    InputCmd(InputCmdV),
-    StopCmd(StopCmdV),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "PascalCase")]
-struct OutputCmdV {
-    feature_index: u32,
-    command: BTreeMap<String, ParamsV>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "PascalCase")]
-struct ParamsV {
-    value: i64,
-    #[serde(default)]
-    duration: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "PascalCase")]
-struct InputCmdV {
-    feature_index: u32,
-    #[serde(rename = "Type")]
-    input_type: String,
-    command: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "PascalCase")]
-struct StopCmdV {
-    #[serde(default)]
-    feature_index: Option<u32>,
-    #[serde(default)]
-    inputs: Option<bool>,
-    #[serde(default)]
-    outputs: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "PascalCase")]
-struct ReadingV {
-    feature_index: u32,
-    reading: BTreeMap<String, ValueV>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "PascalCase")]
-struct ValueV {
-    value: i64,
-}
-
-fn data_of(item: &ExchangeV) -> Vec<u8> {
-    match (&item.text, &item.bytes) {
-        (Some(text), None) => text.as_bytes().to_vec(),
-        (None, Some(bytes)) => bytes.clone(),
-        (None, None) => Vec::new(),
-        _ => panic!("{item:?}: give `text` or `bytes`, not both"),
-    }
-}
-
-fn endpoint(name: &str) -> Endpoint {
-    name.parse().unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn to_exchange(item: &ExchangeV) -> Exchange {
-    if let Some(name) = &item.write {
-        let data = data_of(item);
-        return Exchange::Expect(HardwareCommand::Write {
-            endpoint: endpoint(name),
-            data,
-            with_response: item.with_response.unwrap_or(false),
-        });
-    }
-    if let Some(name) = &item.subscribe {
-        return Exchange::Expect(HardwareCommand::subscribe(endpoint(name)));
-    }
-    if let Some(name) = &item.unsubscribe {
-        return Exchange::Expect(HardwareCommand::unsubscribe(endpoint(name)));
-    }
-    if let Some(name) = &item.read {
-        let length = item.length.unwrap_or(0);
-        return Exchange::Expect(HardwareCommand::read(endpoint(name), length, Default::default()));
-    }
-    if let Some(name) = &item.notify {
-        return Exchange::Notify(endpoint(name), data_of(item));
-    }
-    if item.reply == Some(true) {
-        return Exchange::Reply(data_of(item));
-    }
-    if item.silence == Some(true) {
-        return Exchange::Silence;
-    }
-    panic!("{item:?}: says neither what the host sends nor what the device does")
-}
-
-fn expected_commands(items: &[ExchangeV]) -> Vec<HardwareCommand> {
-    items
-        .iter()
-        .map(|item| match to_exchange(item) {
-            Exchange::Expect(command) => command,
-            other => panic!("`expect` holds only host commands, found {other:?}"),
-        })
-        .collect()
-}
+use crate::driver::{run_handshake, same_command};
+use crate::vector_format::{
+    ClientV, Exchange, StepV, advertisement, device_config, expected_commands, load, reading,
+    to_exchange, vector_files,
+};
 
 fn output_type(name: &str) -> OutputType {
     OutputType::ALL
@@ -220,49 +29,14 @@ fn input_type(name: &str) -> InputType {
         .unwrap_or_else(|| panic!("input type {name}"))
 }
 
-fn reading(expected: &ReadingV) -> (u32, String, i64) {
-    let (name, value) = expected.reading.iter().next().expect("a Reading has one key");
-    (expected.feature_index, name.clone(), value.value)
-}
-
 fn actual_reading(feature: u32, reading: &Reading) -> (u32, String, i64) {
     (feature, reading.input_type().as_str().to_owned(), reading.value())
 }
 
-fn advertisement(identity: &Identity) -> AdvertisementBuf {
-    match identity.transport.as_str() {
-        "btle" => AdvertisementBuf::Btle {
-            name: identity.name.clone(),
-            manufacturer_data: identity
-                .manufacturer_data
-                .iter()
-                .map(|entry| (entry.company, entry.data.clone()))
-                .collect(),
-            services: identity.services.iter().map(|s| s.parse::<Uuid>().unwrap()).collect(),
-        },
-        "serial" => {
-            AdvertisementBuf::Serial { port: identity.port.clone().expect("serial needs `port`") }
-        }
-        "simulated" => AdvertisementBuf::Simulated { identifier: identity.name.clone() },
-        "websocket" => AdvertisementBuf::Websocket { identifier: identity.name.clone() },
-        other => panic!("transport {other} is not supported by vectors yet"),
-    }
-}
-
 /// Runs one file; `Err` names the first difference.
 fn run_file(path: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let file: VectorFile = toml::from_str(&text).map_err(|e| format!("parse: {e}"))?;
-    let mut config = DeviceConfig::embedded().map_err(|e| e.to_string())?;
-    if let Some(user) = &file.user_config {
-        let user_path = path.parent().unwrap().join(user);
-        let json = std::fs::read_to_string(&user_path)
-            .map_err(|e| format!("{}: {e}", user_path.display()))?;
-        let warnings = config.apply_user_json(&json).map_err(|e| e.to_string())?;
-        if !warnings.is_empty() {
-            return Err(format!("user config warnings: {warnings:?}"));
-        }
-    }
+    let file = load(path)?;
+    let config = device_config(path, &file)?;
     let seen = advertisement(&file.device);
     let candidates = seen.with_view(|view| {
         config.candidates(view).into_iter().map(|c| c.protocol.to_owned()).collect::<Vec<_>>()
@@ -451,19 +225,6 @@ fn show(commands: &[HardwareCommand]) -> String {
         })
         .collect();
     format!("[{}]", items.join(", "))
-}
-
-fn vector_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            vector_files(&path, found);
-        } else if path.extension().is_some_and(|ext| ext == "toml") {
-            found.push(path);
-        }
-    }
 }
 
 #[test]

@@ -64,6 +64,9 @@ pub async fn serve_client<C: ClientConnection>(
         }
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
+            // In this order: a device-list change must reach the client before a
+            // ScanningFinished that the same scan produced.
+            biased;
             event = connection.recv() => match event {
                 LinkEvent::Text(text) => session.handle_text(now(), text.as_bytes()),
                 LinkEvent::Binary => session.handle_binary(),

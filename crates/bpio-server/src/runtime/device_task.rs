@@ -140,6 +140,11 @@ impl DeviceTask {
         let mut protocol_timer = self.device.poll_timer().map(|after| Instant::now() + after);
         loop {
             self.drain(&mut scheduler, keepalive.as_ref().map(|k| k.commands.as_slice())).await;
+            // An output may have started something the protocol paces itself (a stroker's
+            // movement in steps): arm its timer when it asks for one.
+            if protocol_timer.is_none() {
+                protocol_timer = self.device.poll_timer().map(|after| Instant::now() + after);
+            }
             let next = [
                 scheduler.poll_timeout().map(Instant::from_std),
                 reads.iter().map(|r| r.deadline).min(),

@@ -18,6 +18,8 @@ use bpio_server::runtime::{
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
+mod vectors;
+
 const SENSOR_CONFIG: &str =
     include_str!("../../../bpio-device-protocols/test_data/simulated/sensor-user-config.json");
 
