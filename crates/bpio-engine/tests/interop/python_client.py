@@ -21,13 +21,19 @@ async def main(url: str) -> None:
             break
         await asyncio.sleep(0.05)
     names = sorted(device.name for device in client.devices.values())
+    # Input type names each device advertises, as this client sees them.
+    inputs = {
+        device.name: sorted({name for feature in device.features.values() for name in (feature.inputs or {})})
+        for device in client.devices.values()
+    }
+    sensor_rssi = next(d.has_rssi() for d in client.devices.values() if d.name == "Simulated Sensor")
     hush = next(device for device in client.devices.values() if device.name == "Lovense Hush")
     await hush.run_output(DeviceOutputCommand(OutputType.VIBRATE, 0.5))
     battery = await hush.battery()
     await hush.stop()
     await client.stop_all_devices()
     await client.disconnect()
-    print(json.dumps({"server": server, "devices": names, "battery": battery}))
+    print(json.dumps({"server": server, "devices": names, "battery": battery, "inputs": inputs, "sensor_has_rssi": sensor_rssi}))
 
 
 asyncio.run(main(sys.argv[1]))

@@ -1,9 +1,21 @@
-//! Interop with the official Python client, installed from PyPI into its own virtualenv by the
-//! test itself (issue 5).
+//! Interop with the official clients (issue 5): the Python client from PyPI, installed by the
+//! test into its own virtualenv, and the Rust client from crates.io.
+//!
+//! Both also run against a device list that carries an RSSI input. The clients disagree on its
+//! name: the Rust client (`buttplug_core` 11) reads every `Input` key as an enum variant and
+//! fails the whole `DeviceList` on an unknown one such as `RSSI`, while the Python and JS clients
+//! look for `RSSI` but keep any key. The server therefore advertises `Rssi` (as the reference
+//! does), under which every client works: the Rust client sees the input, and the others simply
+//! do not offer it. No device in the public database has an RSSI input today.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use buttplug_client::ButtplugClient;
+use buttplug_client::connector::ButtplugRemoteClientConnector;
+use buttplug_client::device::{ClientDeviceCommandValue, ClientDeviceOutputCommand};
+use buttplug_transport_websocket_tungstenite::ButtplugWebsocketClientTransport;
 use serde_json::Value;
 
 use crate::{Engine, within};
@@ -33,10 +45,25 @@ fn python_client() -> PathBuf {
     python
 }
 
-#[tokio::test]
-async fn the_python_client_lists_vibrates_and_reads_battery() {
+/// A user config: the engine's simulation config with an RSSI input added to the sensor.
+fn config_with_rssi() -> PathBuf {
+    let mut config: Value =
+        serde_json::from_str(include_str!("../../src/simulation.json")).unwrap();
+    let features =
+        config["user_configs"]["protocols"]["simulated"]["configurations"][0]["features"]
+            .as_array_mut()
+            .unwrap();
+    features.push(serde_json::json!({
+        "index": 4, "id": "5e4503d0-0005-4000-8000-000000000005", "description": "Signal",
+        "input": {"rssi": {"value": [[-100, 0]], "command": ["Read"]}}
+    }));
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("user-config-with-rssi.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+async fn run_python(engine: &Engine) -> Value {
     let python = tokio::task::spawn_blocking(python_client).await.unwrap();
-    let engine = Engine::start(&["--simulate", "--server-name", "bpio interop"]).await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/python_client.py");
     let output = within(
         "the Python client",
@@ -46,13 +73,76 @@ async fn the_python_client_lists_vibrates_and_reads_battery() {
     .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "python client failed: {stderr}");
-    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(seen["server"], "bpio interop");
-    let devices: Vec<&str> =
-        seen["devices"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn assert_simulated_devices(names: &[String]) {
     for name in ["Lovense Edge", "Lovense Hush", "Lovense Nora", "Simulated Sensor"] {
-        assert!(devices.contains(&name), "{devices:?}");
+        assert!(names.iter().any(|n| n == name), "{names:?}");
     }
+}
+
+#[tokio::test]
+async fn the_python_client_lists_vibrates_and_reads_battery() {
+    let engine = Engine::start(&["--simulate", "--server-name", "bpio interop"]).await;
+    let seen = run_python(&engine).await;
+    assert_eq!(seen["server"], "bpio interop");
+    let names: Vec<String> = serde_json::from_value(seen["devices"].clone()).unwrap();
+    assert_simulated_devices(&names);
     // The simulated Hush firmware reports 85 %; the client gives a fraction.
     assert_eq!(seen["battery"].as_f64(), Some(0.85), "{seen}");
+}
+
+#[tokio::test]
+async fn the_python_client_works_when_a_device_advertises_rssi() {
+    let config = config_with_rssi();
+    let engine =
+        Engine::start(&["--simulate", "--user-device-config-file", config.to_str().unwrap()]).await;
+    let seen = run_python(&engine).await;
+    assert_eq!(seen["battery"].as_f64(), Some(0.85), "{seen}");
+    assert_eq!(
+        seen["inputs"]["Simulated Sensor"],
+        serde_json::json!(["Battery", "Button", "Pressure", "Rssi"])
+    );
+    // The Python client looks for "RSSI", so it does not offer this input; nothing else breaks.
+    assert_eq!(seen["sensor_has_rssi"], Value::Bool(false));
+}
+
+/// Drives the engine with the official Rust client; returns (device names, Hush battery,
+/// whether the sensor offers RSSI).
+async fn run_rust_client(url: &str) -> (Vec<String>, u32, bool) {
+    let connector = ButtplugRemoteClientConnector::<ButtplugWebsocketClientTransport>::new(
+        ButtplugWebsocketClientTransport::new_insecure_connector(url),
+    );
+    let client = ButtplugClient::new("bpio rust interop");
+    within("connect", client.connect(connector)).await.unwrap();
+    within("scan", client.start_scanning()).await.unwrap();
+    within("the simulated devices", async {
+        while client.devices().len() < 5 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let devices = client.devices();
+    let names: Vec<String> = devices.values().map(|d| d.name().clone()).collect();
+    let hush = devices.values().find(|d| d.name() == "Lovense Hush").unwrap();
+    let vibrate = ClientDeviceOutputCommand::Vibrate(ClientDeviceCommandValue::Percent(0.5));
+    within("vibrate", hush.run_output(&vibrate)).await.unwrap();
+    let battery = within("battery", hush.battery()).await.unwrap();
+    let sensor = devices.values().find(|d| d.name() == "Simulated Sensor").unwrap();
+    let rssi = sensor.input_available(buttplug_core::message::InputType::Rssi);
+    within("stop", client.stop_all_devices()).await.unwrap();
+    within("disconnect", client.disconnect()).await.unwrap();
+    (names, battery, rssi)
+}
+
+#[tokio::test]
+async fn the_rust_client_lists_vibrates_and_reads_battery_with_rssi_advertised() {
+    let config = config_with_rssi();
+    let engine =
+        Engine::start(&["--simulate", "--user-device-config-file", config.to_str().unwrap()]).await;
+    let (names, battery, sensor_rssi) = run_rust_client(&engine.url).await;
+    assert_simulated_devices(&names);
+    assert_eq!(battery, 85);
+    assert!(sensor_rssi, "the Rust client sees the RSSI input advertised as Rssi");
 }
