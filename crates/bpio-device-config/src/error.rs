@@ -214,14 +214,19 @@ pub enum Warning {
 
 impl Warning {
     /// Logs the warning; device names and addresses are personal data, so the details go to
-    /// `debug` and `warn` carries only the kind.
+    /// `debug` and `warn` carries only the kind. Duplicates are facts of the public database,
+    /// resolved by the documented rule on every load, so they go to `debug`: callers get them
+    /// all from `warnings()` and decide how to report them.
     pub(crate) fn log(&self) {
         match self {
             Self::SkippedDefinition(error) | Self::DroppedRecord(error) => {
                 tracing::warn!(warning = %self, "device config");
                 tracing::debug!(cause = %error, "device config warning detail");
             }
-            _ => tracing::warn!(warning = %self, "device config"),
+            Self::DuplicateDefinitionId { .. }
+            | Self::DuplicateFeatureId { .. }
+            | Self::DuplicateIdentifier { .. } => tracing::debug!(warning = %self, "device config"),
+            Self::UnknownSpecifier { .. } => tracing::warn!(warning = %self, "device config"),
         }
     }
 }

@@ -31,10 +31,9 @@ pub fn device_config(options: &Options) -> Result<DeviceConfig> {
         configurations = base.configuration_count(),
         "device database loaded"
     );
+    // The public data has known duplicates; in the built-in database they are expected.
+    report(base.warnings(), options.device_config_file.is_some());
     let mut config = DeviceConfig::new(base);
-    if options.user_device_config_file.is_none() && !options.simulate {
-        report(config.warnings());
-    }
     let user = match (&options.user_device_config_file, options.simulate) {
         (Some(path), simulate) => {
             if simulate {
@@ -55,7 +54,7 @@ pub fn device_config(options: &Options) -> Result<DeviceConfig> {
     };
     if let Some(text) = user {
         match config.apply_user_json(&text) {
-            Ok(warnings) => report(warnings),
+            Ok(warnings) => report(warnings, true),
             Err(err) => {
                 error!(cause = %err, "the user device config is invalid; going on without it")
             }
@@ -64,17 +63,23 @@ pub fn device_config(options: &Options) -> Result<DeviceConfig> {
     Ok(config)
 }
 
-/// The public database has known duplicates (DEVICE_CONFIG.md 1.1): their details go to the
-/// debug log, and one line counts them.
-fn report(warnings: &[Warning]) {
+/// Duplicates and skipped entries are resolved by the documented rules (DEVICE_CONFIG.md 1.1):
+/// each goes to the debug log, and one line counts them, a warning for files the user gave.
+fn report(warnings: &[Warning], user_file: bool) {
     for warning in warnings {
         debug!(%warning, "device config");
     }
-    if !warnings.is_empty() {
-        info!(
-            count = warnings.len(),
-            "device config loaded with warnings (duplicates resolved as documented); --log debug lists them"
-        );
+    let count = warnings.len();
+    match (count, user_file) {
+        (0, _) => {}
+        (_, true) => warn!(
+            count,
+            "device config: duplicate or skipped entries, resolved as documented; --log debug lists them"
+        ),
+        (_, false) => info!(
+            count,
+            "built-in device database: known duplicates of the public data, resolved as documented"
+        ),
     }
 }
 

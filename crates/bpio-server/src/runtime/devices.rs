@@ -187,7 +187,9 @@ impl Hub {
                 HubEvent::Device(DeviceReport::Ready { index, advertised }) => {
                     self.starting.remove(&index);
                     if self.devices.contains_key(&index) {
-                        info!(index, "device connected");
+                        // The model name from the database is no personal data; the advertised
+                        // name and the address stay at debug.
+                        info!(index, name = %advertised.device_name, "device connected");
                         self.list.send_modify(|list| {
                             list.insert(index, *advertised);
                         });
