@@ -105,21 +105,31 @@ pub struct DeviceInfo<'a> {
 /// against the device's features first, keeps subscriptions, and enforces the phase order:
 /// identification steps, [`Protocol::configure`], init steps, then commands.
 pub trait Protocol: Send + fmt::Debug {
-    /// The next handshake step: identification before `configure`, init after it.
-    fn poll_step(&mut self) -> Result<Step, ProtocolError>;
+    /// The next handshake step: identification before `configure`, init after it. The default
+    /// is for protocols without a handshake: done at once.
+    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
+        Ok(Step::Done)
+    }
 
     /// The bytes of a handshake read, or a notification that arrived during a handshake.
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError>;
 
-    /// The wait of a [`Step::Await`] ended without a reply.
-    fn handle_step_timeout(&mut self) -> Result<(), ProtocolError>;
+    /// The wait of a [`Step::Await`] ended without a reply. A protocol that never waits has
+    /// nothing to do.
+    fn handle_step_timeout(&mut self) -> Result<(), ProtocolError> {
+        Ok(())
+    }
 
     /// The identifier found by identification (DEVICE_CONFIG.md 7.2); `None` selects the
     /// protocol's defaults.
     fn identifier(&self) -> Option<&str>;
 
-    /// Takes the resolved definition and chooses the variant; init steps follow.
-    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError>;
+    /// Takes the resolved definition and chooses the variant; init steps follow. The default
+    /// is for protocols with one variant.
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
+        let _ = definition;
+        Ok(())
+    }
 
     /// Encodes a validated batch, ascending by feature. `stop` is set for stop batches.
     fn encode(

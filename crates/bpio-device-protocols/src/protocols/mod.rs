@@ -8,18 +8,12 @@ pub(crate) mod tcode_v03;
 use bpio_hardware::Endpoint;
 
 use crate::error::ProtocolError;
-use crate::protocol::Step;
 
-/// Handshake methods for protocols that need none: identification is immediately done.
+/// `handle_step_data` for protocols without a handshake: no data is expected.
 pub(crate) fn no_step_data(
     protocol: &'static str,
     _: Endpoint,
     _: &[u8],
 ) -> Result<(), ProtocolError> {
     Err(ProtocolError::BadReply { protocol, reason: "data during a handshake without steps" })
-}
-
-/// The step of a handshake-free protocol.
-pub(crate) const fn done() -> Result<Step, ProtocolError> {
-    Ok(Step::Done)
 }

@@ -12,12 +12,12 @@
 
 use std::time::Duration;
 
-use bpio_device_config::{Definition, Feature};
+use bpio_device_config::Feature;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading, ReadingValue};
 
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol, ReplyWait, Step};
+use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol, ReplyWait};
 
 /// The database name.
 pub(crate) const NAME: &str = "simulated";
@@ -69,24 +69,12 @@ impl Simulated {
 }
 
 impl Protocol for Simulated {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        super::done()
-    }
-
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
         super::no_step_data(NAME, endpoint, data)
     }
 
-    fn handle_step_timeout(&mut self) -> Result<(), ProtocolError> {
-        Ok(())
-    }
-
     fn identifier(&self) -> Option<&str> {
         Some(&self.identifier)
-    }
-
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
-        Ok(())
     }
 
     fn encode(

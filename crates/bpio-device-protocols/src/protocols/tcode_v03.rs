@@ -11,12 +11,12 @@
 
 use std::fmt::Write as _;
 
-use bpio_device_config::{Definition, Feature};
+use bpio_device_config::Feature;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading};
 
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol, Step};
+use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "tcode-v03";
@@ -31,24 +31,12 @@ struct TCode {
 }
 
 impl Protocol for TCode {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        super::done()
-    }
-
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
         super::no_step_data(NAME, endpoint, data)
     }
 
-    fn handle_step_timeout(&mut self) -> Result<(), ProtocolError> {
-        Ok(())
-    }
-
     fn identifier(&self) -> Option<&str> {
         Some(&self.identifier)
-    }
-
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
-        Ok(())
     }
 
     fn encode(
