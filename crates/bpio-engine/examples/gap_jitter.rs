@@ -9,14 +9,8 @@
 //! minus the gap. Prints the median and maximum over the rounds.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bpio::device_config::DeviceConfig;
-use bpio::hardware::sim::{self, SimHandle, SimulatedFirmware, SimulatedManager};
-use bpio::server::SessionConfig;
-use bpio::server::runtime::{DeviceHub, ManagerFactory};
 use bpio::transport_ws::{self, Config, Inbound};
 use serde_json::{Value, json};
 
@@ -26,25 +20,7 @@ const GAP: Duration = Duration::from_millis(100);
 async fn main() {
     let rounds: u32 =
         std::env::args().nth(1).map_or(30, |n| n.parse().expect("ROUNDS is a number"));
-    let mut config = DeviceConfig::embedded().unwrap();
-    config
-        .apply_user_json(&bpio_engine::devices::simulation_config_with_gap("jitter-sensor", 100))
-        .unwrap();
-    let handle: Arc<Mutex<Option<SimHandle<SimulatedFirmware>>>> = Arc::default();
-    let out = Arc::clone(&handle);
-    let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events);
-        *out.lock().unwrap() = Some(manager.add(sim::sensor("jitter-sensor")));
-        Arc::new(manager)
-    });
-    let hub = DeviceHub::spawn(config, vec![factory]);
-    let sensor = handle.lock().unwrap().take().unwrap();
-    let listener = transport_ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), Config::default())
-        .await
-        .unwrap();
-    let url = format!("ws://{}", listener.local_addr());
-    let session = SessionConfig { server_name: "jitter".into(), max_ping_time: Duration::ZERO };
-    tokio::spawn(bpio_engine::serve(listener, session, hub, std::future::pending()));
+    let (url, sensor) = bpio_engine::devices::serve_gap_sensor(100).await.unwrap();
 
     let (mut inbound, client) =
         transport_ws::connect(&url, &Config::default()).await.unwrap().split();

@@ -2,15 +2,9 @@
 //! config sets to 100 ms gets a burst of 50 distinct commands sent back to back. Every command
 //! gets its Ok, the device sees at most two writes, and the last write carries the last value.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bpio::device_config::DeviceConfig;
 use bpio::hardware::Endpoint;
-use bpio::hardware::sim::{self, SimHandle, SimulatedFirmware, SimulatedManager};
-use bpio::server::SessionConfig;
-use bpio::server::runtime::{DeviceHub, ManagerFactory};
 use bpio::transport_ws::{self, Config, Inbound};
 use serde_json::{Value, json};
 
@@ -18,25 +12,7 @@ use crate::within;
 
 #[tokio::test]
 async fn a_burst_of_50_commands_inside_a_100_ms_gap_gives_at_most_two_writes() {
-    let mut device_config = DeviceConfig::embedded().unwrap();
-    device_config
-        .apply_user_json(&bpio_engine::devices::simulation_config_with_gap("gap-sensor", 100))
-        .unwrap();
-    let handle: Arc<Mutex<Option<SimHandle<SimulatedFirmware>>>> = Arc::default();
-    let out = Arc::clone(&handle);
-    let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events);
-        *out.lock().unwrap() = Some(manager.add(sim::sensor("gap-sensor")));
-        Arc::new(manager)
-    });
-    let hub = DeviceHub::spawn(device_config, vec![factory]);
-    let sensor = handle.lock().unwrap().take().unwrap();
-    let listener = transport_ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), Config::default())
-        .await
-        .unwrap();
-    let url = format!("ws://{}", listener.local_addr());
-    let session = SessionConfig { server_name: "gap".into(), max_ping_time: Duration::ZERO };
-    tokio::spawn(bpio_engine::serve(listener, session, hub, std::future::pending()));
+    let (url, sensor) = bpio_engine::devices::serve_gap_sensor(100).await.unwrap();
 
     let (mut inbound, client) =
         transport_ws::connect(&url, &Config::default()).await.unwrap().split();
