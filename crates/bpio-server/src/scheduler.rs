@@ -82,22 +82,44 @@ impl<C: Clone + PartialEq> DeviceScheduler<C> {
 
     /// Takes an accepted client command for `feature`.
     pub fn handle_command(&mut self, now: Instant, feature: u32, command: C) -> Enqueued {
-        let pending = self.pending.get(&feature);
-        if pending.or_else(|| self.sent.get(&feature)) == Some(&command) {
-            return Enqueued::Duplicate;
+        self.handle_commands(now, [(feature, command)])
+    }
+
+    /// Takes accepted client commands that belong together (one client message addressing
+    /// several features): they are held or dispatched as one, never split by the gap.
+    pub fn handle_commands(
+        &mut self,
+        now: Instant,
+        commands: impl IntoIterator<Item = (u32, C)>,
+    ) -> Enqueued {
+        let mut held = false;
+        for (feature, command) in commands {
+            held |= self.hold(feature, command);
         }
-        if pending.is_some() && self.sent.get(&feature) == Some(&command) {
-            // The device already runs this value: drop the change still waiting, send nothing.
-            self.pending.remove(&feature);
-            return Enqueued::Duplicate;
-        }
-        self.pending.insert(feature, command);
-        if self.gap_is_over(now) {
+        if !held {
+            Enqueued::Duplicate
+        } else if self.gap_is_over(now) {
             self.flush(now);
             Enqueued::Dispatched
         } else {
             Enqueued::Held
         }
+    }
+
+    /// Makes `command` the pending command of `feature`, unless it changes nothing; returns
+    /// whether it is pending.
+    fn hold(&mut self, feature: u32, command: C) -> bool {
+        let pending = self.pending.get(&feature);
+        if pending.or_else(|| self.sent.get(&feature)) == Some(&command) {
+            return false;
+        }
+        if pending.is_some() && self.sent.get(&feature) == Some(&command) {
+            // The device already runs this value: drop the change still waiting, send nothing.
+            self.pending.remove(&feature);
+            return false;
+        }
+        self.pending.insert(feature, command);
+        true
     }
 
     /// Stops `feature` (or every feature when `None`): held commands for the selection are

@@ -6,12 +6,22 @@
 //! layer; a read's reply waits for [`Session::handle_reading`] and holds back later replies so
 //! the order is kept. Device changes, readings of subscriptions and scan ends come in through
 //! `handle_*` and go out as events with Id 0.
+//!
+//! The core speaks v4. A client of an older spec version (VERSIONS.md) is served by translation
+//! at the edges of the session: its messages are parsed in its version and converted up to v4
+//! commands (several per message at most become one batch with one reply), and every reply and
+//! event is converted down to its version on the way out, device-list changes becoming
+//! `DeviceAdded`/`DeviceRemoved` against the devices that client was told about.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
+use bpio_protocol::convert::{AnyClientMessage, AnyServerMessage, client_to_v4, server_from_v4};
 use bpio_protocol::v4::{self, ClientMessage, ServerMessage};
-use bpio_protocol::{ClientId, ErrorCode, MessageSet, ParseError, parse_frame};
+use bpio_protocol::{
+    AnyRequestServerInfo, ClientId, ErrorCode, MessageSet, ParseError, PreHandshake, RawMessage,
+    SpecVersion, split_frame,
+};
 use tracing::debug;
 
 /// Settings of a session.
@@ -31,14 +41,13 @@ pub enum Action {
     StartScanning,
     /// Stop discovery; no `ScanningFinished` follows.
     StopScanning,
-    /// An accepted output command.
+    /// Accepted output commands for one device, one per feature, to be scheduled together
+    /// (one v4 `OutputCmd`, or every feature a legacy command addresses).
     Output {
         /// Device index.
         device: u32,
-        /// Feature index.
-        feature: u32,
-        /// The command, already checked against the advertised ranges.
-        command: v4::OutputCommand,
+        /// `(feature index, command)`, each already checked against the advertised ranges.
+        commands: Vec<(u32, v4::OutputCommand)>,
     },
     /// Read an input once and report it with [`Session::handle_reading`] and this `token`.
     Read {
@@ -107,10 +116,17 @@ type Subscription = (u32, u32, v4::InputType);
 pub struct Session {
     config: SessionConfig,
     state: State,
+    /// The spec version chosen at the handshake (v4 until then).
+    version: SpecVersion,
     /// The client's minor version, kept for filtering types of future minors.
     client_minor: u32,
     ping_deadline: Option<Instant>,
-    devices: BTreeMap<u32, v4::Device>,
+    /// The connected devices, as a list event would carry them (Id 0).
+    devices: v4::DeviceList,
+    /// Legacy sessions: the device list the client was last told about (VERSIONS.md 11).
+    known: v4::DeviceList,
+    /// Converted messages not yet polled: one v4 message may become several.
+    outbox: VecDeque<AnyServerMessage>,
     subscriptions: BTreeSet<Subscription>,
     /// Replies in arrival order; a read holds its place until its reading arrives.
     replies: VecDeque<Reply>,
@@ -139,9 +155,12 @@ impl Session {
         Self {
             config,
             state: State::AwaitingHandshake,
+            version: SpecVersion::V4,
             client_minor: 0,
             ping_deadline: None,
-            devices,
+            devices: v4::DeviceList { id: 0, devices },
+            known: v4::DeviceList { id: 0, devices: BTreeMap::new() },
+            outbox: VecDeque::new(),
             subscriptions: BTreeSet::new(),
             replies: VecDeque::new(),
             events: VecDeque::new(),
@@ -156,6 +175,11 @@ impl Session {
         self.state
     }
 
+    /// The spec version the client chose (v4 before the handshake).
+    pub fn version(&self) -> SpecVersion {
+        self.version
+    }
+
     /// The client's minor spec version (0 before the handshake).
     pub fn client_minor(&self) -> u32 {
         self.client_minor
@@ -168,9 +192,10 @@ impl Session {
 
     /// Handles one text transmission from the client.
     pub fn handle_text(&mut self, now: Instant, bytes: &[u8]) {
-        for result in parse_frame::<ClientMessage>(bytes) {
+        // Message by message: a handshake early in a frame sets the version of the rest.
+        for result in split_frame(bytes) {
             match result {
-                Ok(message) => self.handle_message(now, message),
+                Ok(raw) => self.handle_raw(now, &raw),
                 Err(err) => self.handle_parse_error(&err),
             }
         }
@@ -216,16 +241,17 @@ impl Session {
         self.reads.clear();
         self.replies.clear();
         self.events.clear();
+        self.outbox.clear();
     }
 
     /// Handles the complete current device list. Sends a `DeviceList` event when it changed,
     /// and ends reads and subscriptions of devices that went away (PROTOCOL.md 10.3, 10.5).
     pub fn handle_devices(&mut self, devices: BTreeMap<u32, v4::Device>) {
-        if devices == self.devices {
+        if devices == self.devices.devices {
             return;
         }
-        let gone = |index: &u32| devices.get(index) != self.devices.get(index);
-        let gone: BTreeSet<u32> = self.devices.keys().copied().filter(gone).collect();
+        let gone = |index: &u32| devices.get(index) != self.devices.devices.get(index);
+        let gone: BTreeSet<u32> = self.devices.devices.keys().copied().filter(gone).collect();
         self.subscriptions.retain(|(device, _, _)| !gone.contains(device));
         let failed: Vec<ReadToken> = self
             .reads
@@ -240,12 +266,9 @@ impl Session {
                 self.fill(token, error(read.id.get(), ErrorCode::Device, &message));
             }
         }
-        self.devices = devices;
+        self.devices.devices = devices;
         if self.state == State::Connected {
-            self.events.push_back(ServerMessage::DeviceList(v4::DeviceList {
-                id: 0,
-                devices: self.devices.clone(),
-            }));
+            self.events.push_back(ServerMessage::DeviceList(self.devices.clone()));
         }
     }
 
@@ -285,8 +308,30 @@ impl Session {
         }
     }
 
-    /// The next message to send: events first, then replies in request order.
-    pub fn poll_transmit(&mut self) -> Option<ServerMessage> {
+    /// The next message to send, in the client's spec version: events first, then replies in
+    /// request order.
+    pub fn poll_transmit(&mut self) -> Option<AnyServerMessage> {
+        if self.version == SpecVersion::V4 {
+            return self.poll_v4().map(AnyServerMessage::V4);
+        }
+        loop {
+            if let Some(message) = self.outbox.pop_front() {
+                return Some(message);
+            }
+            let message = self.poll_v4()?;
+            let told = match &message {
+                ServerMessage::DeviceList(list) if list.id == 0 => Some(list.clone()),
+                _ => None,
+            };
+            self.outbox.extend(server_from_v4(self.version, message, &self.known));
+            if let Some(list) = told {
+                self.known = list;
+            }
+        }
+    }
+
+    /// The next v4 message of the core.
+    fn poll_v4(&mut self) -> Option<ServerMessage> {
         if let Some(event) = self.events.pop_front() {
             return Some(event);
         }
@@ -309,48 +354,88 @@ impl Session {
         self.ping_deadline
     }
 
-    fn handle_message(&mut self, now: Instant, message: ClientMessage) {
+    fn handle_raw(&mut self, now: Instant, raw: &RawMessage<'_>) {
+        if self.state == State::AwaitingHandshake {
+            match raw.parse::<PreHandshake>() {
+                Ok(PreHandshake::RequestServerInfo(request)) => self.handshake(now, request),
+                Ok(PreHandshake::Other(other)) => self.reply(error(
+                    other.id,
+                    ErrorCode::Init,
+                    &format!("{} before RequestServerInfo; the handshake comes first", other.name),
+                )),
+                Err(err) => self.handle_parse_error(&err),
+            }
+            return;
+        }
+        let message = match AnyClientMessage::parse(self.version, raw) {
+            Ok(message) => message,
+            Err(err) => return self.handle_parse_error(&err),
+        };
         let id = message.id();
         match self.state {
-            State::AwaitingHandshake => match message {
-                ClientMessage::RequestServerInfo(request) => self.handshake(now, request),
-                other => self.reply(error(
-                    id,
-                    ErrorCode::Init,
-                    &format!(
-                        "{} before RequestServerInfo; the handshake comes first",
-                        other.name()
-                    ),
-                )),
-            },
             State::PingedOut => {
-                self.reply(error(id, ErrorCode::Ping, "the session timed out for lack of Ping"))
+                self.reply(error(id, ErrorCode::Ping, "the session timed out for lack of Ping"));
             }
-            State::Closed => self.reply(error(id, ErrorCode::Init, "the session has ended")),
-            State::Connected => self.handle_connected(now, message),
+            State::Closed | State::AwaitingHandshake => {
+                self.reply(error(id, ErrorCode::Init, "the session has ended"));
+            }
+            State::Connected => match message {
+                AnyClientMessage::V4(message) => self.handle_connected(now, message),
+                legacy => match client_to_v4(legacy, &self.devices) {
+                    Ok(commands) => self.handle_translated(now, id, commands),
+                    Err(err) => self.reply(error(err.id, err.code(), &err.to_string())),
+                },
+            },
         }
     }
 
-    fn handshake(&mut self, now: Instant, request: v4::RequestServerInfo) {
-        let id = request.id.get();
-        let major = request.protocol_version_major;
-        if major != v4::PROTOCOL_VERSION_MAJOR {
-            let why = if major > v4::PROTOCOL_VERSION_MAJOR {
-                format!("client speaks spec version {major}; this server speaks up to version 4")
-            } else {
-                format!(
-                    "a version-4 RequestServerInfo that asks for version {major} is inconsistent"
-                )
-            };
-            self.reply(error(id, ErrorCode::Init, &why));
-            self.state = State::Closed;
+    /// Executes the v4 commands one legacy message became, with one reply (VERSIONS.md 12).
+    fn handle_translated(&mut self, now: Instant, id: u32, mut commands: Vec<ClientMessage>) {
+        if commands.len() <= 1 {
+            match commands.pop() {
+                Some(command) => self.handle_connected(now, command),
+                None => self.reply(ServerMessage::Ok(v4::Ok { id })),
+            }
             return;
         }
-        self.client_minor = request.protocol_version_minor;
+        // Only output commands address several features at once.
+        let outputs: Option<Vec<v4::OutputCmd>> = commands
+            .into_iter()
+            .map(|command| match command {
+                ClientMessage::OutputCmd(cmd) => Some(cmd),
+                _ => None,
+            })
+            .collect();
+        match outputs {
+            Some(outputs) => self.handle_outputs(id, outputs),
+            None => self.reply(error(
+                id,
+                ErrorCode::Unknown,
+                "internal error: a legacy message became commands of several kinds",
+            )),
+        }
+    }
+
+    fn handshake(&mut self, now: Instant, request: AnyRequestServerInfo) {
+        let id = request.id().get();
+        let handshake = match request.detect() {
+            Ok(handshake) => handshake,
+            Err(err) => {
+                self.reply(error(id, err.code(), &err.to_string()));
+                self.state = State::Closed;
+                return;
+            }
+        };
+        self.version = handshake.version;
+        self.client_minor = handshake.minor;
+        if self.version < SpecVersion::V4 {
+            // The client learns the devices present now with RequestDeviceList, not as events.
+            self.known = self.devices.clone();
+        }
         self.state = State::Connected;
         self.ping_deadline =
             (!self.config.max_ping_time.is_zero()).then(|| now + self.config.max_ping_time);
-        debug!(minor = request.protocol_version_minor, "handshake");
+        debug!(version = %handshake.version, minor = handshake.minor, "handshake");
         self.reply(ServerMessage::ServerInfo(v4::ServerInfo {
             id,
             server_name: self.config.server_name.clone(),
@@ -389,23 +474,28 @@ impl Session {
             ClientMessage::RequestDeviceList(_) => {
                 self.reply(ServerMessage::DeviceList(v4::DeviceList {
                     id,
-                    devices: self.devices.clone(),
+                    devices: self.devices.devices.clone(),
                 }));
             }
-            ClientMessage::OutputCmd(cmd) => match self.check_output(&cmd) {
-                Ok(()) => {
-                    self.actions.push_back(Action::Output {
-                        device: cmd.device_index,
-                        feature: cmd.feature_index,
-                        command: cmd.command,
-                    });
-                    self.reply(ok);
-                }
-                Err(why) => self.reply(error(id, ErrorCode::Device, &why)),
-            },
+            ClientMessage::OutputCmd(cmd) => self.handle_outputs(id, vec![cmd]),
             ClientMessage::InputCmd(cmd) => self.handle_input_cmd(cmd),
             ClientMessage::StopCmd(cmd) => self.handle_stop_cmd(cmd),
         }
+    }
+
+    /// Checks every command first: one refused command refuses them all and nothing is sent.
+    fn handle_outputs(&mut self, id: u32, cmds: Vec<v4::OutputCmd>) {
+        if let Some(why) = cmds.iter().find_map(|cmd| self.check_output(cmd).err()) {
+            return self.reply(error(id, ErrorCode::Device, &why));
+        }
+        let mut by_device: BTreeMap<u32, Vec<(u32, v4::OutputCommand)>> = BTreeMap::new();
+        for cmd in cmds {
+            by_device.entry(cmd.device_index).or_default().push((cmd.feature_index, cmd.command));
+        }
+        for (device, commands) in by_device {
+            self.actions.push_back(Action::Output { device, commands });
+        }
+        self.reply(ServerMessage::Ok(v4::Ok { id }));
     }
 
     fn check_output(&self, cmd: &v4::OutputCmd) -> Result<(), String> {
@@ -483,7 +573,7 @@ impl Session {
         let feature = cmd.selected_feature();
         let checked = match (device, feature) {
             (Some(device), Some(feature)) => self.feature(device, feature).map(|_| ()),
-            (Some(device), None) if !self.devices.contains_key(&device) => {
+            (Some(device), None) if !self.devices.devices.contains_key(&device) => {
                 Err(not_connected(device))
             }
             _ => Ok(()),
@@ -506,6 +596,7 @@ impl Session {
 
     fn feature(&self, device: u32, feature: u32) -> Result<&v4::Feature, String> {
         self.devices
+            .devices
             .get(&device)
             .ok_or_else(|| not_connected(device))?
             .device_features

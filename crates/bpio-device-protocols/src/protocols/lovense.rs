@@ -13,8 +13,8 @@
 //! - one output: `Vibrate:<v>;` for vibrate and oscillate;
 //! - vibrate + constrict (Max): `Vibrate:<v>;` and `Air:Level:<v>;`;
 //! - vibrate + rotate (Nora and kin): `Vibrate:<v>;` and `Rotate:<|v|>;`, preceded by
-//!   `RotateChange;` whenever the sign changes (the firmware starts counter-clockwise; 0 counts
-//!   as clockwise);
+//!   `RotateChange;` whenever the sign changes (the firmware starts clockwise; 0 has no
+//!   direction and changes none, so a stop is one write);
 //! - three or more motors, or two vibrators next to another output: `Mply:<a>:<b>:...;`, one
 //!   value per output feature, so a whole batch is always one write;
 //! - otherwise (two outputs, e.g. Edge): `Vibrate1:<v>;`, `Vibrate2:<v>;`. When a batch sets
@@ -193,7 +193,7 @@ impl Protocol for Lovense {
         } else if outputs.len() == 2 && vibrate == 1 && count(OutputKind::Constrict) == 1 {
             Variant::Max
         } else if outputs.len() == 2 && vibrate == 1 && count(OutputKind::Rotate) == 1 {
-            Variant::RotateVibrator { clockwise: false }
+            Variant::RotateVibrator { clockwise: true }
         } else if (vibrators == 2 && outputs.len() > 2) || vibrators > 2 {
             Variant::Multi { values: outputs.iter().map(|feature| (feature.index, 0)).collect() }
         } else {
@@ -237,8 +237,8 @@ impl Protocol for Lovense {
                             writes.push(text_write(format!("Vibrate:{};", command.value)))
                         }
                         OutputType::Rotate => {
-                            if (command.value >= 0) != direction {
-                                direction = command.value >= 0;
+                            if command.value != 0 && (command.value > 0) != direction {
+                                direction = command.value > 0;
                                 writes.push(text_write("RotateChange;"));
                             }
                             writes.push(text_write(format!(

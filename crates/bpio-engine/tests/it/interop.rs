@@ -146,3 +146,80 @@ async fn the_rust_client_lists_vibrates_and_reads_battery_with_rssi_advertised()
     assert_eq!(battery, 85);
     assert!(sensor_rssi, "the Rust client sees the RSSI input advertised as Rssi");
 }
+
+/// The official Rust library at major version 9 speaks spec v3: handshake with
+/// `MessageVersion` 3, device attributes in the v3 shape, `ScalarCmd`, `SensorReadCmd`.
+mod spec_v3 {
+    use buttplug9::client::{ButtplugClient, ScalarValueCommand};
+    use buttplug9::core::connector::{
+        ButtplugRemoteClientConnector, ButtplugWebsocketClientTransport,
+    };
+    use buttplug9::core::message::serializer::ButtplugClientJSONSerializer;
+    use std::time::Duration;
+
+    use crate::{Engine, within};
+
+    async fn connect(url: &str) -> ButtplugClient {
+        let connector =
+            ButtplugRemoteClientConnector::<
+                ButtplugWebsocketClientTransport,
+                ButtplugClientJSONSerializer,
+            >::new(ButtplugWebsocketClientTransport::new_insecure_connector(url));
+        let client = ButtplugClient::new("bpio v3 interop");
+        within("connect", client.connect(connector)).await.unwrap();
+        client
+    }
+
+    async fn scan_for(client: &ButtplugClient, count: usize) {
+        within("scan", client.start_scanning()).await.unwrap();
+        within("the simulated devices", async {
+            while client.devices().len() < count {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_v3_client_lists_vibrates_and_reads_battery() {
+        let engine = Engine::start(&["--simulate"]).await;
+        let client = connect(&engine.url).await;
+        scan_for(&client, 5).await;
+        let devices = client.devices();
+        let names: Vec<String> = devices.iter().map(|d| d.name().clone()).collect();
+        super::assert_simulated_devices(&names);
+        let hush = devices.iter().find(|d| d.name() == "Lovense Hush").unwrap();
+        assert_eq!(hush.vibrate_attributes().len(), 1);
+        within("vibrate", hush.vibrate(&ScalarValueCommand::ScalarValue(0.5))).await.unwrap();
+        let battery = within("battery", hush.battery_level()).await.unwrap();
+        assert!((battery - 0.85).abs() < 1e-9, "{battery}");
+        let edge = devices.iter().find(|d| d.name() == "Lovense Edge").unwrap();
+        let speeds = ScalarValueCommand::ScalarValueVec(vec![0.25, 1.0]);
+        within("vibrate both motors", edge.vibrate(&speeds)).await.unwrap();
+        within("stop", client.stop_all_devices()).await.unwrap();
+        within("disconnect", client.disconnect()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_v3_client_drives_the_bytes_of_a_simulated_device() {
+        let (url, sensor) = bpio_engine::devices::serve_gap_sensor(0).await.unwrap();
+        let client = connect(&url).await;
+        scan_for(&client, 1).await;
+        let device = client.devices().pop().unwrap();
+        within("vibrate", device.vibrate(&ScalarValueCommand::ScalarValue(0.42))).await.unwrap();
+        within("the motor", async {
+            while sensor.firmware(|f| f.output(2)).map(|o| o.value) != Some(42) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        within("stop", device.stop()).await.unwrap();
+        within("the stop", async {
+            while sensor.firmware(|f| f.output(2)).map(|o| o.value) != Some(0) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        within("disconnect", client.disconnect()).await.unwrap();
+    }
+}

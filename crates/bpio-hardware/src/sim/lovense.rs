@@ -26,7 +26,7 @@ impl LovenseFirmware {
             motors: vec![0; motors],
             rotator,
             rotation: 0,
-            clockwise: false,
+            clockwise: true,
         }
     }
 

@@ -128,13 +128,9 @@ async fn edge_drives_each_motor_or_both() {
 async fn nora_rotates_and_changes_direction() {
     let nora = connect(sim::lovense_nora("nora-1"), lovense_services()).await;
     nora.hardware.write(Endpoint::Tx, b"Rotate:10;", false).await.unwrap();
-    assert_eq!(
-        nora.handle.firmware(|f| f.rotation()),
-        -10,
-        "the firmware starts counter-clockwise"
-    );
+    assert_eq!(nora.handle.firmware(|f| f.rotation()), 10, "the firmware starts clockwise");
     nora.hardware.write(Endpoint::Tx, b"RotateChange;Rotate:20;", false).await.unwrap();
-    assert_eq!(nora.handle.firmware(|f| f.rotation()), 20);
+    assert_eq!(nora.handle.firmware(|f| f.rotation()), -20);
 }
 
 #[tokio::test]

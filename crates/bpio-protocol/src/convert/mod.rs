@@ -45,7 +45,7 @@ pub use steps::{linear as linear_step, position as position_step, speed as speed
 pub use view::{ActuatorEntry, DeviceView, SensorEntry};
 
 use crate::error::ParseError;
-use crate::frame::RawMessage;
+use crate::frame::{MessageSet, RawMessage};
 use crate::version::SpecVersion;
 use crate::{v0, v1, v2, v3, v4};
 
@@ -70,6 +70,28 @@ impl AnyClientMessage {
             SpecVersion::V3 => Self::V3(raw.parse()?),
             SpecVersion::V4 => Self::V4(raw.parse()?),
         })
+    }
+
+    /// The message's Id.
+    pub fn id(&self) -> u32 {
+        match self {
+            Self::V0(message) => message.id(),
+            Self::V1(message) => message.id(),
+            Self::V2(message) => message.id(),
+            Self::V3(message) => message.id(),
+            Self::V4(message) => message.id(),
+        }
+    }
+
+    /// The message's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::V0(message) => message.name(),
+            Self::V1(message) => message.name(),
+            Self::V2(message) => message.name(),
+            Self::V3(message) => message.name(),
+            Self::V4(message) => message.name(),
+        }
     }
 }
 

@@ -24,11 +24,26 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Work for a device task.
 #[derive(Debug)]
 pub(crate) enum DeviceRequest {
-    Output { feature: u32, command: v4::OutputCommand },
-    Stop { feature: Option<u32> },
-    Read { token: ReadToken, feature: u32, input: v4::InputType },
-    Subscribe { feature: u32, input: v4::InputType },
-    Unsubscribe { feature: u32, input: v4::InputType },
+    /// Scheduled together: one batch per client message.
+    Output {
+        commands: Vec<(u32, v4::OutputCommand)>,
+    },
+    Stop {
+        feature: Option<u32>,
+    },
+    Read {
+        token: ReadToken,
+        feature: u32,
+        input: v4::InputType,
+    },
+    Subscribe {
+        feature: u32,
+        input: v4::InputType,
+    },
+    Unsubscribe {
+        feature: u32,
+        input: v4::InputType,
+    },
 }
 
 /// What a device task reports to the hub.
@@ -193,15 +208,17 @@ impl DeviceTask {
     ) {
         let now = Instant::now().into_std();
         match request {
-            DeviceRequest::Output { feature, command } => {
-                match self.device.client_output(feature, &command) {
-                    Ok(output) => {
-                        let outcome = scheduler.handle_command(now, feature, output);
-                        trace!(device = self.index, feature, ?outcome, "output");
+            DeviceRequest::Output { commands } => {
+                let mut batch = Vec::with_capacity(commands.len());
+                for (feature, command) in commands {
+                    match self.device.client_output(feature, &command) {
+                        Ok(output) => batch.push((feature, output)),
+                        // The session validated it against the same features; this is our bug.
+                        Err(err) => warn!(device = self.index, cause = %err, "output refused"),
                     }
-                    // The session validated it against the same features; this is our bug.
-                    Err(err) => warn!(device = self.index, cause = %err, "output refused"),
                 }
+                let outcome = scheduler.handle_commands(now, batch);
+                trace!(device = self.index, ?outcome, "output");
             }
             DeviceRequest::Stop { feature } => {
                 let stops = self.device.stop_outputs(feature);

@@ -258,8 +258,8 @@ impl Hub {
                     });
                 }
             }
-            Action::Output { device, feature, command } => {
-                self.send(device, DeviceRequest::Output { feature, command })
+            Action::Output { device, commands } => {
+                self.send(device, DeviceRequest::Output { commands })
             }
             Action::Read { token, device, feature, input } => {
                 if self.devices.contains_key(&device) {

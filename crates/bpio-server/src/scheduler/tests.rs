@@ -39,6 +39,23 @@ fn without_a_gap_every_command_goes_out_at_once() {
 }
 
 #[test]
+fn commands_of_one_message_are_never_split_by_the_gap() {
+    let t0 = origin();
+    let mut s = DeviceScheduler::new(Duration::ZERO, None);
+    // Without a gap, single commands go out one by one; a batch goes out as one dispatch.
+    assert_eq!(s.handle_commands(t0, [(0, 1), (1, 2)]), Enqueued::Dispatched);
+    assert_eq!(drain(&mut s), vec![Dispatch::Commands(vec![(0, 1), (1, 2)])]);
+    // Inside a gap the batch is held whole, and only what changed is pending.
+    let mut s = DeviceScheduler::new(GAP, None);
+    assert_eq!(s.handle_commands(t0, [(0, 1), (1, 2)]), Enqueued::Dispatched);
+    drain(&mut s);
+    assert_eq!(s.handle_commands(t0 + ms(10), [(0, 1), (1, 3)]), Enqueued::Held);
+    assert_eq!(s.handle_commands(t0 + ms(20), [(0, 1), (1, 3)]), Enqueued::Duplicate);
+    s.handle_timeout(t0 + GAP);
+    assert_eq!(drain(&mut s), vec![Dispatch::Commands(vec![(1, 3)])]);
+}
+
+#[test]
 fn the_first_command_after_idle_is_not_delayed() {
     let t0 = origin();
     let mut s = DeviceScheduler::new(GAP, None);

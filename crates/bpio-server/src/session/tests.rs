@@ -210,8 +210,7 @@ fn the_spec_example_session_gets_the_spec_replies() {
         h.actions(),
         [Action::Output {
             device: 0,
-            feature: 0,
-            command: v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0)
+            commands: vec![(0, v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0))]
         }]
     );
     let replies =
@@ -420,6 +419,100 @@ fn binary_frames_and_bad_messages_get_error_msg() {
     assert_eq!(error_of(&replies[1]), (3, 3));
     assert_eq!(replies[2], ok(4));
     assert_eq!(h.exchange("not json").iter().map(|r| error_of(r)).collect::<Vec<_>>(), [(0, 3)]);
+}
+
+#[test]
+fn a_legacy_handshake_fixes_the_version_for_the_rest_of_the_frame() {
+    let mut h = Harness::new(PING);
+    let replies = h.exchange(
+        r#"[{"RequestServerInfo":{"Id":1,"ClientName":"old","MessageVersion":1}},{"SingleMotorVibrateCmd":{"Id":2,"DeviceIndex":0,"Speed":0.5}},{"ScalarCmd":{"Id":3,"DeviceIndex":0,"Scalars":[]}}]"#,
+    );
+    assert_eq!(h.session.version(), bpio_protocol::SpecVersion::V1);
+    assert_eq!(
+        replies[0],
+        r#"[{"ServerInfo":{"Id":1,"ServerName":"Workshop Server","MajorVersion":0,"MinorVersion":0,"BuildVersion":0,"MessageVersion":1,"MaxPingTime":2000}}]"#
+    );
+    assert_eq!(replies[1], ok(2));
+    assert_eq!(error_of(&replies[2]), (3, 3), "ScalarCmd is not part of v1");
+    let vibrate = v4::OutputCommand::new(v4::OutputType::Vibrate, 10, 0);
+    assert_eq!(h.actions(), [Action::Output { device: 0, commands: vec![(0, vibrate)] }]);
+}
+
+#[test]
+fn a_legacy_command_on_several_features_is_one_batch_with_one_reply_or_nothing() {
+    let mut h = Harness::new(PING);
+    h.send(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"old","MessageVersion":3}}]"#);
+    h.received();
+    let replies = h.exchange(
+        r#"[{"ScalarCmd":{"Id":2,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"},{"Index":1,"Scalar":0.5,"ActuatorType":"Rotate"}]}}]"#,
+    );
+    assert_eq!(replies, [ok(2)]);
+    let commands = vec![
+        (0, v4::OutputCommand::new(v4::OutputType::Vibrate, 20, 0)),
+        (1, v4::OutputCommand::new(v4::OutputType::Rotate, 5, 0)),
+    ];
+    assert_eq!(h.actions(), [Action::Output { device: 0, commands }]);
+    // The second sub-command names the wrong actuator type: the first is not sent either.
+    let replies = h.exchange(
+        r#"[{"ScalarCmd":{"Id":3,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"},{"Index":1,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#,
+    );
+    assert_eq!(error_of(&replies[0]), (3, 4));
+    assert_eq!(h.actions(), []);
+}
+
+#[test]
+fn legacy_sessions_hear_of_device_changes_as_added_and_removed() {
+    let mut h = Harness::new(PING);
+    let mut devices = example_devices();
+    let stroker = devices.remove(&3).unwrap();
+    h.session.handle_devices(devices.clone());
+    h.send(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"old","MessageVersion":2}}]"#);
+    h.received();
+    // Present at the handshake: no event, the client asks with RequestDeviceList.
+    h.session.handle_devices(devices.clone());
+    assert_eq!(h.received(), Vec::<String>::new());
+    devices.insert(3, stroker);
+    h.session.handle_devices(devices.clone());
+    assert_eq!(
+        h.received(),
+        [
+            r#"[{"DeviceAdded":{"Id":0,"DeviceIndex":3,"DeviceName":"Example Stroker","DeviceMessages":{"LinearCmd":{"FeatureCount":1,"StepCount":[100]},"StopDeviceCmd":{}}}}]"#
+        ]
+    );
+    devices.remove(&0);
+    h.session.handle_devices(devices);
+    assert_eq!(h.received(), [r#"[{"DeviceRemoved":{"Id":0,"DeviceIndex":0}}]"#]);
+}
+
+#[test]
+fn a_legacy_battery_read_answers_in_the_legacy_shape() {
+    let mut h = Harness::new(PING);
+    h.send(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"old","MessageVersion":3}}]"#);
+    h.received();
+    h.send(
+        r#"[{"SensorReadCmd":{"Id":2,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Battery"}}]"#,
+    );
+    let [Action::Read { token, device: 0, feature: 2, input: v4::InputType::Battery }] =
+        h.actions()[..]
+    else {
+        panic!("one battery read");
+    };
+    h.session.handle_reading(token, Ok(v4::Reading::Battery(v4::ReadingValue { value: 42 })));
+    assert_eq!(
+        h.received(),
+        [
+            r#"[{"SensorReading":{"Id":2,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Battery","Data":[42]}}]"#
+        ]
+    );
+}
+
+#[test]
+fn a_message_version_of_4_or_more_is_refused_and_closed() {
+    let mut h = Harness::new(PING);
+    let replies =
+        h.exchange(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"odd","MessageVersion":4}}]"#);
+    assert_eq!(error_of(&replies[0]), (1, 1));
+    assert!(h.session.wants_close());
 }
 
 fn any_message() -> impl Strategy<Value = String> {

@@ -18,6 +18,7 @@ use bpio_server::runtime::{
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
+mod legacy;
 mod vectors;
 
 const SENSOR_CONFIG: &str =
