@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bpio::device_config::{BaseDatabase, DeviceConfig, Warning, read_file};
@@ -114,7 +113,7 @@ pub async fn serve_gap_sensor(gap_ms: u32) -> Result<(String, SimHandle<Simulate
     )
     .await?;
     let url = format!("ws://{}", listener.local_addr());
-    let session = SessionConfig { server_name: "gap".into(), max_ping_time: Duration::ZERO };
+    let session = SessionConfig::new("gap");
     tokio::spawn(crate::serve(listener, session, hub, std::future::pending()));
     Ok((url, sensor))
 }

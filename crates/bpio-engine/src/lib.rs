@@ -24,24 +24,26 @@ pub async fn run(options: Options) -> Result<()> {
         warn!("{flag} is not supported yet; ignoring it");
     }
     let address = options.listen_address();
-    let listener =
-        transport_ws::listen(address, transport_ws::Config::default()).await.map_err(|err| {
-            match err {
-                transport_ws::Error::AddrInUse { .. } => {
-                    anyhow::anyhow!(
-                        "port {} is already in use; choose another with {}",
-                        address.port(),
-                        options.listen_flag()
-                    )
-                }
-                other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
-            }
-        })?;
+    let transport = transport_ws::Config {
+        max_message_bytes: options.max_message_size,
+        ..transport_ws::Config::default()
+    };
+    let listener = transport_ws::listen(address, transport).await.map_err(|err| match err {
+        transport_ws::Error::AddrInUse { .. } => {
+            anyhow::anyhow!(
+                "port {} is already in use; choose another with {}",
+                address.port(),
+                options.listen_flag()
+            )
+        }
+        other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
+    })?;
     info!(address = %listener.local_addr(), "listening for clients on ws://{}", listener.local_addr());
 
     let config = SessionConfig {
         server_name: options.server_name.clone(),
         max_ping_time: Duration::from_millis(u64::from(options.max_ping_time)),
+        max_messages_per_frame: options.max_messages_per_frame,
     };
     let hub = DeviceHub::spawn(devices::device_config(&options)?, devices::managers(&options));
     serve(listener, config, hub, shutdown_signal()).await

@@ -46,6 +46,14 @@ pub struct Options {
     /// Log level: error, warn, info, debug or trace [default: info].
     #[arg(long, value_name = "LEVEL")]
     pub log: Option<tracing::Level>,
+    /// Largest client message accepted, in bytes; a larger one stops the client's devices and
+    /// closes its connection with code 1009 (message too big).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub max_message_size: usize,
+    /// Most protocol messages handled from one client message; the rest of a longer one gets
+    /// one Error.
+    #[arg(long, value_name = "N", default_value_t = bpio::server::SessionConfig::DEFAULT_MAX_MESSAGES_PER_FRAME)]
+    pub max_messages_per_frame: usize,
 
     /// Use Bluetooth LE devices.
     #[arg(long)]

@@ -31,6 +31,24 @@ pub struct SessionConfig {
     pub server_name: String,
     /// `MaxPingTime`: the client must ping within this; zero disables the watchdog.
     pub max_ping_time: Duration,
+    /// Messages handled per transmission; the rest of a longer one is answered with one
+    /// `Error` (Id 0, code 3) and not handled, as after a syntax error (PROTOCOL.md 5.3).
+    pub max_messages_per_frame: usize,
+}
+
+impl SessionConfig {
+    /// The default of [`Self::max_messages_per_frame`]: far above what any client batches, low
+    /// enough that one transmission can not queue an unbounded amount of work.
+    pub const DEFAULT_MAX_MESSAGES_PER_FRAME: usize = 1000;
+
+    /// A configuration named `server_name`, without a ping watchdog, with default limits.
+    pub fn new(server_name: impl Into<String>) -> Self {
+        Self {
+            server_name: server_name.into(),
+            max_ping_time: Duration::ZERO,
+            max_messages_per_frame: Self::DEFAULT_MAX_MESSAGES_PER_FRAME,
+        }
+    }
 }
 
 /// Work for the device layer. Output values are in the client's advertised steps; mapping them
@@ -193,11 +211,21 @@ impl Session {
     /// Handles one text transmission from the client.
     pub fn handle_text(&mut self, now: Instant, bytes: &[u8]) {
         // Message by message: a handshake early in a frame sets the version of the rest.
-        for result in split_frame(bytes) {
+        let messages = split_frame(bytes);
+        let limit = self.config.max_messages_per_frame;
+        let count = messages.len();
+        for result in messages.into_iter().take(limit) {
             match result {
                 Ok(raw) => self.handle_raw(now, &raw),
                 Err(err) => self.handle_parse_error(&err),
             }
+        }
+        if count > limit {
+            let why = format!(
+                "a transmission may hold at most {limit} messages; the {} after them were not handled",
+                count - limit
+            );
+            self.reply(error(0, ErrorCode::Msg, &why));
         }
     }
 

@@ -169,6 +169,17 @@ async fn run<S>(
                     close(&mut socket, CloseCode::Size, "message too big").await;
                     break;
                 }
+                // RFC 6455 7.1.7: fail the connection, saying why where the socket still works.
+                Some(Err(WsError::Utf8(_))) => {
+                    debug!("text frame is not UTF-8; closing");
+                    close(&mut socket, CloseCode::Invalid, "text frame is not UTF-8").await;
+                    break;
+                }
+                Some(Err(WsError::Protocol(err))) => {
+                    debug!(cause = %err, "websocket protocol error; closing");
+                    close(&mut socket, CloseCode::Protocol, "websocket protocol error").await;
+                    break;
+                }
                 Some(Err(err)) => {
                     debug!(cause = %err, "websocket error");
                     break;

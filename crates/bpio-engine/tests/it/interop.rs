@@ -20,8 +20,15 @@ use serde_json::Value;
 
 use crate::{Engine, within};
 
-/// A virtualenv with `buttplug` 1.0.0, made once per target directory.
-fn python_client() -> PathBuf {
+/// A virtualenv with `buttplug` 1.0.0, made once per target directory; tests that run at the
+/// same time wait for the one that makes it.
+pub(crate) fn python_client() -> PathBuf {
+    static VENV: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+    let mut venv = VENV.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    venv.get_or_insert_with(make_python_client).clone()
+}
+
+fn make_python_client() -> PathBuf {
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-buttplug-1.0.0");
     let python = venv.join("bin/python");
     let installed = python.exists()

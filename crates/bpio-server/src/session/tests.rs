@@ -40,7 +40,7 @@ struct Harness {
 
 impl Harness {
     fn new(max_ping_time: Duration) -> Self {
-        let config = SessionConfig { server_name: "Workshop Server".into(), max_ping_time };
+        let config = SessionConfig { max_ping_time, ..SessionConfig::new("Workshop Server") };
         Self { session: Session::new(config, example_devices()), now: origin() }
     }
 
@@ -419,6 +419,25 @@ fn binary_frames_and_bad_messages_get_error_msg() {
     assert_eq!(error_of(&replies[1]), (3, 3));
     assert_eq!(replies[2], ok(4));
     assert_eq!(h.exchange("not json").iter().map(|r| error_of(r)).collect::<Vec<_>>(), [(0, 3)]);
+}
+
+#[test]
+fn a_transmission_over_the_message_limit_is_handled_up_to_it_and_answered_once_beyond() {
+    let config = SessionConfig { max_messages_per_frame: 3, ..SessionConfig::new("limited") };
+    let mut session = Session::new(config, example_devices());
+    let pings: Vec<String> = (1..=5).map(|id| format!(r#"{{"Ping":{{"Id":{id}}}}}"#)).collect();
+    let handshake = r#"{"RequestServerInfo":{"Id":9,"ClientName":"t","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}"#;
+    session.handle_text(origin(), format!("[{handshake},{}]", pings.join(",")).as_bytes());
+    let replies: Vec<String> =
+        std::iter::from_fn(|| session.poll_transmit()).map(|m| serialize_frame(&[m])).collect();
+    assert_eq!(replies.len(), 4, "{replies:?}");
+    assert!(replies[0].contains("ServerInfo"));
+    assert_eq!(replies[1..3], [ok(1), ok(2)]);
+    assert_eq!(error_of(&replies[3]), (0, 3));
+    assert!(replies[3].contains("at most 3 messages; the 3 after them"), "{}", replies[3]);
+    // The session goes on.
+    session.handle_text(origin(), br#"[{"Ping":{"Id":6}}]"#);
+    assert_eq!(session.poll_transmit().map(|m| serialize_frame(&[m])), Some(ok(6)));
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn start(version: SpecVersion) -> Golden {
     let (to_server, inbound) = mpsc::unbounded_channel();
     let (outbound, from_server) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
-    let session = SessionConfig { server_name: "golden".into(), max_ping_time: Duration::ZERO };
+    let session = SessionConfig::new("golden");
     tokio::spawn(async move {
         serve_client(Pipe { inbound, outbound }, session, &hub, stop).await;
         drop(stop_tx);

@@ -105,7 +105,7 @@ async fn start(gap_override: Option<&str>) -> (Client, Devices, watch::Sender<bo
     let (to_server, inbound) = mpsc::unbounded_channel();
     let (outbound, from_server) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
-    let session = SessionConfig { server_name: "test".into(), max_ping_time: Duration::ZERO };
+    let session = SessionConfig::new("test");
     tokio::spawn(
         async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
     );
@@ -282,7 +282,7 @@ async fn a_slow_device_delays_neither_another_device_nor_the_replies() {
     let (to_server, inbound) = mpsc::unbounded_channel();
     let (outbound, from_server) = mpsc::unbounded_channel();
     let (_stop_tx, stop) = watch::channel(false);
-    let session = SessionConfig { server_name: "test".into(), max_ping_time: Duration::ZERO };
+    let session = SessionConfig::new("test");
     tokio::spawn(
         async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
     );

@@ -353,7 +353,7 @@ async fn connect(path: &Path, file: &VectorFile) -> Result<Bench, String> {
     let (to_server, inbound) = mpsc::unbounded_channel();
     let (outbound, from_server) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
-    let session = SessionConfig { server_name: "vectors".into(), max_ping_time: Duration::ZERO };
+    let session = SessionConfig::new("vectors");
     tokio::spawn(
         async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
     );
