@@ -9,8 +9,6 @@
 
 use std::time::Duration;
 
-use bpio::hardware::Endpoint;
-use bpio::hardware::sim::{LovenseFirmware, SimHandle};
 use bpio::server::SessionConfig;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -377,14 +375,6 @@ fn resident_kib() -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-fn hush_writes(hush: &SimHandle<LovenseFirmware>) -> Vec<String> {
-    hush.writes()
-        .into_iter()
-        .filter(|(endpoint, _)| *endpoint == Endpoint::Tx)
-        .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_transmission_gets_its_exact_replies_and_the_session_goes_on() {
     let (url, devices) = serve(hostile_config()).await;
@@ -434,12 +424,7 @@ async fn frames_the_transport_refuses_close_the_connection_and_stop_the_devices(
             }
         };
         assert_eq!(closed, Some(code), "{}", case.name);
-        within("the stop", async {
-            while hush_writes(&devices.hush).last().map(String::as_str) != Some("Vibrate:0;") {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-        .await;
+        crate::safety::stopped(&devices.hush).await;
     }
 }
 

@@ -26,7 +26,7 @@ fn last_write(hush: &SimHandle<LovenseFirmware>) -> Option<String> {
         .next_back()
 }
 
-async fn stopped(hush: &SimHandle<LovenseFirmware>) {
+pub(crate) async fn stopped(hush: &SimHandle<LovenseFirmware>) {
     within("the stop write", async {
         while last_write(hush).as_deref() != Some("Vibrate:0;") {
             tokio::time::sleep(Duration::from_millis(5)).await;
