@@ -32,7 +32,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("bpio-in-process", &["bpio-client", "bpio-server", "bpio-protocol"]),
     // The device-database importer is library code, so its staleness test can run in CI.
     ("xtask", &["bpio-device-config", "bpio-protocol"]),
-    ("bpio-fuzz", &["bpio-protocol", "bpio-device-config", "bpio-device-protocols"]),
+    ("bpio-fuzz", &["bpio-protocol", "bpio-device-config", "bpio-device-protocols", "bpio-server"]),
 ];
 
 /// Crates that may depend on any workspace crate.
