@@ -79,7 +79,9 @@ pub enum KeepaliveWhen {
 }
 
 /// A protocol's keep-alive (PROTOCOL.md 8 rule 9): after `interval` without writes, send
-/// `commands`. Exempt from the timing gap.
+/// `commands`. Exempt from the timing gap. The driver takes `interval` and `when` once, when the
+/// device starts running, and asks [`Protocol::keepalive`] for `commands` each time a keep-alive
+/// is due, so they may repeat what the protocol last sent (empty: nothing to send this time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keepalive {
     /// Silence after which to send.

@@ -1,9 +1,26 @@
 //! One module per device protocol. Each exports `NAME` (the database's protocol name) and
 //! `create`, and is listed once in [`crate::registry::PROTOCOLS`].
 
+pub(crate) mod fmachine;
+pub(crate) mod lovehoney_desire;
 pub(crate) mod lovense;
+pub(crate) mod sexverse_v1;
+pub(crate) mod sexverse_v2;
+pub(crate) mod sexverse_v3;
+pub(crate) mod sexverse_v4;
+pub(crate) mod simple;
 pub(crate) mod simulated;
+pub(crate) mod svakom;
+pub(crate) mod svakom_pulse;
+pub(crate) mod svakom_v1;
+pub(crate) mod svakom_v2;
+pub(crate) mod svakom_v3;
+pub(crate) mod svakom_v4;
+pub(crate) mod svakom_v5;
+pub(crate) mod svakom_v6;
 pub(crate) mod tcode_v03;
+pub(crate) mod thehandy_v3;
+pub(crate) mod umove;
 
 use bpio_hardware::Endpoint;
 

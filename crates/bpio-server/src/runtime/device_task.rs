@@ -149,12 +149,14 @@ impl DeviceTask {
             KeepaliveWhen::Always => true,
             KeepaliveWhen::BackendRequires => self.hardware.requires_keepalive(),
         });
+        // The interval is fixed here; what a keep-alive sends is asked for when one is due, as
+        // it may repeat what the protocol last sent.
         let mut scheduler: DeviceScheduler<HwOutput> =
-            DeviceScheduler::new(self.gap, keepalive.as_ref().map(|k| k.interval));
+            DeviceScheduler::new(self.gap, keepalive.map(|k| k.interval));
         let mut reads: Vec<PendingRead> = Vec::new();
         let mut protocol_timer = self.device.poll_timer().map(|after| Instant::now() + after);
         loop {
-            self.drain(&mut scheduler, keepalive.as_ref().map(|k| k.commands.as_slice())).await;
+            self.drain(&mut scheduler).await;
             // An output may have started something the protocol paces itself (a stroker's
             // movement in steps): arm its timer when it asks for one.
             if protocol_timer.is_none() {
@@ -318,16 +320,14 @@ impl DeviceTask {
     }
 
     /// Sends everything the scheduler has queued.
-    async fn drain(
-        &mut self,
-        scheduler: &mut DeviceScheduler<HwOutput>,
-        keepalive: Option<&[HardwareCommand]>,
-    ) {
+    async fn drain(&mut self, scheduler: &mut DeviceScheduler<HwOutput>) {
         while let Some(dispatch) = scheduler.poll_transmit() {
             let commands = match dispatch {
                 Dispatch::Commands(batch) => self.device.handle_outputs(&batch),
                 Dispatch::Stop(batch) => self.device.handle_stop(&batch),
-                Dispatch::Keepalive => Ok(keepalive.map(<[_]>::to_vec).unwrap_or_default()),
+                Dispatch::Keepalive => {
+                    Ok(self.device.keepalive().map(|k| k.commands).unwrap_or_default())
+                }
             };
             match commands {
                 Ok(commands) => execute_all(self.index, self.hardware.as_ref(), &commands).await,
