@@ -1,9 +1,27 @@
 //! One module per device protocol. Each exports `NAME` (the database's protocol name) and
 //! `create`, and is listed once in [`crate::registry::PROTOCOLS`].
 
+pub(crate) mod amorelie_joy;
+pub(crate) mod cueme;
+pub(crate) mod kiiroo_v21;
+pub(crate) mod kiiroo_v21_initialized;
+pub(crate) mod kiiroo_v2_vibrator;
+pub(crate) mod lovedistance;
 pub(crate) mod lovense;
+pub(crate) mod magic_motion_1;
+pub(crate) mod magic_motion_2;
+pub(crate) mod magic_motion_4;
+pub(crate) mod mysteryvibe;
+pub(crate) mod mysteryvibe_v2;
+pub(crate) mod pink_punch;
+pub(crate) mod sakuraneko;
+pub(crate) mod sensee_v2;
 pub(crate) mod simulated;
+mod support;
 pub(crate) mod tcode_v03;
+pub(crate) mod vibcrafter;
+pub(crate) mod vibio;
+pub(crate) mod vorze_sa;
 
 use bpio_hardware::Endpoint;
 
