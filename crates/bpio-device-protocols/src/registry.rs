@@ -2,9 +2,11 @@
 
 use crate::protocol::{DeviceInfo, Protocol};
 use crate::protocols::{
-    fmachine, lovehoney_desire, lovense, sexverse_v1, sexverse_v2, sexverse_v3, sexverse_v4,
-    simulated, svakom_pulse, svakom_v1, svakom_v2, svakom_v3, svakom_v4, svakom_v5, svakom_v6,
-    tcode_v03, thehandy_v3, umove,
+    amorelie_joy, cueme, fmachine, kiiroo_v2_vibrator, kiiroo_v21, kiiroo_v21_initialized,
+    lovedistance, lovehoney_desire, lovense, magic_motion_1, magic_motion_2, magic_motion_4,
+    mysteryvibe, mysteryvibe_v2, pink_punch, sakuraneko, sensee_v2, sexverse_v1, sexverse_v2,
+    sexverse_v3, sexverse_v4, simulated, svakom_pulse, svakom_v1, svakom_v2, svakom_v3, svakom_v4,
+    svakom_v5, svakom_v6, tcode_v03, thehandy_v3, umove, vibcrafter, vibio, vorze_sa,
 };
 
 /// One implementation.
@@ -18,9 +20,23 @@ pub struct ProtocolEntry {
 
 /// Every implementation, sorted by name. A test checks each name against the embedded database.
 pub const PROTOCOLS: &[ProtocolEntry] = &[
+    ProtocolEntry { name: amorelie_joy::NAME, create: amorelie_joy::create },
+    ProtocolEntry { name: cueme::NAME, create: cueme::create },
     ProtocolEntry { name: fmachine::NAME, create: fmachine::create },
+    ProtocolEntry { name: kiiroo_v2_vibrator::NAME, create: kiiroo_v2_vibrator::create },
+    ProtocolEntry { name: kiiroo_v21::NAME, create: kiiroo_v21::create },
+    ProtocolEntry { name: kiiroo_v21_initialized::NAME, create: kiiroo_v21_initialized::create },
+    ProtocolEntry { name: lovedistance::NAME, create: lovedistance::create },
     ProtocolEntry { name: lovehoney_desire::NAME, create: lovehoney_desire::create },
     ProtocolEntry { name: lovense::NAME, create: lovense::create },
+    ProtocolEntry { name: magic_motion_1::NAME, create: magic_motion_1::create },
+    ProtocolEntry { name: magic_motion_2::NAME, create: magic_motion_2::create },
+    ProtocolEntry { name: magic_motion_4::NAME, create: magic_motion_4::create },
+    ProtocolEntry { name: mysteryvibe::NAME, create: mysteryvibe::create },
+    ProtocolEntry { name: mysteryvibe_v2::NAME, create: mysteryvibe_v2::create },
+    ProtocolEntry { name: pink_punch::NAME, create: pink_punch::create },
+    ProtocolEntry { name: sakuraneko::NAME, create: sakuraneko::create },
+    ProtocolEntry { name: sensee_v2::NAME, create: sensee_v2::create },
     ProtocolEntry { name: sexverse_v1::NAME, create: sexverse_v1::create },
     ProtocolEntry { name: sexverse_v2::NAME, create: sexverse_v2::create },
     ProtocolEntry { name: sexverse_v3::NAME, create: sexverse_v3::create },
@@ -36,6 +52,9 @@ pub const PROTOCOLS: &[ProtocolEntry] = &[
     ProtocolEntry { name: tcode_v03::NAME, create: tcode_v03::create },
     ProtocolEntry { name: thehandy_v3::NAME, create: thehandy_v3::create },
     ProtocolEntry { name: umove::NAME, create: umove::create },
+    ProtocolEntry { name: vibcrafter::NAME, create: vibcrafter::create },
+    ProtocolEntry { name: vibio::NAME, create: vibio::create },
+    ProtocolEntry { name: vorze_sa::NAME, create: vorze_sa::create },
 ];
 
 /// The implementation of `name`.

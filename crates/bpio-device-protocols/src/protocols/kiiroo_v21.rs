@@ -1,0 +1,142 @@
+//! Kiiroo V2.1 (Pearl 2.1, Titan 1.1, Cliona, the OhMiBod toys of that generation): binary
+//! commands on `tx`, the device name as identifier, no handshake.
+//!
+//! - `Vibrate`: `[0x01, level]`.
+//! - `HwPositionWithDuration`: `[0x03, 0x00, speed, position]`. The firmware takes a speed, not
+//!   a time, so the speed comes from the distance to the previous target (the first move starts
+//!   from 0) and the duration, by the speed curve of the Fleshlight Launch family: with the
+//!   distance `d` as a fraction of the stroke and the duration `t` in ms, speed =
+//!   `99 * 250 * (90 t / 100 d)^-1.05`. As in the reference implementation the result is not
+//!   capped at the nominal 99 but only at a byte: very fast moves send up to 255, a move of no
+//!   distance sends 0.
+//! - `Battery` (Pearl 2.1): reading 20 bytes from `whitelist`; byte 5 is the percentage.
+//!
+//! `kiiroo-v21-initialized` (Onyx 2.1, Onyx+, Keon) speaks the same commands after two init
+//! writes; it is this state machine with an init sequence and no battery.
+
+use bpio_device_config::Definition;
+use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_protocol::v4::OutputType;
+
+use super::support::{self, BatteryRead, InitSequence};
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
+
+/// The database name.
+pub(crate) const NAME: &str = "kiiroo-v21";
+
+/// Where the Pearl 2.1 keeps its battery level.
+const BATTERY: BatteryRead = BatteryRead { endpoint: Endpoint::Whitelist, length: 20, at: 5 };
+
+pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(KiirooV21::new(NAME, info, Vec::new(), Some(BATTERY)))
+}
+
+/// The state machine of both V2.1 protocols.
+#[derive(Debug)]
+pub(crate) struct KiirooV21 {
+    protocol: &'static str,
+    identifier: String,
+    init: InitSequence,
+    battery: Option<BatteryRead>,
+    /// The last position target, where the next move starts.
+    position: u8,
+}
+
+impl KiirooV21 {
+    /// A device of `protocol` that needs the `init` writes and may have a battery.
+    pub(crate) fn new(
+        protocol: &'static str,
+        info: &DeviceInfo<'_>,
+        init: Vec<HardwareCommand>,
+        battery: Option<BatteryRead>,
+    ) -> Self {
+        Self {
+            protocol,
+            identifier: info.name.to_owned(),
+            init: InitSequence::new(init),
+            battery,
+            position: 0,
+        }
+    }
+
+    const fn battery(&self) -> Option<BatteryRead> {
+        self.battery
+    }
+}
+
+/// The Launch-family speed byte for a move of `from` → `to` (positions 0–99) in `duration_ms`.
+fn launch_speed(from: u8, to: u8, duration_ms: u32) -> u8 {
+    let distance = (f64::from(from) - f64::from(to)).abs() / 99.0;
+    let stroke_time = f64::from(duration_ms) * 90.0 / (distance.min(1.0) * 100.0);
+    let speed = 99.0 * 250.0 * stroke_time.powf(-1.05);
+    // No distance gives an infinite stroke time (speed 0) or, with no time either, NaN: both
+    // are 0. A zero duration over a distance is infinitely fast: the byte's top.
+    if speed.is_nan() {
+        return 0;
+    }
+    #[allow(clippy::cast_possible_truncation)] // Clamped to the byte's range first.
+    let byte = speed.clamp(0.0, 255.0) as u8;
+    byte
+}
+
+impl Protocol for KiirooV21 {
+    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
+        Ok(self.init.poll())
+    }
+
+    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
+        super::no_step_data(self.protocol, endpoint, data)
+    }
+
+    fn identifier(&self) -> Option<&str> {
+        Some(&self.identifier)
+    }
+
+    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
+        self.init.start();
+        Ok(())
+    }
+
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        _stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let mut position = self.position;
+        let mut writes = Vec::with_capacity(batch.len());
+        for (feature, command) in batch {
+            let value = support::byte(*feature, command)?;
+            let data = match (command.output, command.duration) {
+                (OutputType::Vibrate, _) => vec![0x01, value],
+                (OutputType::HwPositionWithDuration, Some(ms)) => {
+                    let speed = launch_speed(position, value, ms);
+                    position = value;
+                    vec![0x03, 0x00, speed, value]
+                }
+                (output, _) => return Err(support::unsupported(*feature, output)),
+            };
+            writes.push(HardwareCommand::write(Endpoint::Tx, data));
+        }
+        self.position = position;
+        Ok(writes)
+    }
+
+    support::battery_inputs!(Self::battery);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::launch_speed;
+
+    #[test]
+    fn launch_speed_follows_the_curve_and_its_edges() {
+        assert_eq!(launch_speed(0, 99, 500), 40);
+        assert_eq!(launch_speed(99, 0, 1000), 19);
+        assert_eq!(launch_speed(0, 50, 300), 33);
+        assert_eq!(launch_speed(0, 99, 100), 219, "fast moves pass 99");
+        assert_eq!(launch_speed(0, 99, 0), 255, "no time: the byte's top");
+        assert_eq!(launch_speed(40, 40, 400), 0, "no distance");
+        assert_eq!(launch_speed(40, 40, 0), 0, "neither distance nor time");
+    }
+}

@@ -1,0 +1,131 @@
+//! MysteryVibe (Crescendo, Tenuto, Poco), and the state machine `mysteryvibe-v2` shares: the
+//! device name as identifier, one init write with response on `txmode` (`[0x43, 0x02, 0x00]`;
+//! the second generation writes `[0x03, 0x02, 0x40]`), then one write on `txvibrate` carrying
+//! the level of every motor in feature order (0–56). A batch is one write.
+//!
+//! The firmware stops its motors when no packet arrives for a while, so while any motor runs
+//! the protocol's timer resends the last packet every 93 ms. The reference implementation
+//! resends after 93 ms without a write, forever; here the resend is periodic (the motors never
+//! go longer than 93 ms without a packet) and ends once every motor is at 0, since a stopped
+//! motor needs no packet to stay stopped.
+
+use std::time::Duration;
+
+use bpio_device_config::Definition;
+use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_protocol::v4::OutputType;
+
+use super::support::{self, InitSequence, Levels};
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
+
+/// The database name.
+pub(crate) const NAME: &str = "mysteryvibe";
+
+/// How often a running device gets its packet again.
+const RESEND_INTERVAL: Duration = Duration::from_millis(93);
+
+pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(MysteryVibe::new(NAME, info, [0x43, 0x02, 0x00]))
+}
+
+/// A MysteryVibe device of either generation.
+#[derive(Debug)]
+pub(crate) struct MysteryVibe {
+    protocol: &'static str,
+    identifier: String,
+    init: InitSequence,
+    levels: Levels,
+}
+
+impl MysteryVibe {
+    /// A device of `protocol` whose init writes `mode` to `txmode`.
+    pub(crate) fn new(protocol: &'static str, info: &DeviceInfo<'_>, mode: [u8; 3]) -> Self {
+        Self {
+            protocol,
+            identifier: info.name.to_owned(),
+            init: InitSequence::new([HardwareCommand::write_with_response(Endpoint::TxMode, mode)]),
+            levels: Levels::default(),
+        }
+    }
+
+    fn packet(&self) -> HardwareCommand {
+        HardwareCommand::write(Endpoint::TxVibrate, self.levels.values())
+    }
+}
+
+impl Protocol for MysteryVibe {
+    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
+        Ok(self.init.poll())
+    }
+
+    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
+        super::no_step_data(self.protocol, endpoint, data)
+    }
+
+    fn identifier(&self) -> Option<&str> {
+        Some(&self.identifier)
+    }
+
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
+        let motors = definition.features.iter().filter(|f| !f.outputs.is_empty()).count();
+        self.levels = Levels::new(motors);
+        self.init.start();
+        Ok(())
+    }
+
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        _stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        self.levels.apply(batch, support::level_of(&[OutputType::Vibrate]))?;
+        Ok(vec![self.packet()])
+    }
+
+    support::no_inputs!();
+
+    fn poll_timer(&self) -> Option<Duration> {
+        self.levels.any_running().then_some(RESEND_INTERVAL)
+    }
+
+    fn handle_timer(&mut self) -> Vec<HardwareCommand> {
+        if self.levels.any_running() { vec![self.packet()] } else { Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bpio_device_config::DeviceConfig;
+    use bpio_hardware::{Endpoint, HardwareCommand, Transport};
+    use bpio_protocol::v4::OutputType;
+
+    use super::{NAME, RESEND_INTERVAL};
+    use crate::ProtocolDevice;
+    use crate::protocol::{DeviceInfo, HwOutput, Step};
+
+    #[test]
+    fn the_resend_runs_while_a_motor_runs() {
+        let info = DeviceInfo { name: "MV Poco     ", transport: Transport::Btle };
+        let mut device = ProtocolDevice::new(NAME, &info).unwrap();
+        assert_eq!(device.poll_step().unwrap(), Step::Done);
+        let config = DeviceConfig::embedded().unwrap();
+        let resolved = config.resolve("address", NAME, device.identifier()).unwrap();
+        device.configure(resolved.definition).unwrap();
+        assert!(matches!(device.poll_step().unwrap(), Step::Command(_)));
+        assert_eq!(device.poll_step().unwrap(), Step::Done);
+        assert_eq!(device.poll_timer(), None, "idle before any command");
+
+        let run = [(1, HwOutput::new(OutputType::Vibrate, 9))];
+        device.handle_outputs(&run).unwrap();
+        assert_eq!(device.poll_timer(), Some(RESEND_INTERVAL));
+        let packet = HardwareCommand::write(Endpoint::TxVibrate, [0, 9]);
+        assert_eq!(device.handle_timer(), std::slice::from_ref(&packet));
+        assert_eq!(device.handle_timer(), [packet], "every tick resends");
+
+        let stop = device.stop_outputs(None);
+        device.handle_stop(&stop).unwrap();
+        assert_eq!(device.poll_timer(), None, "idle once every motor is at 0");
+        assert!(device.handle_timer().is_empty());
+    }
+}
