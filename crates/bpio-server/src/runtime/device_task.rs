@@ -139,7 +139,7 @@ impl DeviceTask {
         let mut reads: Vec<PendingRead> = Vec::new();
         let mut protocol_timer = self.device.poll_timer().map(|after| Instant::now() + after);
         loop {
-            self.drain(&mut scheduler, keepalive.as_ref().map(|k| k.commands.as_slice())).await;
+            self.drain(&mut scheduler).await;
             // An output may have started something the protocol paces itself (a stroker's
             // movement in steps): arm its timer when it asks for one.
             if protocol_timer.is_none() {
@@ -301,16 +301,13 @@ impl DeviceTask {
     }
 
     /// Sends everything the scheduler has queued.
-    async fn drain(
-        &mut self,
-        scheduler: &mut DeviceScheduler<HwOutput>,
-        keepalive: Option<&[HardwareCommand]>,
-    ) {
+    async fn drain(&mut self, scheduler: &mut DeviceScheduler<HwOutput>) {
         while let Some(dispatch) = scheduler.poll_transmit() {
             let commands = match dispatch {
                 Dispatch::Commands(batch) => self.device.handle_outputs(&batch),
                 Dispatch::Stop(batch) => self.device.handle_stop(&batch),
-                Dispatch::Keepalive => Ok(keepalive.map(<[_]>::to_vec).unwrap_or_default()),
+                // Asked when due: the keep-alive may carry the device's current state.
+                Dispatch::Keepalive => Ok(self.device.handle_keepalive()),
             };
             match commands {
                 Ok(commands) => execute_all(self.index, self.hardware.as_ref(), &commands).await,
