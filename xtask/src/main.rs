@@ -2,6 +2,7 @@
 //!
 //! Each command is plain Rust calling cargo, so CI and a developer run exactly the same steps.
 
+mod coverage;
 mod fuzz;
 mod import_device_db;
 mod schema;
@@ -18,6 +19,7 @@ usage: cargo xtask <command>
 commands:
   ci                 everything CI runs: fmt, clippy, tests, docs, schema, fuzz and bench builds
   tidy               check the dependency table, pure crates, test attributes
+  coverage [--db FILE]  supported protocols and the device configurations they cover
   schema             validate the v4 fixtures against our schema and the public one
   fuzz [SECONDS] [TARGET...]  run the fuzz targets, 60 s each (installs cargo-fuzz; RUSTC_BOOTSTRAP=1)
   import-device-db [FILE]  regenerate the embedded device database from a public file (default: v5)
@@ -30,6 +32,7 @@ fn main() -> Result<()> {
         Some("ci") => ci(&root),
         Some("schema") => schema::run(&root),
         Some("tidy") => tidy::run(&root),
+        Some("coverage") => coverage::run(&root, args.get(1..).unwrap_or_default()),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("import-device-db") => import_device_db::run(&root, args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") => {

@@ -31,7 +31,8 @@ enum Phase {
 ///    batches into hardware commands ([`Self::stop_outputs`] says what a stop sends);
 ///    [`Self::handle_input`] plans reads and (un)subscriptions; [`Self::handle_read_data`]
 ///    finishes a read; [`Self::handle_notification`] yields subscription readings;
-///    [`Self::keepalive`] and [`Self::poll_timer`]/[`Self::handle_timer`] cover periodic writes.
+///    [`Self::keepalive`] with [`Self::handle_keepalive`], and [`Self::poll_timer`] with
+///    [`Self::handle_timer`], cover periodic writes.
 ///
 /// Every command is checked against the definition's features before the protocol encodes
 /// anything: a refused batch produces no hardware command at all.
@@ -271,6 +272,11 @@ impl ProtocolDevice {
     /// The keep-alive the device needs, if any.
     pub fn keepalive(&self) -> Option<Keepalive> {
         self.protocol.keepalive()
+    }
+
+    /// The keep-alive is due: the commands to send now.
+    pub fn handle_keepalive(&mut self) -> Vec<HardwareCommand> {
+        self.protocol.handle_keepalive()
     }
 
     /// How long until [`Self::handle_timer`] is due.

@@ -79,9 +79,7 @@ pub enum KeepaliveWhen {
 }
 
 /// A protocol's keep-alive (PROTOCOL.md 8 rule 9): after `interval` without writes, send
-/// `commands`. Exempt from the timing gap. The driver takes `interval` and `when` once, when the
-/// device starts running, and asks [`Protocol::keepalive`] for `commands` each time a keep-alive
-/// is due, so they may repeat what the protocol last sent (empty: nothing to send this time).
+/// what [`Protocol::handle_keepalive`] gives (by default `commands`). Exempt from the timing gap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keepalive {
     /// Silence after which to send.
@@ -170,6 +168,13 @@ pub trait Protocol: Send + fmt::Debug {
     /// The keep-alive the device needs, if any.
     fn keepalive(&self) -> Option<Keepalive> {
         None
+    }
+
+    /// The keep-alive is due: what to send now. The default sends [`Protocol::keepalive`]'s
+    /// commands; a protocol whose keep-alive carries state (the current motor levels, a packet
+    /// counter) builds it here.
+    fn handle_keepalive(&mut self) -> Vec<HardwareCommand> {
+        self.keepalive().map(|keepalive| keepalive.commands).unwrap_or_default()
     }
 
     /// How long until [`Protocol::handle_timer`] is due (devices whose protocol paces a

@@ -2,11 +2,13 @@
 
 use crate::protocol::{DeviceInfo, Protocol};
 use crate::protocols::{
-    amorelie_joy, cueme, fmachine, kiiroo_v2_vibrator, kiiroo_v21, kiiroo_v21_initialized,
-    lovedistance, lovehoney_desire, lovense, magic_motion_1, magic_motion_2, magic_motion_4,
-    mysteryvibe, mysteryvibe_v2, pink_punch, sakuraneko, sensee_v2, sexverse_v1, sexverse_v2,
-    sexverse_v3, sexverse_v4, simulated, svakom_pulse, svakom_v1, svakom_v2, svakom_v3, svakom_v4,
-    svakom_v5, svakom_v6, tcode_v03, thehandy_v3, umove, vibcrafter, vibio, vorze_sa,
+    amorelie_joy, cueme, fmachine, foreo, galaku, hismith, hismith_mini, honeyplaybox, itoys,
+    joyhub, kiiroo_v2_vibrator, kiiroo_v21, kiiroo_v21_initialized, lelo_harmony, libo_vibes,
+    lovedistance, lovehoney_desire, lovense, luvmazer, magic_motion_1, magic_motion_2,
+    magic_motion_4, mysteryvibe, mysteryvibe_v2, patoo, picobong, pink_punch, sakuraneko,
+    satisfyer, sensee_v2, sexverse_v1, sexverse_v2, sexverse_v3, sexverse_v4, simulated,
+    svakom_pulse, svakom_v1, svakom_v2, svakom_v3, svakom_v4, svakom_v5, svakom_v6, tcode_v03,
+    thehandy_v3, umove, vibcrafter, vibio, vorze_sa, wevibe, wevibe_8bit,
 };
 
 /// One implementation.
@@ -23,19 +25,32 @@ pub const PROTOCOLS: &[ProtocolEntry] = &[
     ProtocolEntry { name: amorelie_joy::NAME, create: amorelie_joy::create },
     ProtocolEntry { name: cueme::NAME, create: cueme::create },
     ProtocolEntry { name: fmachine::NAME, create: fmachine::create },
+    ProtocolEntry { name: foreo::NAME, create: foreo::create },
+    ProtocolEntry { name: galaku::NAME, create: galaku::create },
+    ProtocolEntry { name: hismith::NAME, create: hismith::create },
+    ProtocolEntry { name: hismith_mini::NAME, create: hismith_mini::create },
+    ProtocolEntry { name: honeyplaybox::NAME, create: honeyplaybox::create },
+    ProtocolEntry { name: itoys::NAME, create: itoys::create },
+    ProtocolEntry { name: joyhub::NAME, create: joyhub::create },
     ProtocolEntry { name: kiiroo_v2_vibrator::NAME, create: kiiroo_v2_vibrator::create },
     ProtocolEntry { name: kiiroo_v21::NAME, create: kiiroo_v21::create },
     ProtocolEntry { name: kiiroo_v21_initialized::NAME, create: kiiroo_v21_initialized::create },
+    ProtocolEntry { name: lelo_harmony::NAME, create: lelo_harmony::create },
+    ProtocolEntry { name: libo_vibes::NAME, create: libo_vibes::create },
     ProtocolEntry { name: lovedistance::NAME, create: lovedistance::create },
     ProtocolEntry { name: lovehoney_desire::NAME, create: lovehoney_desire::create },
     ProtocolEntry { name: lovense::NAME, create: lovense::create },
+    ProtocolEntry { name: luvmazer::NAME, create: luvmazer::create },
     ProtocolEntry { name: magic_motion_1::NAME, create: magic_motion_1::create },
     ProtocolEntry { name: magic_motion_2::NAME, create: magic_motion_2::create },
     ProtocolEntry { name: magic_motion_4::NAME, create: magic_motion_4::create },
     ProtocolEntry { name: mysteryvibe::NAME, create: mysteryvibe::create },
     ProtocolEntry { name: mysteryvibe_v2::NAME, create: mysteryvibe_v2::create },
+    ProtocolEntry { name: patoo::NAME, create: patoo::create },
+    ProtocolEntry { name: picobong::NAME, create: picobong::create },
     ProtocolEntry { name: pink_punch::NAME, create: pink_punch::create },
     ProtocolEntry { name: sakuraneko::NAME, create: sakuraneko::create },
+    ProtocolEntry { name: satisfyer::NAME, create: satisfyer::create },
     ProtocolEntry { name: sensee_v2::NAME, create: sensee_v2::create },
     ProtocolEntry { name: sexverse_v1::NAME, create: sexverse_v1::create },
     ProtocolEntry { name: sexverse_v2::NAME, create: sexverse_v2::create },
@@ -55,6 +70,8 @@ pub const PROTOCOLS: &[ProtocolEntry] = &[
     ProtocolEntry { name: vibcrafter::NAME, create: vibcrafter::create },
     ProtocolEntry { name: vibio::NAME, create: vibio::create },
     ProtocolEntry { name: vorze_sa::NAME, create: vorze_sa::create },
+    ProtocolEntry { name: wevibe::NAME, create: wevibe::create },
+    ProtocolEntry { name: wevibe_8bit::NAME, create: wevibe_8bit::create },
 ];
 
 /// The implementation of `name`.

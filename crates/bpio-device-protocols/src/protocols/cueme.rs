@@ -108,7 +108,7 @@ impl Protocol for Cueme {
         Ok(vec![self.packet()])
     }
 
-    support::no_inputs!();
+    no_inputs!();
 
     fn poll_timer(&self) -> Option<Duration> {
         (self.running_count() >= 2).then_some(TURN)

@@ -44,5 +44,5 @@ impl Protocol for KiirooV2Vibrator {
         Ok(vec![HardwareCommand::write(Endpoint::Tx, self.levels.values())])
     }
 
-    support::no_inputs!();
+    no_inputs!();
 }

@@ -83,7 +83,7 @@ impl Protocol for MysteryVibe {
         Ok(vec![self.packet()])
     }
 
-    support::no_inputs!();
+    no_inputs!();
 
     fn poll_timer(&self) -> Option<Duration> {
         self.levels.any_running().then_some(RESEND_INTERVAL)

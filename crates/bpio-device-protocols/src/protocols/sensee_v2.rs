@@ -156,5 +156,5 @@ impl Protocol for SenseeV2 {
         Ok(vec![HardwareCommand::write(Endpoint::Tx, self.packet())])
     }
 
-    support::no_inputs!();
+    no_inputs!();
 }

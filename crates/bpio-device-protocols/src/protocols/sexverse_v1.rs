@@ -10,7 +10,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, named_without_handshake, no_inputs, tx, unsupported};
+use super::simple::{byte, named_without_handshake, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 

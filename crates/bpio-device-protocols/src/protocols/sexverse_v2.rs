@@ -7,7 +7,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{motor_number, no_inputs, tx_acked, unsupported, write_each};
+use super::simple::{motor_number, tx_acked, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 

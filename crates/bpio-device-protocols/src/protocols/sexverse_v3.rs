@@ -13,9 +13,7 @@ use std::time::Duration;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{
-    motor_number, named_without_handshake, no_inputs, tx_acked, unsupported, write_each,
-};
+use super::simple::{motor_number, named_without_handshake, tx_acked, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
 

@@ -7,47 +7,6 @@ use bpio_hardware::{Endpoint, HardwareCommand};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
-/// Implements the input methods of [`crate::Protocol`] for a device that has no inputs. The
-/// device layer never lets an input command through to such a device (its features offer
-/// none), so these answer only a user config that adds inputs the firmware cannot serve.
-macro_rules! no_inputs {
-    () => {
-        fn read(
-            &mut self,
-            feature: &::bpio_device_config::Feature,
-            input: ::bpio_protocol::v4::InputType,
-        ) -> Result<$crate::protocol::InputPlan, $crate::error::ProtocolError> {
-            Err($crate::error::ProtocolError::UnsupportedInput { feature: feature.index, input })
-        }
-
-        fn subscribe(
-            &mut self,
-            feature: &::bpio_device_config::Feature,
-            input: ::bpio_protocol::v4::InputType,
-        ) -> Result<Vec<::bpio_hardware::HardwareCommand>, $crate::error::ProtocolError> {
-            Err($crate::error::ProtocolError::UnsupportedInput { feature: feature.index, input })
-        }
-
-        fn unsubscribe(
-            &mut self,
-            _: &::bpio_device_config::Feature,
-            _: ::bpio_protocol::v4::InputType,
-        ) -> Result<Vec<::bpio_hardware::HardwareCommand>, $crate::error::ProtocolError> {
-            Ok(Vec::new())
-        }
-
-        fn parse_reading(
-            &mut self,
-            _: u32,
-            _: ::bpio_protocol::v4::InputType,
-            _: ::bpio_hardware::Endpoint,
-            _: &[u8],
-        ) -> Option<::bpio_protocol::v4::Reading> {
-            None
-        }
-    };
-}
-
 /// Implements identification and the handshake of [`crate::Protocol`] for a device that is
 /// identified by its advertised name (kept in a field `identifier: String`) and needs no
 /// handshake.
@@ -67,7 +26,7 @@ macro_rules! named_without_handshake {
     };
 }
 
-pub(crate) use {named_without_handshake, no_inputs};
+pub(crate) use named_without_handshake;
 
 /// The hardware value as the single byte the firmware takes. The database's ranges fit; a user
 /// config that widens a range beyond a byte is refused rather than truncated.

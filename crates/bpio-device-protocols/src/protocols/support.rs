@@ -63,20 +63,6 @@ macro_rules! battery_inputs {
 }
 pub(crate) use battery_inputs;
 
-/// The input methods of `Protocol` for a protocol whose devices have no inputs: reads and
-/// subscriptions are refused, and no notification is ever a reading.
-macro_rules! no_inputs {
-    () => {
-        $crate::protocols::support::battery_inputs!($crate::protocols::support::no_battery);
-    };
-}
-pub(crate) use no_inputs;
-
-/// The battery of a protocol without inputs, for [`no_inputs`].
-pub(crate) const fn no_battery<T>(_: &T) -> Option<BatteryRead> {
-    None
-}
-
 /// Init commands sent in order once the device is configured; identification (before
 /// `configure`) has no steps.
 #[derive(Debug, Clone, Default)]

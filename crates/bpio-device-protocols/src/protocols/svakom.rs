@@ -5,7 +5,7 @@ use bpio_device_config::{Definition, OutputKind};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, no_inputs, tx};
+use super::simple::{byte, tx};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, no_inputs, out_of_range, tx, unsupported};
+use super::simple::{byte, out_of_range, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
 

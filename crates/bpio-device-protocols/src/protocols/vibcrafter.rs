@@ -221,7 +221,7 @@ impl Protocol for Encrypted {
         Ok(vec![HardwareCommand::write(Endpoint::Tx, self.flavour.encrypt(&text))])
     }
 
-    support::no_inputs!();
+    no_inputs!();
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ impl Protocol for VorzeSa {
         }
     }
 
-    support::no_inputs!();
+    no_inputs!();
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod driver;
-mod every_configuration;
 mod refusal;
 mod registry;
 mod vector_format;

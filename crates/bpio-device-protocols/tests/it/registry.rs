@@ -1,5 +1,7 @@
 use bpio_device_config::DeviceConfig;
 use bpio_device_protocols::registry::PROTOCOLS;
+use bpio_device_protocols::{DeviceInfo, ProtocolDevice};
+use bpio_hardware::Transport;
 
 #[test]
 fn every_registered_protocol_is_in_the_embedded_database() {
@@ -29,4 +31,70 @@ fn every_registered_protocol_has_vectors() {
             .unwrap_or(false);
         assert!(has_files, "test_data/{}/ holds no vector file", entry.name);
     }
+}
+
+/// Protocols that refuse a device known only by their defaults: vorze-sa lays out its bytes by
+/// model, and a device whose name fits no model is refused (as the reference refuses it).
+const DEFAULTS_REFUSED: &[&str] = &["vorze-sa"];
+
+/// Every configuration of every registered protocol is served by it: `configure` takes the
+/// definition, and a device identified as one of its identifiers resolves to it, or to a later
+/// configuration listing the same identifier (the public file repeats a few; the last listing
+/// wins, DEVICE_CONFIG.md rule I). Definitions are told apart by identity: the public file
+/// repeats a few ids too.
+#[test]
+fn every_configuration_of_a_registered_protocol_is_served() {
+    let config = DeviceConfig::embedded().unwrap();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for entry in PROTOCOLS {
+        let protocol = config.protocol(entry.name).unwrap();
+        let transport = protocol
+            .communication
+            .first()
+            .map_or(Transport::Btle, |specifier| specifier.transport());
+        let definitions: Vec<_> =
+            protocol.defaults.iter().chain(&protocol.configurations).collect();
+        for (at, definition) in definitions.iter().enumerate() {
+            let name = definition.identifiers.first().map_or("", String::as_str);
+            let info = DeviceInfo { name, transport };
+            let mut device = ProtocolDevice::new(entry.name, &info).unwrap();
+            let refused_defaults =
+                at == 0 && protocol.defaults.is_some() && DEFAULTS_REFUSED.contains(&entry.name);
+            match device.configure(definition) {
+                Err(error) if !refused_defaults => problems
+                    .push(format!("{}: {}: configure: {error}", entry.name, definition.name)),
+                Ok(()) if refused_defaults => problems.push(format!(
+                    "{}: now serves its defaults: remove it from DEFAULTS_REFUSED",
+                    entry.name
+                )),
+                _ => {}
+            }
+            for identifier in &definition.identifiers {
+                let resolved = config.resolve("address", entry.name, Some(identifier));
+                let position = resolved.and_then(|resolved| {
+                    definitions.iter().position(|other| std::ptr::eq(*other, resolved.definition))
+                });
+                let served = match (resolved, position) {
+                    (Some(resolved), Some(position)) => {
+                        position == at
+                            || (position > at
+                                && resolved.definition.identifiers.contains(identifier))
+                    }
+                    _ => false,
+                };
+                if !served {
+                    problems.push(format!(
+                        "{}: identifier {identifier} resolves to {:?}, not {}",
+                        entry.name,
+                        resolved.map(|resolved| resolved.name()),
+                        definition.name
+                    ));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > PROTOCOLS.len(), "only {checked} definitions checked");
 }

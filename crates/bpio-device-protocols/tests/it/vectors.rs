@@ -148,9 +148,8 @@ fn run_step(device: &mut ProtocolDevice, step: &StepV) -> Result<(), String> {
         produced.extend(device.handle_timer());
     }
     if step.keepalive {
-        produced.extend(
-            device.keepalive().ok_or("keepalive step, but the protocol has none")?.commands,
-        );
+        device.keepalive().ok_or("keepalive step, but the protocol has none")?;
+        produced.extend(device.handle_keepalive());
     }
     match (&step.error, outcome) {
         (Some(expected), Err(actual)) => {

@@ -325,9 +325,8 @@ impl DeviceTask {
             let commands = match dispatch {
                 Dispatch::Commands(batch) => self.device.handle_outputs(&batch),
                 Dispatch::Stop(batch) => self.device.handle_stop(&batch),
-                Dispatch::Keepalive => {
-                    Ok(self.device.keepalive().map(|k| k.commands).unwrap_or_default())
-                }
+                // Asked when due: the keep-alive may carry the device's current state.
+                Dispatch::Keepalive => Ok(self.device.handle_keepalive()),
             };
             match commands {
                 Ok(commands) => execute_all(self.index, self.hardware.as_ref(), &commands).await,

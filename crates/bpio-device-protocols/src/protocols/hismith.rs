@@ -1,0 +1,81 @@
+//! Hismith, older firmware (BLE): `[aa <channel> <value> <checksum>]` on `tx`, one write per
+//! output; the checksum is `value + channel`.
+//!
+//! Facts from the reference implementation:
+//! - identification reads 128 bytes from `rxblemodel`; their hex digits are the identifier.
+//!   Only `1001`, `1002`, `1003`, `1006`, `2001` and `3001` speak this protocol. The reference
+//!   hands any other model to `hismith-mini`; a device here cannot change protocol after
+//!   matching, so such a model gets this protocol's definition (its defaults) and is driven the
+//!   `hismith-mini` way.
+//! - oscillate drives channel 4. Vibrate drives channel 4 at feature 0 (Wildolo) and channel 6
+//!   elsewhere (the thrusting cup), where 0 is sent as `f0`.
+//!
+//! No init, no inputs, no keep-alive.
+
+use bpio_device_config::Definition;
+use bpio_hardware::HardwareCommand;
+use bpio_protocol::v4::OutputType;
+
+use super::hismith_mini::{Channels, channel_write, model_hex};
+use super::{ModelRead, each_output, unsupported};
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+
+/// The database name.
+pub(crate) const NAME: &str = "hismith";
+
+const MODEL_LENGTH: u32 = 128;
+const HEADER: u8 = 0xaa;
+const LEGACY_MODELS: [&str; 6] = ["1001", "1002", "1003", "1006", "2001", "3001"];
+
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(Hismith { model: ModelRead::Ask, mini: None })
+}
+
+#[derive(Debug)]
+struct Hismith {
+    model: ModelRead,
+    /// A model of the newer firmware: its channels.
+    mini: Option<Channels>,
+}
+
+fn legacy_encode(batch: &[(u32, HwOutput)]) -> Result<Vec<HardwareCommand>, ProtocolError> {
+    each_output(batch, |feature, command, value| {
+        let write = match (command.output, feature) {
+            (OutputType::Oscillate, _) | (OutputType::Vibrate, 0) => {
+                channel_write(HEADER, 4, value)
+            }
+            (OutputType::Vibrate, _) => {
+                channel_write(HEADER, 6, if value == 0 { 0xf0 } else { value })
+            }
+            (output, _) => return unsupported(feature, output),
+        };
+        Ok(vec![write])
+    })
+}
+
+impl Protocol for Hismith {
+    identified_by_model!(MODEL_LENGTH, model_hex);
+
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
+        let legacy = self.model.identifier().is_none_or(|model| LEGACY_MODELS.contains(&model));
+        if !legacy {
+            tracing::info!(protocol = NAME, "newer firmware: driven as hismith-mini");
+        }
+        self.mini = (!legacy).then(|| Channels::new(definition));
+        Ok(())
+    }
+
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        _stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        match self.mini {
+            Some(channels) => channels.encode(batch),
+            None => legacy_encode(batch),
+        }
+    }
+
+    no_inputs!();
+}

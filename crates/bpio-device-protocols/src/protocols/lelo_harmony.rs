@@ -1,0 +1,147 @@
+//! Lelo Harmony (BLE): a pairing handshake on `whitelist`, then one write per motor on `tx`.
+//!
+//! Facts from the reference implementation:
+//! - init subscribes to `whitelist` and reads its notifications. All zeros: the toy is not
+//!   authorised yet and its power button must be tapped, so keep waiting. `01` followed by
+//!   zeros (or nothing): authorised, done. Anything else is the toy's password: unsubscribe,
+//!   write it back to `whitelist` (with response), subscribe again and keep reading. The
+//!   reference waits without limit; we give up after a minute without an answer.
+//! - vibrate and rotate write `[0a 12 <feature + 1> 08 00 00 00 00 <speed> 00]`.
+//!
+//! No inputs, no keep-alive; the identifier is the advertised name.
+
+use std::time::Duration;
+
+use bpio_device_config::Definition;
+use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_protocol::v4::OutputType;
+
+use super::{each_output, unsupported};
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
+
+/// The database name.
+pub(crate) const NAME: &str = "lelo-harmony";
+
+const WAIT: Duration = Duration::from_secs(10);
+/// Silent waits before the handshake gives up.
+const MAX_SILENCES: u8 = 6;
+
+pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(LeloHarmony { name: info.name.to_owned(), stage: Stage::Identified })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stage {
+    Identified,
+    Subscribe,
+    Wait { silences: u8 },
+    Unsubscribe(Vec<u8>),
+    SendPassword(Vec<u8>),
+    Running,
+}
+
+#[derive(Debug)]
+struct LeloHarmony {
+    name: String,
+    stage: Stage,
+}
+
+impl Protocol for LeloHarmony {
+    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
+        let command = match std::mem::replace(&mut self.stage, Stage::Running) {
+            Stage::Identified => {
+                self.stage = Stage::Identified;
+                return Ok(Step::Done);
+            }
+            Stage::Running => return Ok(Step::Done),
+            Stage::Subscribe => {
+                self.stage = Stage::Wait { silences: 0 };
+                HardwareCommand::subscribe(Endpoint::Whitelist)
+            }
+            Stage::Wait { silences } => {
+                self.stage = Stage::Wait { silences };
+                return Ok(Step::Await { endpoint: Endpoint::Whitelist, timeout: WAIT });
+            }
+            Stage::Unsubscribe(password) => {
+                self.stage = Stage::SendPassword(password);
+                HardwareCommand::unsubscribe(Endpoint::Whitelist)
+            }
+            Stage::SendPassword(password) => {
+                self.stage = Stage::Subscribe;
+                HardwareCommand::write_with_response(Endpoint::Whitelist, password)
+            }
+        };
+        Ok(Step::Command(command))
+    }
+
+    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
+        if !matches!(self.stage, Stage::Wait { .. }) || endpoint != Endpoint::Whitelist {
+            return Ok(());
+        }
+        match data {
+            _ if data.iter().all(|byte| *byte == 0) => {
+                tracing::info!(protocol = NAME, "not authorised: tap the toy's power button");
+            }
+            [1, rest @ ..] if rest.iter().all(|byte| *byte == 0) => {
+                tracing::debug!(protocol = NAME, "authorised");
+                self.stage = Stage::Running;
+            }
+            password => self.stage = Stage::Unsubscribe(password.to_vec()),
+        }
+        Ok(())
+    }
+
+    fn handle_step_timeout(&mut self) -> Result<(), ProtocolError> {
+        if let Stage::Wait { silences } = self.stage {
+            if silences.saturating_add(1) >= MAX_SILENCES {
+                return Err(ProtocolError::Timeout { protocol: NAME });
+            }
+            self.stage = Stage::Wait { silences: silences + 1 };
+        }
+        Ok(())
+    }
+
+    fn identifier(&self) -> Option<&str> {
+        Some(&self.name)
+    }
+
+    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
+        self.stage = Stage::Subscribe;
+        Ok(())
+    }
+
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        _stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        each_output(batch, |feature, command, speed| {
+            if !matches!(command.output, OutputType::Vibrate | OutputType::Rotate) {
+                return unsupported(feature, command.output);
+            }
+            let motor = u8::try_from(feature.saturating_add(1))
+                .map_err(|_| ProtocolError::UnknownFeature(feature))?;
+            let data = [0x0a, 0x12, motor, 0x08, 0, 0, 0, 0, speed, 0];
+            Ok(vec![HardwareCommand::write(Endpoint::Tx, data)])
+        })
+    }
+
+    no_inputs!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handshake_gives_up_after_a_minute_of_silence() {
+        let mut device = LeloHarmony { name: String::new(), stage: Stage::Subscribe };
+        assert!(matches!(device.poll_step(), Ok(Step::Command(_))));
+        for _ in 1..MAX_SILENCES {
+            assert!(matches!(device.poll_step(), Ok(Step::Await { .. })));
+            device.handle_step_timeout().unwrap();
+        }
+        assert_eq!(device.handle_step_timeout(), Err(ProtocolError::Timeout { protocol: NAME }));
+    }
+}
