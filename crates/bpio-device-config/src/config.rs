@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use bpio_protocol::v4;
 
 use crate::base::BaseDatabase;
+use crate::communication::Specifier;
 use crate::definition::{Definition, Protocol};
 use crate::error::{Error, Warning};
 use crate::feature::features_to_protocol;
@@ -211,6 +212,13 @@ impl DeviceConfig {
         self.index.candidates(advertisement, |at| {
             self.protocols.get(at).map_or("", |entry| entry.base.name.as_str())
         })
+    }
+
+    /// Every recognition rule of every protocol, the user's first. Backends that open devices
+    /// by name instead of discovering them (serial ports named by path) look here.
+    pub fn specifiers(&self) -> impl Iterator<Item = &Specifier> {
+        let user = self.protocols.iter().flat_map(|entry| &entry.user.communication);
+        user.chain(self.protocols.iter().flat_map(|entry| &entry.base.communication))
     }
 
     /// Whether a device at `address` may connect (DEVICE_CONFIG.md 6.6).

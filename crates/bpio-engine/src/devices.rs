@@ -4,8 +4,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
-use bpio::device_config::{BaseDatabase, DeviceConfig, Warning, read_file};
+use bpio::device_config::{BaseDatabase, DeviceConfig, Specifier, Warning, read_file};
 use bpio::hardware::sim::{self, SimHandle, SimulatedFirmware, SimulatedManager};
+use bpio::hw_hid::HidManager;
+use bpio::hw_serial::SerialManager;
+use bpio::hw_websocket::{self, DeviceServer};
 use bpio::server::SessionConfig;
 use bpio::server::runtime::{DeviceHub, ManagerFactory};
 use bpio::transport_ws;
@@ -146,8 +149,9 @@ fn simulation_config_with_gap(address: &str, gap_ms: u32) -> String {
     config.to_string()
 }
 
-/// The hardware managers the flags ask for.
-pub fn managers(options: &Options) -> Vec<ManagerFactory> {
+/// The hardware managers the flags ask for. The device websocket server is bound here, so a
+/// taken port stops the engine with one clear line.
+pub async fn managers(options: &Options, config: &DeviceConfig) -> Result<Vec<ManagerFactory>> {
     let mut managers: Vec<ManagerFactory> = Vec::new();
     if options.simulate {
         managers.push(Box::new(|events| {
@@ -160,5 +164,43 @@ pub fn managers(options: &Options) -> Vec<ManagerFactory> {
             Arc::new(manager)
         }));
     }
-    managers
+    if options.use_serial {
+        let ports = serial_ports(config);
+        debug!(ports = ?ports, "serial ports named in the device config");
+        managers.push(Box::new(move |events| Arc::new(SerialManager::new(events, ports))));
+    }
+    if options.use_hid {
+        managers.push(Box::new(|events| Arc::new(HidManager::new(events))));
+    }
+    if options.use_device_websocket_server {
+        let address = options.device_listen_address();
+        let server = DeviceServer::bind(address).await.map_err(|err| match err {
+            hw_websocket::Error::AddrInUse { .. } => anyhow::anyhow!(
+                "port {} is already in use; choose another with --device-websocket-server-port",
+                address.port()
+            ),
+            other => {
+                anyhow::Error::new(other).context(format!("cannot listen for devices on {address}"))
+            }
+        })?;
+        info!("listening for devices on ws://{}", server.local_addr());
+        managers.push(Box::new(move |events| {
+            Arc::new(server.start(hw_websocket::Config::default(), events))
+        }));
+    } else if options.device_websocket_server_port.is_some() {
+        warn!("--device-websocket-server-port has no effect without --use-device-websocket-server");
+    }
+    Ok(managers)
+}
+
+/// The ports the device config's `serial` specifiers name: the serial backend opens them even
+/// when enumeration does not list them.
+fn serial_ports(config: &DeviceConfig) -> Vec<String> {
+    config
+        .specifiers()
+        .filter_map(|rule| match rule {
+            Specifier::Serial(serial) => Some(serial.port.clone()),
+            _ => None,
+        })
+        .collect()
 }

@@ -16,7 +16,7 @@ use bpio::transport_ws::{self, CloseCode, Connection, Inbound, Listener};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-pub use crate::options::{DEFAULT_PORT, Options};
+pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
 
 /// Runs the engine the flags describe until Ctrl-C or SIGTERM.
 pub async fn run(options: Options) -> Result<()> {
@@ -45,7 +45,9 @@ pub async fn run(options: Options) -> Result<()> {
         max_ping_time: Duration::from_millis(u64::from(options.max_ping_time)),
         max_messages_per_frame: options.max_messages_per_frame,
     };
-    let hub = DeviceHub::spawn(devices::device_config(&options)?, devices::managers(&options));
+    let device_config = devices::device_config(&options)?;
+    let managers = devices::managers(&options, &device_config).await?;
+    let hub = DeviceHub::spawn(device_config, managers);
     serve(listener, config, hub, shutdown_signal()).await
 }
 

@@ -8,6 +8,9 @@ use clap::Parser;
 /// Where clients connect when no port is given (the reference refuses to start instead).
 pub const DEFAULT_PORT: u16 = 12345;
 
+/// Where devices connect to the device websocket server unless told otherwise.
+pub const DEFAULT_DEVICE_PORT: u16 = bpio::hw_websocket::DEFAULT_PORT;
+
 /// bpio-engine: a Buttplug server. Serves clients over a websocket on loopback unless told
 /// otherwise.
 #[derive(Debug, Parser)]
@@ -143,14 +146,17 @@ impl Options {
         }
     }
 
+    /// Where the device websocket server listens: on the interface the client server uses
+    /// (loopback unless told otherwise), at --device-websocket-server-port.
+    pub fn device_listen_address(&self) -> SocketAddr {
+        let port = self.device_websocket_server_port.unwrap_or(DEFAULT_DEVICE_PORT);
+        SocketAddr::new(self.listen_address().ip(), port)
+    }
+
     /// Flags given that this engine accepts but does not implement yet.
     pub fn unsupported(&self) -> Vec<&'static str> {
         let flags = [
             (self.use_bluetooth_le, "--use-bluetooth-le"),
-            (self.use_serial, "--use-serial"),
-            (self.use_hid, "--use-hid"),
-            (self.use_device_websocket_server, "--use-device-websocket-server"),
-            (self.device_websocket_server_port.is_some(), "--device-websocket-server-port"),
             (self.use_lovense_dongle_serial, "--use-lovense-dongle-serial"),
             (self.use_lovense_dongle_hid, "--use-lovense-dongle-hid"),
             (self.use_xinput, "--use-xinput"),

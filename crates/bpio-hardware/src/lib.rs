@@ -21,6 +21,10 @@
 //! 4. The connected [`Hardware`] takes commands; its [`HardwareEvent`]s arrive through the sink
 //!    until [`HardwareEvent::Disconnected`].
 //!
+//! Backends whose I/O runs in a task or thread of its own share a [`DeviceLink`] between it and
+//! their [`Hardware`], so the disconnect reaches the server exactly once; byte-stream devices
+//! (serial, HID, websocket) use [`StreamHardware`] over a [`StreamTransport`] of their own.
+//!
 //! [`Endpoint`], [`Uuid`] and [`Advertisement`] are defined here once and re-exported by
 //! `bpio-device-config`, whose file formats name them; the optional `serde` feature exists only
 //! for that. The `sim` feature adds the `sim` module: simulated devices that emulate firmware, for tests
@@ -31,7 +35,9 @@ mod advertisement;
 mod command;
 mod endpoint;
 mod error;
+mod link;
 mod sink;
+mod stream;
 mod traits;
 mod uuid;
 
@@ -42,7 +48,9 @@ pub use advertisement::{Advertisement, AdvertisementBuf, CompanyData, Transport,
 pub use command::{HardwareCommand, HardwareEvent};
 pub use endpoint::{Endpoint, UnknownEndpoint};
 pub use error::HwError;
+pub use link::DeviceLink;
 pub use sink::{EventSink, SinkClosed};
+pub use stream::{StreamHardware, StreamTransport};
 pub use traits::{
     Connector, FoundDevice, Hardware, HardwareManager, ManagerEvent, Parity, SerialSettings,
     Specialization,

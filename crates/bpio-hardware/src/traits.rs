@@ -159,6 +159,19 @@ pub enum ManagerEvent {
     ScanningFinished,
 }
 
+impl EventSink<ManagerEvent> {
+    /// Reports every device in `found`, then [`ManagerEvent::ScanningFinished`]: a scan of a
+    /// backend that lists its devices at once. Stops early when nobody listens any more.
+    pub fn report_scan(&self, found: impl IntoIterator<Item = FoundDevice>) {
+        for device in found {
+            if self.send(ManagerEvent::Found(device)).is_err() {
+                return;
+            }
+        }
+        let _ = self.send(ManagerEvent::ScanningFinished);
+    }
+}
+
 /// Discovery for one backend. Built with an [`EventSink<ManagerEvent>`] by the backend's own
 /// constructor; found devices and the end of a scan are reported through it.
 #[async_trait]

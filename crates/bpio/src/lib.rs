@@ -2,7 +2,8 @@
 //!
 //! This crate is a facade: it holds no logic of its own and re-exports the workspace crates as
 //! modules, the optional ones behind cargo features (`server` and `transport-ws`, on by
-//! default, and `sim` for the simulated devices), so an application depends on one crate and picks what it needs.
+//! default, `sim` for the simulated devices, and `hw-serial`, `hw-hid` and `hw-websocket` for
+//! the hardware backends), so an application depends on one crate and picks what it needs.
 #![warn(missing_docs)]
 
 pub use bpio_protocol as protocol;
@@ -13,6 +14,12 @@ pub use bpio_device_config as device_config;
 pub use bpio_device_protocols as device_protocols;
 #[cfg(feature = "server")]
 pub use bpio_hardware as hardware;
+#[cfg(feature = "hw-hid")]
+pub use bpio_hw_hid as hw_hid;
+#[cfg(feature = "hw-serial")]
+pub use bpio_hw_serial as hw_serial;
+#[cfg(feature = "hw-websocket")]
+pub use bpio_hw_websocket as hw_websocket;
 #[cfg(feature = "server")]
 pub use bpio_server as server;
 #[cfg(feature = "transport-ws")]

@@ -1,8 +1,8 @@
 //! User configuration: records, limits, allow/deny, index reservation and saving.
 
 use bpio_device_config::{
-    Advertisement, BaseDatabase, DeviceConfig, DeviceKey, Error, OutputKind, Source, UserConfig,
-    UserConfigDocument, Uuid, Warning, read_file, write_atomic,
+    Advertisement, BaseDatabase, DeviceConfig, DeviceKey, Error, OutputKind, Source, Specifier,
+    UserConfig, UserConfigDocument, Uuid, Warning, read_file, write_atomic,
 };
 use proptest::prelude::*;
 
@@ -38,6 +38,20 @@ fn example() -> DeviceConfig {
     let warnings = config.apply_user_json(&example_user("[4, 16]")).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     config
+}
+
+#[test]
+fn specifiers_list_the_user_rules_first() {
+    let config = example();
+    let mut rules = config.specifiers().map(Specifier::public_key);
+    assert_eq!(rules.next(), Some("serial"), "the user's serial port");
+    assert_eq!(rules.next(), Some("btle"), "the base rule");
+    assert_eq!(rules.next(), None);
+    let port = config.specifiers().find_map(|rule| match rule {
+        Specifier::Serial(serial) => Some(serial.port.as_str()),
+        _ => None,
+    });
+    assert_eq!(port, Some("/dev/ttyACM0"));
 }
 
 #[test]

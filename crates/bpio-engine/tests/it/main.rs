@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod gap;
+mod hardware;
 mod hostile;
 mod interop;
 mod safety;
@@ -33,6 +34,10 @@ pub(crate) async fn within<T>(what: &str, future: impl Future<Output = T>) -> T 
 struct Engine {
     child: Child,
     url: String,
+    /// Log lines not read yet.
+    log: tokio::sync::mpsc::UnboundedReceiver<String>,
+    /// Log lines read so far.
+    seen: Vec<String>,
 }
 
 impl Engine {
@@ -47,19 +52,34 @@ impl Engine {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = within("the listen line", async {
+        let (log_tx, log) = tokio::sync::mpsc::unbounded_channel();
+        // Keep draining the log so the engine never blocks on a full pipe.
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = log_tx.send(line);
+            }
+        });
+        let mut engine = Self { child, url: String::new(), log, seen: Vec::new() };
+        engine.url = engine.url_logged_after("listening for clients on").await;
+        engine
+    }
+
+    /// The `ws://` URL of the first log line (not yet read) that contains `text`.
+    async fn url_logged_after(&mut self, text: &str) -> String {
+        within(text, async {
             loop {
-                let line =
-                    lines.next_line().await.unwrap().expect("engine exited before listening");
-                if let Some(at) = line.find("ws://") {
-                    return line[at..].split_whitespace().next().unwrap().to_owned();
+                let line = self.log.recv().await.expect("engine exited before logging it");
+                let url = line
+                    .find("ws://")
+                    .filter(|_| line.contains(text))
+                    .map(|at| line[at..].split_whitespace().next().unwrap().to_owned());
+                self.seen.push(line);
+                if let Some(url) = url {
+                    return url;
                 }
             }
         })
-        .await;
-        // Keep draining the log so the engine never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { child, url }
+        .await
     }
 
     async fn client(&self) -> Client {
@@ -203,21 +223,21 @@ async fn a_second_client_is_refused_while_one_is_connected() {
 async fn a_taken_port_is_one_clear_line() {
     let engine = Engine::start(&[]).await;
     let port = engine.url.rsplit(':').next().unwrap().to_owned();
+    refused_for_taken_port(&["--websocket-port", &port], &port, "--websocket-port").await;
+}
+
+/// Starts an engine with `args`, which must stop it at once with one line naming the taken
+/// `port` and the `flag` that changes it.
+pub(crate) async fn refused_for_taken_port(args: &[&str], port: &str, flag: &str) {
     let output = within(
-        "the second engine",
-        Command::new(env!("CARGO_BIN_EXE_bpio-engine"))
-            .args(["--websocket-port", &port])
-            .env("NO_COLOR", "1")
-            .output(),
+        "the engine to give up",
+        Command::new(env!("CARGO_BIN_EXE_bpio-engine")).args(args).env("NO_COLOR", "1").output(),
     )
     .await
     .unwrap();
     assert!(!output.status.success());
     let log = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        log.contains(&format!("port {port} is already in use")) && log.contains("--websocket-port"),
-        "{log}"
-    );
+    assert!(log.contains(&format!("port {port} is already in use")) && log.contains(flag), "{log}");
 }
 
 #[tokio::test]

@@ -392,12 +392,7 @@ impl HardwareManager for SimulatedManager {
             .iter()
             .filter_map(|entry| entry.found())
             .collect();
-        for device in found {
-            if self.events.send(ManagerEvent::Found(device)).is_err() {
-                return Ok(());
-            }
-        }
-        let _ = self.events.send(ManagerEvent::ScanningFinished);
+        self.events.report_scan(found);
         Ok(())
     }
 

@@ -1,0 +1,351 @@
+//! The hardware backends in a real engine process (issue 7): `--use-serial` finds a TCode device
+//! behind a pseudo-terminal that a user config names, `--use-device-websocket-server` takes a
+//! Lovense device that connects over a websocket, and one client session drives both. The fake
+//! devices run the simulated firmware, so they answer as the real toys do, and every byte they
+//! receive is checked.
+
+use std::io::{ErrorKind, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bpio::hardware::Endpoint;
+use bpio::hardware::sim::{Firmware, LovenseFirmware, TCodeFirmware};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use serialport::{SerialPort, TTYPort};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{Client, Engine, refused_for_taken_port, within};
+
+/// A TCode device on the terminal side of a pseudo-terminal pair; the engine opens the port
+/// side by its path.
+struct PtyDevice {
+    path: String,
+    received: UnboundedReceiver<Vec<u8>>,
+    stop: Arc<AtomicBool>,
+    /// Keeps the port side open until the engine has opened it.
+    _port_side: TTYPort,
+}
+
+impl PtyDevice {
+    fn start() -> Self {
+        let (mut terminal, port_side) = TTYPort::pair().unwrap();
+        terminal.set_timeout(Duration::from_millis(20)).unwrap();
+        let (chunks, received) = unbounded_channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let running = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut firmware = TCodeFirmware::default();
+            let mut buffer = [0_u8; 256];
+            while !running.load(Ordering::Relaxed) {
+                match terminal.read(&mut buffer) {
+                    Ok(read) => {
+                        let chunk = buffer[..read].to_vec();
+                        for (_, answer) in firmware.handle_write(Endpoint::Tx, &chunk) {
+                            let _ = terminal.write_all(&answer);
+                        }
+                        let _ = chunks.send(chunk);
+                    }
+                    Err(err) if err.kind() == ErrorKind::TimedOut => {}
+                    Err(_) => return,
+                }
+            }
+        });
+        Self { path: port_side.name().unwrap(), received, stop, _port_side: port_side }
+    }
+}
+
+impl Drop for PtyDevice {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A Lovense device connected to the engine's device websocket server. Aborting its task drops
+/// the TCP connection without a websocket close, as a device that loses power does.
+struct WsDevice {
+    received: UnboundedReceiver<Vec<u8>>,
+    task: JoinHandle<()>,
+}
+
+impl WsDevice {
+    async fn connect(url: &str, hello: Value, firmware: LovenseFirmware) -> Self {
+        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        socket.send(Message::text(hello.to_string())).await.unwrap();
+        let (frames, received) = unbounded_channel();
+        let firmware = Mutex::new(firmware);
+        let task = tokio::spawn(async move {
+            while let Some(Ok(frame)) = socket.next().await {
+                if let Message::Binary(data) = frame {
+                    let answers = firmware.lock().unwrap().handle_write(Endpoint::Tx, &data);
+                    let _ = frames.send(data.to_vec());
+                    for (_, answer) in answers {
+                        socket.send(Message::binary(answer)).await.unwrap();
+                    }
+                }
+            }
+        });
+        Self { received, task }
+    }
+}
+
+/// Receives from `received` until the bytes so far equal `expected`, whatever the chunking.
+async fn expect_bytes(received: &mut UnboundedReceiver<Vec<u8>>, expected: &str) {
+    let mut got = String::new();
+    while got.len() < expected.len() {
+        let chunk = within(expected, received.recv()).await.expect("the device is gone");
+        got.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert_eq!(got, expected);
+}
+
+/// A user config naming the pseudo-terminal for TCode and the websocket identifier for Lovense.
+fn user_config(port: &str, name: &str) -> PathBuf {
+    let config = json!({
+        "version": {"major": 5, "minor": 0},
+        "user_configs": {"protocols": {
+            "tcode-v03": {"communication": [{"serial": {
+                "port": port, "baud_rate": 115200, "data_bits": 8, "parity": "N", "stop_bits": 1
+            }}]},
+            "lovense": {"communication": [{"websocket": {"name": "LVS-WsHush"}}]}
+        }}
+    });
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("hardware-{name}.json"));
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+/// A client session that remembers the latest device list, whatever order events arrive in.
+struct Session {
+    client: Client,
+    devices: Value,
+    scanning_finished: bool,
+}
+
+impl Session {
+    async fn open(engine: &Engine) -> Self {
+        let mut client = engine.client().await;
+        client.handshake().await;
+        Self { client, devices: json!({}), scanning_finished: false }
+    }
+
+    /// Sends one message and returns its reply; device list events on the way are kept.
+    async fn request(&mut self, message: Value) -> Value {
+        let id = message.as_object().and_then(|m| m.values().next()).unwrap()["Id"].clone();
+        self.client.send(json!([message])).await;
+        loop {
+            let reply = self.next().await;
+            if reply.as_object().and_then(|m| m.values().next()).unwrap()["Id"] == id {
+                return reply;
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Value {
+        let message = self.client.next().await;
+        if let Some(devices) = message.pointer("/DeviceList/Devices") {
+            self.devices = devices.clone();
+        }
+        if message.get("ScanningFinished").is_some() {
+            self.scanning_finished = true;
+        }
+        message
+    }
+
+    /// Waits until the list holds exactly `names` and the scan has finished; returns the index
+    /// of each name, in order.
+    async fn wait_for(&mut self, names: &[&str]) -> Vec<u64> {
+        loop {
+            let listed: Vec<(&str, u64)> = self
+                .devices
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|d| (d["DeviceName"].as_str().unwrap(), d["DeviceIndex"].as_u64().unwrap()))
+                .collect();
+            if self.scanning_finished && listed.len() == names.len() {
+                let index = |name: &&str| listed.iter().find(|(n, _)| n == name).map(|d| d.1);
+                if let Some(indexes) = names.iter().map(index).collect::<Option<Vec<u64>>>() {
+                    return indexes;
+                }
+            }
+            self.next().await;
+        }
+    }
+
+    /// Asks for the device list and scans until both devices are listed.
+    async fn find_both(&mut self) -> (u64, u64) {
+        self.request(json!({"RequestDeviceList": {"Id": 2}})).await;
+        assert_eq!(
+            self.request(json!({"StartScanning": {"Id": 3}})).await,
+            json!({"Ok": {"Id": 3}})
+        );
+        match self.wait_for(&["Lovense Hush", "TCode v0.3 (Single Linear Axis)"]).await[..] {
+            [lovense, tcode] => (lovense, tcode),
+            _ => unreachable!(),
+        }
+    }
+}
+
+fn vibrate(id: u64, device: u64, value: u64) -> Value {
+    json!({"OutputCmd": {"Id": id, "DeviceIndex": device, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}})
+}
+
+fn position(id: u64, device: u64, value: u64) -> Value {
+    json!({"OutputCmd": {"Id": id, "DeviceIndex": device, "FeatureIndex": 0, "Command": {"Position": {"Value": value}}}})
+}
+
+/// An engine with `--use-serial --use-device-websocket-server`, a TCode device behind a
+/// pseudo-terminal, a Lovense Hush on the device websocket server, and a client session that has
+/// found both.
+struct Rig {
+    pty: PtyDevice,
+    hush: WsDevice,
+    session: Session,
+    lovense: u64,
+    tcode: u64,
+    _engine: Engine,
+}
+
+impl Rig {
+    async fn start(name: &str) -> Self {
+        let pty = PtyDevice::start();
+        let config = user_config(&pty.path, name);
+        let mut engine = Engine::start(&[
+            "--use-serial",
+            "--use-device-websocket-server",
+            "--device-websocket-server-port",
+            "0",
+            "--user-device-config-file",
+            config.to_str().unwrap(),
+        ])
+        .await;
+        let devices_url = engine.url_logged_after("listening for devices on").await;
+        assert!(
+            !engine.seen.iter().any(|line| line.contains("not supported")),
+            "{:?}",
+            engine.seen
+        );
+        let hello = json!({"identifier": "LVS-WsHush", "address": name, "version": 1});
+        let hush =
+            WsDevice::connect(&devices_url, hello, LovenseFirmware::new("Z", 11, 1, false)).await;
+        let mut session = Session::open(&engine).await;
+        let (lovense, tcode) = session.find_both().await;
+        Self { pty, hush, session, lovense, tcode, _engine: engine }
+    }
+}
+
+#[tokio::test]
+async fn a_serial_and_a_websocket_device_are_found_and_driven_in_one_session() {
+    let Rig { mut pty, mut hush, mut session, lovense, tcode, _engine } =
+        Rig::start("ws-hush-1").await;
+
+    assert_eq!(session.request(vibrate(10, lovense, 10)).await, json!({"Ok": {"Id": 10}}));
+    assert_eq!(session.request(position(11, tcode, 500)).await, json!({"Ok": {"Id": 11}}));
+    expect_bytes(&mut hush.received, "DeviceType;Vibrate:10;").await;
+    expect_bytes(&mut pty.received, "L0500\nR0500\n").await;
+
+    // A stop for everything reaches the vibrator; positions have no stop.
+    assert_eq!(session.request(json!({"StopCmd": {"Id": 12}})).await, json!({"Ok": {"Id": 12}}));
+    expect_bytes(&mut hush.received, "Vibrate:0;").await;
+    assert_eq!(session.request(position(13, tcode, 0)).await, json!({"Ok": {"Id": 13}}));
+    expect_bytes(&mut pty.received, "L0000\nR0000\n").await;
+}
+
+#[tokio::test]
+async fn a_websocket_device_that_drops_mid_stream_leaves_and_the_other_is_still_served() {
+    let Rig { mut pty, mut hush, mut session, lovense, tcode, _engine } =
+        Rig::start("ws-hush-2").await;
+    expect_bytes(&mut hush.received, "DeviceType;").await;
+
+    // A stream of commands; the device loses its connection (no close frame) in the middle.
+    let mut id = 100;
+    for value in 1..=5 {
+        id += 1;
+        assert_eq!(session.request(vibrate(id, lovense, value)).await, json!({"Ok": {"Id": id}}));
+        expect_bytes(&mut hush.received, &format!("Vibrate:{value};")).await;
+    }
+    hush.task.abort();
+    // Until the engine registers the drop, commands are still accepted; then they get code 4.
+    within("the device list without the dropped device", async {
+        while session.devices.as_object().unwrap().len() == 2 {
+            id += 1;
+            let reply = session.request(vibrate(id, lovense, 6)).await;
+            assert!(
+                reply == json!({"Ok": {"Id": id}}) || reply["Error"]["ErrorCode"] == json!(4),
+                "{reply}"
+            );
+        }
+    })
+    .await;
+    let left: Vec<&str> = session
+        .devices
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|d| d["DeviceName"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, ["TCode v0.3 (Single Linear Axis)"]);
+    for _ in 0..3 {
+        id += 1;
+        let reply = session.request(vibrate(id, lovense, 7)).await;
+        assert_eq!(
+            (reply["Error"]["Id"].clone(), reply["Error"]["ErrorCode"].clone()),
+            (json!(id), json!(4)),
+            "{reply}"
+        );
+    }
+
+    // The serial device is still served.
+    assert_eq!(session.request(position(200, tcode, 250)).await, json!({"Ok": {"Id": 200}}));
+    expect_bytes(&mut pty.received, "L0250\nR0250\n").await;
+}
+
+#[tokio::test]
+async fn the_device_server_listens_where_the_client_server_does() {
+    let mut engine =
+        Engine::start(&["--use-device-websocket-server", "--device-websocket-server-port", "0"])
+            .await;
+    let url = engine.url_logged_after("listening for devices on").await;
+    assert!(url.starts_with("ws://127.0.0.1:"), "loopback by default: {url}");
+    drop(engine);
+    let mut engine = Engine::start(&[
+        "--use-device-websocket-server",
+        "--device-websocket-server-port",
+        "0",
+        "--websocket-use-all-interfaces",
+    ])
+    .await;
+    let url = engine.url_logged_after("listening for devices on").await;
+    assert!(url.starts_with("ws://0.0.0.0:"), "all interfaces when asked: {url}");
+}
+
+#[tokio::test]
+async fn a_taken_device_port_is_one_clear_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let args = ["--websocket-port", "0", "--use-device-websocket-server"];
+    let args = [&args[..], &["--device-websocket-server-port", &port]].concat();
+    refused_for_taken_port(&args, &port, "--device-websocket-server-port").await;
+}
+
+#[tokio::test]
+async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
+    let engine = Engine::start(&["--use-hid"]).await;
+    assert!(!engine.seen.iter().any(|line| line.contains("not supported")), "{:?}", engine.seen);
+    let mut session = Session::open(&engine).await;
+    assert_eq!(
+        session.request(json!({"StartScanning": {"Id": 2}})).await,
+        json!({"Ok": {"Id": 2}})
+    );
+    within("the end of the scan", async {
+        while !session.scanning_finished {
+            session.next().await;
+        }
+    })
+    .await;
+}
