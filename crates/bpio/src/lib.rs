@@ -1,8 +1,13 @@
 //! bpio: a clean-room implementation of the Buttplug intimate-hardware protocol.
 //!
 //! This crate is a facade: it holds no logic of its own and re-exports the workspace crates as
-//! modules, the optional ones behind cargo features (`server` and `transport-ws`, on by
-//! default, and `sim` for the simulated devices), so an application depends on one crate and picks what it needs.
+//! modules, the optional ones behind cargo features, so an application depends on one crate and
+//! picks what it needs:
+//!
+//! - `server` and `transport-ws` (on by default): the server core and the websocket transport;
+//! - `sim`: the simulated devices;
+//! - `client`: the client library, with its websocket connector when `transport-ws` is on too;
+//! - `in-process`: the connector that joins a client and a server in one process.
 #![warn(missing_docs)]
 
 pub use bpio_protocol as protocol;
@@ -17,3 +22,8 @@ pub use bpio_hardware as hardware;
 pub use bpio_server as server;
 #[cfg(feature = "transport-ws")]
 pub use bpio_transport_ws as transport_ws;
+
+#[cfg(feature = "client")]
+pub use bpio_client as client;
+#[cfg(feature = "in-process")]
+pub use bpio_in_process as in_process;
