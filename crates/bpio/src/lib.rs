@@ -1,9 +1,14 @@
 //! bpio: a clean-room implementation of the Buttplug intimate-hardware protocol.
 //!
 //! This crate is a facade: it holds no logic of its own and re-exports the workspace crates as
-//! modules, the optional ones behind cargo features (`server` and `transport-ws`, on by
-//! default, `sim` for the simulated devices, and `hw-serial`, `hw-hid` and `hw-websocket` for
-//! the hardware backends), so an application depends on one crate and picks what it needs.
+//! modules, the optional ones behind cargo features, so an application depends on one crate and
+//! picks what it needs:
+//!
+//! - `server` and `transport-ws` (on by default): the server core and the websocket transport;
+//! - `sim`: the simulated devices;
+//! - `hw-serial`, `hw-hid` and `hw-websocket`: the hardware backends;
+//! - `client`: the client library, with its websocket connector when `transport-ws` is on too;
+//! - `in-process`: the connector that joins a client and a server in one process.
 #![warn(missing_docs)]
 
 pub use bpio_protocol as protocol;
@@ -24,3 +29,8 @@ pub use bpio_hw_websocket as hw_websocket;
 pub use bpio_server as server;
 #[cfg(feature = "transport-ws")]
 pub use bpio_transport_ws as transport_ws;
+
+#[cfg(feature = "client")]
+pub use bpio_client as client;
+#[cfg(feature = "in-process")]
+pub use bpio_in_process as in_process;
