@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use bpio_protocol::v4;
 
 use crate::base::BaseDatabase;
-use crate::communication::Specifier;
+use crate::communication::{BtleSpecifier, Specifier};
 use crate::definition::{Definition, Protocol};
 use crate::error::{Error, Warning};
 use crate::feature::features_to_protocol;
@@ -204,6 +204,18 @@ impl DeviceConfig {
     /// Warnings from applying the user configuration (parsing warnings included).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
+    }
+
+    /// Every `btle` specifier, of the user config and of the base database: what a Bluetooth LE
+    /// backend may narrow its scan reports to.
+    pub fn btle_specifiers(&self) -> impl Iterator<Item = &BtleSpecifier> {
+        self.protocols
+            .iter()
+            .flat_map(|entry| entry.user.communication.iter().chain(&entry.base.communication))
+            .filter_map(|specifier| match specifier {
+                Specifier::Btle(btle) => Some(btle),
+                _ => None,
+            })
     }
 
     /// Candidate protocols for a discovered device, best first (DEVICE_CONFIG.md 3.7). The caller

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result};
 use bpio::device_config::{BaseDatabase, DeviceConfig, Specifier, Warning, read_file};
 use bpio::hardware::sim::{self, SimHandle, SimulatedFirmware, SimulatedManager};
+use bpio::hw_btleplug::{BtleplugConfig, BtleplugManager, DeviceFilter};
 use bpio::hw_hid::HidManager;
 use bpio::hw_serial::SerialManager;
 use bpio::hw_websocket::{self, DeviceServer};
@@ -163,6 +164,17 @@ pub async fn managers(options: &Options, config: &DeviceConfig) -> Result<Vec<Ma
             manager.add(sim::sensor("sim-sensor"));
             Arc::new(manager)
         }));
+    }
+    if options.use_bluetooth_le {
+        // Scan results are narrowed to what the database could recognise.
+        let mut filter = DeviceFilter::default();
+        for btle in config.btle_specifiers() {
+            filter.add_names(&btle.names);
+            filter.add_services(btle.advertised_services.iter().copied());
+            filter.add_companies(btle.manufacturer_data.iter().map(|data| data.company));
+        }
+        let ble = BtleplugConfig { filter: Some(filter), ..BtleplugConfig::default() };
+        managers.push(Box::new(BtleplugManager::factory(ble)));
     }
     if options.use_serial {
         let ports = serial_ports(config);

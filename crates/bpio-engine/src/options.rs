@@ -156,7 +156,6 @@ impl Options {
     /// Flags given that this engine accepts but does not implement yet.
     pub fn unsupported(&self) -> Vec<&'static str> {
         let flags = [
-            (self.use_bluetooth_le, "--use-bluetooth-le"),
             (self.use_lovense_dongle_serial, "--use-lovense-dongle-serial"),
             (self.use_lovense_dongle_hid, "--use-lovense-dongle-hid"),
             (self.use_xinput, "--use-xinput"),

@@ -292,3 +292,21 @@ proptest! {
         check_limit(base_max, lo.min(base_max), span, value)?;
     }
 }
+
+#[test]
+fn btle_specifiers_cover_the_user_config_and_the_base() {
+    let mut config = example();
+    let names = |config: &DeviceConfig| -> Vec<String> {
+        config.btle_specifiers().flat_map(|btle| btle.names.clone()).collect()
+    };
+    // The example user config adds a serial specifier only.
+    assert_eq!(names(&config), ["ExampleToy", "EXT-*"]);
+    let user = r#"{"version": {"major": 5, "minor": 0}, "user_configs": {"protocols": {"diy-toy": {"communication": [
+      {"btle": {"names": ["MyToy"], "advertised_services": ["0000fff0-0000-1000-8000-00805f9b34fb"],
+                "services": {"0000fff0-0000-1000-8000-00805f9b34fb": {"tx": "0000fff2-0000-1000-8000-00805f9b34fb"}}}}]}}}}"#;
+    assert!(config.apply_user_json(user).unwrap().is_empty());
+    assert_eq!(names(&config), ["MyToy", "ExampleToy", "EXT-*"]);
+    let services: Vec<Uuid> =
+        config.btle_specifiers().flat_map(|btle| btle.advertised_services.clone()).collect();
+    assert_eq!(services, ["0000fff0-0000-1000-8000-00805f9b34fb".parse::<Uuid>().unwrap()]);
+}

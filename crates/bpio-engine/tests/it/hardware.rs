@@ -333,9 +333,9 @@ async fn a_taken_device_port_is_one_clear_line() {
     refused_for_taken_port(&args, &port, "--device-websocket-server-port").await;
 }
 
-#[tokio::test]
-async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
-    let engine = Engine::start(&["--use-hid"]).await;
+/// A backend with nothing to find (or, for Bluetooth LE, no adapter to open) still ends a scan.
+async fn a_scan_finishes_with(flag: &str) {
+    let engine = Engine::start(&[flag]).await;
     assert!(!engine.seen.iter().any(|line| line.contains("not supported")), "{:?}", engine.seen);
     let mut session = Session::open(&engine).await;
     assert_eq!(
@@ -348,4 +348,14 @@ async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
         }
     })
     .await;
+}
+
+#[tokio::test]
+async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
+    a_scan_finishes_with("--use-hid").await;
+}
+
+#[tokio::test]
+async fn with_use_bluetooth_le_a_scan_finishes_on_a_machine_without_an_adapter() {
+    a_scan_finishes_with("--use-bluetooth-le").await;
 }
