@@ -203,6 +203,16 @@ impl Session {
         self.client_minor
     }
 
+    /// Whether the session takes more client input now. `false` while [`Self::MAX_PENDING_READS`]
+    /// reads wait for their readings: the driver stops reading the client until some arrive,
+    /// which bounds the replies held back behind them.
+    pub fn wants_input(&self) -> bool {
+        self.reads.len() < Self::MAX_PENDING_READS
+    }
+
+    /// Reads that may wait for their readings at once; see [`Self::wants_input`].
+    pub const MAX_PENDING_READS: usize = 256;
+
     /// Whether the transport should be closed once everything polled has been sent.
     pub fn wants_close(&self) -> bool {
         matches!(self.state, State::PingedOut | State::Closed)

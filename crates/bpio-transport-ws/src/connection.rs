@@ -61,13 +61,18 @@ impl Outbound {
     }
 }
 
+/// How many received transmissions may wait for the reader. When they are not taken, the socket
+/// is not read either, so a peer that sends faster than the program handles is slowed by TCP
+/// itself instead of filling memory.
+const INBOUND_QUEUE: usize = 16;
+
 /// One websocket connection, seen as events in and frames out.
 ///
 /// Dropping the connection and every [`Outbound`] clone closes the socket (close code 1000).
 #[derive(Debug)]
 pub struct Connection {
     peer: Option<SocketAddr>,
-    inbound: mpsc::UnboundedReceiver<Inbound>,
+    inbound: mpsc::Receiver<Inbound>,
     outbound: Outbound,
 }
 
@@ -81,7 +86,7 @@ impl Connection {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let (inbound_tx, inbound) = mpsc::unbounded_channel();
+        let (inbound_tx, inbound) = mpsc::channel(INBOUND_QUEUE);
         let (commands, commands_rx) = mpsc::unbounded_channel();
         tokio::spawn(run(socket, inbound_tx, commands_rx, config.keepalive, slot));
         Self { peer, inbound, outbound: Outbound { commands } }
@@ -108,7 +113,7 @@ impl Connection {
     }
 
     /// Splits into the event stream and the sender.
-    pub fn split(self) -> (mpsc::UnboundedReceiver<Inbound>, Outbound) {
+    pub fn split(self) -> (mpsc::Receiver<Inbound>, Outbound) {
         (self.inbound, self.outbound)
     }
 }
@@ -123,7 +128,7 @@ pub(crate) fn ws_config(config: &Config) -> WebSocketConfig {
 /// one-client slot taken for exactly as long as the socket lives.
 async fn run<S>(
     mut socket: WebSocketStream<S>,
-    inbound: mpsc::UnboundedSender<Inbound>,
+    inbound: mpsc::Sender<Inbound>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     keepalive: Option<std::time::Duration>,
     _slot: Option<SlotGuard>,
@@ -146,13 +151,51 @@ async fn run<S>(
             }
         };
         tokio::select! {
+            biased;
+            // Written before anything more is read: a peer that does not read its replies
+            // stops being read itself, so neither direction queues without bound.
+            command = commands.recv() => match command {
+                Some(Command::Text(text)) => {
+                    // Everything already queued goes out in one flush.
+                    let mut pending = Some(Command::Text(text));
+                    let mut fed = Ok(());
+                    let mut closing = None;
+                    while let Some(command) = pending.take() {
+                        match command {
+                            Command::Text(text) => fed = socket.feed(Message::text(text)).await,
+                            Command::Close(code, reason) => closing = Some((code, reason)),
+                        }
+                        if fed.is_err() || closing.is_some() {
+                            break;
+                        }
+                        pending = commands.try_recv().ok();
+                    }
+                    if let Err(err) = fed.and(socket.flush().await) {
+                        debug!(cause = %err, "send failed");
+                        break;
+                    }
+                    if let Some((code, reason)) = closing {
+                        close(&mut socket, code, &reason).await;
+                        break;
+                    }
+                }
+                Some(Command::Close(code, reason)) => {
+                    close(&mut socket, code, &reason).await;
+                    break;
+                }
+                None => {
+                    close(&mut socket, CloseCode::Normal, "").await;
+                    break;
+                }
+            },
             frame = socket.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
                     trace!(len = text.len(), "text frame in");
-                    let _ = inbound.send(Inbound::Text(text.as_str().to_owned()));
+                    // Waits while the reader is behind: back-pressure on the peer.
+                    let _ = inbound.send(Inbound::Text(text.as_str().to_owned())).await;
                 }
                 Some(Ok(Message::Binary(data))) => {
-                    let _ = inbound.send(Inbound::Binary(data.to_vec()));
+                    let _ = inbound.send(Inbound::Binary(data.to_vec())).await;
                 }
                 Some(Ok(Message::Pong(_))) => pong_outstanding = false,
                 // Pings are answered by tungstenite itself on the next write or flush.
@@ -165,7 +208,7 @@ async fn run<S>(
                 }
                 Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
                     warn!(size, max_size, "message too big; closing");
-                    let _ = inbound.send(Inbound::TooBig);
+                    let _ = inbound.send(Inbound::TooBig).await;
                     close(&mut socket, CloseCode::Size, "message too big").await;
                     break;
                 }
@@ -186,22 +229,6 @@ async fn run<S>(
                 }
                 None => break,
             },
-            command = commands.recv() => match command {
-                Some(Command::Text(text)) => {
-                    if let Err(err) = socket.send(Message::text(text)).await {
-                        debug!(cause = %err, "send failed");
-                        break;
-                    }
-                }
-                Some(Command::Close(code, reason)) => {
-                    close(&mut socket, code, &reason).await;
-                    break;
-                }
-                None => {
-                    close(&mut socket, CloseCode::Normal, "").await;
-                    break;
-                }
-            },
             () = tick => {
                 if pong_outstanding {
                     debug!("no pong to the last keep-alive ping; dropping the connection");
@@ -214,7 +241,7 @@ async fn run<S>(
             }
         }
     }
-    let _ = inbound.send(Inbound::Closed);
+    let _ = inbound.send(Inbound::Closed).await;
 }
 
 async fn close<S: AsyncRead + AsyncWrite + Unpin>(

@@ -91,6 +91,7 @@ impl Engine {
 /// inspect.
 pub(crate) struct Devices {
     pub(crate) hush: SimHandle<LovenseFirmware>,
+    pub(crate) edge: SimHandle<LovenseFirmware>,
     pub(crate) nora: SimHandle<LovenseFirmware>,
 }
 
@@ -104,11 +105,11 @@ pub(crate) async fn serve(session: SessionConfig) -> (String, Devices) {
     let factory: ManagerFactory = Box::new(move |events| {
         let manager = SimulatedManager::new(events);
         let hush = manager.add(sim::lovense_hush("sim-lovense-hush"));
-        manager.add(sim::lovense_edge("sim-lovense-edge"));
+        let edge = manager.add(sim::lovense_edge("sim-lovense-edge"));
         let nora = manager.add(sim::lovense_nora("sim-lovense-nora"));
         manager.add(sim::tcode_stroker("simulated-tcode"));
         manager.add(sim::sensor("sim-sensor"));
-        *out.lock().unwrap() = Some(Devices { hush, nora });
+        *out.lock().unwrap() = Some(Devices { hush, edge, nora });
         Arc::new(manager)
     });
     let hub = DeviceHub::spawn(config, vec![factory]);

@@ -110,3 +110,103 @@ async fn disconnect_and_a_closed_socket_stop_every_device() {
     drop(client);
     stopped(&devices.hush).await;
 }
+
+fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A client floods OutputCmds at two devices as fast as its socket takes them: every message is
+/// answered, memory stays bounded (the server slows the client down rather than queueing), a
+/// StopCmd sent in the middle reaches the device, and the other device keeps its gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_is_slowed_down_answered_in_full_and_a_stop_in_it_arrives() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    const FRAMES: usize = 3000;
+    const PER_FRAME: usize = 100;
+    let (url, devices) = serve(SessionConfig::new("flood")).await;
+    let vibrating = vibrating_client(&url, &devices.hush).await;
+    drop(vibrating);
+    stopped(&devices.hush).await;
+    let (socket, _) = within("a connection", async {
+        loop {
+            if let Ok(socket) = tokio_tungstenite::connect_async(&url).await {
+                return socket;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let (mut sink, mut stream) = socket.split();
+    let hello = r#"[{"RequestServerInfo":{"Id":1,"ClientName":"flood","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#;
+    sink.send(Message::text(hello)).await.unwrap();
+    // The reader counts replies by kind while the writer floods.
+    let reader = tokio::spawn(async move {
+        let (mut oks, mut others) = (0_usize, Vec::new());
+        while let Some(Ok(message)) = stream.next().await {
+            let Message::Text(text) = message else { continue };
+            if text.starts_with(r#"[{"Ok""#) {
+                oks += 1;
+                if oks == FRAMES * PER_FRAME {
+                    break;
+                }
+            } else if !text.contains("ServerInfo") && !text.contains("DeviceList") {
+                others.push(text.to_string());
+            }
+        }
+        (oks, others)
+    });
+    let before = resident_kib();
+    let hush_writes_before = devices.hush.writes().len();
+    let mut id = 1_u32;
+    let mut stop_sent_at_write = None;
+    for frame in 0..FRAMES {
+        let mut body = Vec::with_capacity(PER_FRAME);
+        for n in 0..PER_FRAME {
+            id += 1;
+            // Hush: values 1..=20, never 0; Edge motor 0 now and then.
+            let (device, value) =
+                if n == 0 { (1, frame % 20 + 1) } else { (0, (id as usize) % 20 + 1) };
+            body.push(format!(
+                r#"{{"OutputCmd":{{"Id":{id},"DeviceIndex":{device},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":{value}}}}}}}}}"#
+            ));
+        }
+        if frame == FRAMES / 2 {
+            body[1] = r#"{"StopCmd":{"Id":1,"DeviceIndex":0}}"#.to_owned();
+            stop_sent_at_write = Some(devices.hush.writes().len());
+        }
+        sink.send(Message::text(format!("[{}]", body.join(",")))).await.unwrap();
+    }
+    let (oks, others) = within("every reply", reader).await.unwrap();
+    assert!(others.is_empty(), "unexpected replies: {:?}", &others[..others.len().min(3)]);
+    assert_eq!(oks, FRAMES * PER_FRAME, "one Ok per message");
+    let after = resident_kib();
+    assert!(
+        after < before + 16 * 1024,
+        "resident memory grew from {before} KiB to {after} KiB during the flood"
+    );
+    // The stop reached the Hush: a stop write follows the moment it was sent.
+    let from = stop_sent_at_write.unwrap();
+    let writes: Vec<String> = devices.hush.writes()[from..]
+        .iter()
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    assert!(writes.iter().any(|w| w == "Vibrate:0;"), "no stop among {} writes", writes.len());
+    assert!(devices.hush.writes().len() > hush_writes_before);
+    // The Edge, driven in the same flood, kept its Bluetooth LE gap (75 ms; the bound leaves
+    // room for scheduling noise, a flood without a gap would write microseconds apart).
+    // Only the flood's writes: init and the earlier client's stop are not client output.
+    let edge: Vec<_> = devices
+        .edge
+        .timed_writes()
+        .into_iter()
+        .filter(|(_, _, bytes)| bytes.starts_with(b"Vibrate1:"))
+        .map(|(at, _, _)| at)
+        .collect();
+    assert!(edge.len() >= 2, "the Edge was driven");
+    let closest = edge.windows(2).map(|pair| pair[1] - pair[0]).min().unwrap();
+    assert!(closest >= Duration::from_millis(50), "Edge writes {closest:?} apart");
+}

@@ -43,6 +43,9 @@ pub trait ClientConnection: Send {
     fn close(&mut self, reason: CloseReason);
 }
 
+/// Actions the devices may have waiting before the session stops reading its client.
+const BACKLOG_LIMIT: usize = 1024;
+
 /// Serves one client until its session ends, the connection drops or `stop` turns true. On
 /// every way out, the session's end-of-session work (stop every device, end subscriptions) is
 /// handed to the devices before this returns.
@@ -63,11 +66,14 @@ pub async fn serve_client<C: ClientConnection>(
             break;
         }
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        // Back-pressure: while the devices are behind or reads are piling up, the client is not
+        // read, so its socket fills and slows it down; everything else goes on.
+        let reading = session.wants_input() && hub.backlog() < BACKLOG_LIMIT;
         tokio::select! {
             // In this order: a device-list change must reach the client before a
             // ScanningFinished that the same scan produced.
             biased;
-            event = connection.recv() => match event {
+            event = connection.recv(), if reading => match event {
                 LinkEvent::Text(text) => session.handle_text(now(), text.as_bytes()),
                 LinkEvent::Binary => session.handle_binary(),
                 LinkEvent::TooBig | LinkEvent::Closed => {
@@ -87,6 +93,7 @@ pub async fn serve_client<C: ClientConnection>(
                 DeviceEvent::Reading { token, result } => session.handle_reading(token, result),
                 DeviceEvent::Input { device, feature, reading } => session.handle_input_event(device, feature, reading),
             },
+            () = hub.backlog_below(BACKLOG_LIMIT), if !reading && session.wants_input() => {}
             () = sleep_until(deadline) => session.handle_timeout(now()),
             _ = stop.wait_for(|stopping| *stopping) => {
                 session.handle_transport_closed();

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn};
 
+use super::backlog::Ticket;
 use super::devices::DeviceEvent;
 use crate::scheduler::{DeviceScheduler, Dispatch};
 use crate::session::{ReadFailed, ReadToken};
@@ -44,6 +45,13 @@ pub(crate) enum DeviceRequest {
         feature: u32,
         input: v4::InputType,
     },
+}
+
+/// A request on its way to a device task, with the backlog ticket dropped once it is taken up.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) request: DeviceRequest,
+    pub(crate) ticket: Ticket,
 }
 
 /// What a device task reports to the hub.
@@ -121,7 +129,7 @@ pub(crate) struct DeviceTask {
     pub(crate) device: ProtocolDevice,
     pub(crate) hardware: Arc<dyn Hardware>,
     pub(crate) gap: Duration,
-    pub(crate) requests: mpsc::UnboundedReceiver<DeviceRequest>,
+    pub(crate) requests: mpsc::UnboundedReceiver<Queued>,
     pub(crate) events: mpsc::UnboundedReceiver<HardwareEvent>,
     pub(crate) reports: mpsc::UnboundedSender<DeviceReport>,
 }
@@ -171,8 +179,9 @@ impl DeviceTask {
             .flatten()
             .min();
             tokio::select! {
-                request = self.requests.recv() => {
-                    let Some(request) = request else { break };
+                queued = self.requests.recv() => {
+                    let Some(Queued { request, ticket }) = queued else { break };
+                    drop(ticket);
                     self.handle_request(request, &mut scheduler, &mut reads).await;
                 }
                 event = self.events.recv() => match event {

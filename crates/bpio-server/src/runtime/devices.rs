@@ -18,7 +18,8 @@ use bpio_protocol::v4;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
-use super::device_task::{DeviceReport, DeviceRequest, DeviceTask, handshake};
+use super::backlog::{Backlog, Ticket};
+use super::device_task::{DeviceReport, DeviceRequest, DeviceTask, Queued, handshake};
 use crate::session::{Action, ReadFailed, ReadToken};
 
 /// What the devices tell the session attached to them.
@@ -49,7 +50,7 @@ pub type ManagerFactory =
     Box<dyn FnOnce(EventSink<ManagerEvent>) -> Arc<dyn HardwareManager> + Send>;
 
 enum Request {
-    Act(Action),
+    Act(Action, Ticket),
     Attach(mpsc::UnboundedSender<DeviceEvent>),
 }
 
@@ -78,6 +79,7 @@ struct ReadyDevice {
 pub struct DeviceHub {
     requests: mpsc::UnboundedSender<HubEvent>,
     list: watch::Receiver<BTreeMap<u32, v4::Device>>,
+    backlog: Backlog,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -115,7 +117,7 @@ impl DeviceHub {
             inbox: requests.downgrade(),
         };
         tokio::spawn(hub.run(inbox));
-        Self { requests, list }
+        Self { requests, list, backlog: Backlog::default() }
     }
 
     /// The connected devices as clients see them, updated on every change.
@@ -132,7 +134,18 @@ impl DeviceHub {
 
     /// Hands an action to the devices.
     pub fn act(&self, action: Action) {
-        let _ = self.requests.send(HubEvent::Request(Request::Act(action)));
+        let ticket = self.backlog.ticket();
+        let _ = self.requests.send(HubEvent::Request(Request::Act(action, ticket)));
+    }
+
+    /// How many actions the devices have not taken up yet.
+    pub fn backlog(&self) -> usize {
+        self.backlog.len()
+    }
+
+    /// Waits until fewer than `limit` actions are waiting for the devices.
+    pub async fn backlog_below(&self, limit: usize) {
+        self.backlog.below(limit).await;
     }
 }
 
@@ -147,7 +160,7 @@ enum Scan {
 }
 
 struct Connected {
-    requests: mpsc::UnboundedSender<DeviceRequest>,
+    requests: mpsc::UnboundedSender<Queued>,
     address: String,
 }
 
@@ -173,7 +186,7 @@ impl Hub {
         while let Some(event) = inbox.recv().await {
             match event {
                 HubEvent::Request(Request::Attach(session)) => self.session = Some(session),
-                HubEvent::Request(Request::Act(action)) => self.act(action),
+                HubEvent::Request(Request::Act(action, ticket)) => self.act(action, ticket),
                 HubEvent::Manager(_, ManagerEvent::Found(found)) => self.admit(found),
                 HubEvent::Manager(at_manager, ManagerEvent::ScanningFinished) => {
                     if let Scan::Active(pending) = &mut self.scan {
@@ -225,7 +238,9 @@ impl Hub {
         }
     }
 
-    fn act(&mut self, action: Action) {
+    /// Routes `action`; `ticket` travels with the work, and is dropped here for work the hub does
+    /// itself or that has nowhere to go.
+    fn act(&mut self, action: Action, ticket: Ticket) {
         match action {
             Action::StartScanning => {
                 if !matches!(self.scan, Scan::Idle) {
@@ -259,37 +274,38 @@ impl Hub {
                 }
             }
             Action::Output { device, commands } => {
-                self.send(device, DeviceRequest::Output { commands })
+                self.send(device, DeviceRequest::Output { commands }, ticket)
             }
             Action::Read { token, device, feature, input } => {
                 if self.devices.contains_key(&device) {
-                    self.send(device, DeviceRequest::Read { token, feature, input });
+                    self.send(device, DeviceRequest::Read { token, feature, input }, ticket);
                 } else {
                     let result = Err(ReadFailed(format!("device {device} is not connected")));
                     self.tell_session(DeviceEvent::Reading { token, result });
                 }
             }
             Action::Subscribe { device, feature, input } => {
-                self.send(device, DeviceRequest::Subscribe { feature, input })
+                self.send(device, DeviceRequest::Subscribe { feature, input }, ticket)
             }
             Action::Unsubscribe { device, feature, input } => {
-                self.send(device, DeviceRequest::Unsubscribe { feature, input });
+                self.send(device, DeviceRequest::Unsubscribe { feature, input }, ticket);
             }
             Action::StopOutputs { device: Some(device), feature } => {
-                self.send(device, DeviceRequest::Stop { feature })
+                self.send(device, DeviceRequest::Stop { feature }, ticket)
             }
             Action::StopOutputs { device: None, .. } => {
                 for connected in self.devices.values() {
-                    let _ = connected.requests.send(DeviceRequest::Stop { feature: None });
+                    let request = DeviceRequest::Stop { feature: None };
+                    let _ = connected.requests.send(Queued { request, ticket: ticket.another() });
                 }
             }
         }
     }
 
-    fn send(&self, device: u32, request: DeviceRequest) {
+    fn send(&self, device: u32, request: DeviceRequest, ticket: Ticket) {
         match self.devices.get(&device) {
             Some(connected) => {
-                let _ = connected.requests.send(request);
+                let _ = connected.requests.send(Queued { request, ticket });
             }
             None => debug!(device, "action for a device that is gone"),
         }

@@ -5,6 +5,7 @@
 //! engine adapts the websocket transport to it), and [`DeviceHub`] is the handle to the task
 //! that owns the devices.
 
+mod backlog;
 mod client;
 mod device_task;
 mod devices;
