@@ -20,6 +20,7 @@ pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
 
 /// Runs the engine the flags describe until Ctrl-C or SIGTERM.
 pub async fn run(options: Options) -> Result<()> {
+    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
     for flag in options.unsupported() {
         warn!("{flag} is not supported yet; ignoring it");
     }
@@ -48,8 +49,11 @@ pub async fn run(options: Options) -> Result<()> {
     let device_config = devices::device_config(&options)?;
     let managers = devices::managers(&options, &device_config).await?;
     let hub = DeviceHub::spawn(device_config, managers);
-    serve(listener, config, hub, shutdown_signal()).await
+    serve(listener, config, hub, shutdown).await
 }
+
+/// How long shutdown waits for the devices to confirm their stops.
+const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Serves clients from `listener`, one at a time, until `shutdown` resolves (an error from it is
 /// returned). On the way out every session is ended, which stops every device.
@@ -77,25 +81,35 @@ pub async fn serve(
             }
         }
     }
+    // Sessions end (and close their sockets); then every device, in a session or not, is
+    // stopped, and the engine waits until each has written its stop bytes.
     let _ = stop_tx.send(true);
-    // Give the session a moment to hand its stop commands to the devices and close the socket.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    if !hub.stop_all_devices(SHUTDOWN_PATIENCE).await {
+        warn!("a device did not confirm its stop within {SHUTDOWN_PATIENCE:?}");
+    }
     result
 }
 
 /// Resolves on Ctrl-C, and on SIGTERM where there is one.
-async fn shutdown_signal() -> std::io::Result<()> {
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future is
+/// first polled: a signal that arrives once the engine has said it is listening must stop it
+/// cleanly (devices stopped), never kill it with the default action.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = std::io::Result<()>>> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = term.recv() => Ok(()),
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => Ok(()),
+                _ = term.recv() => Ok(()),
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c().await
+        Ok(tokio::signal::ctrl_c())
     }
 }
 

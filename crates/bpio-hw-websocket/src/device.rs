@@ -12,7 +12,7 @@ use bpio_hardware::{
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, trace};
@@ -49,7 +49,8 @@ impl Hello {
 /// What the hardware asks of the socket task.
 #[derive(Debug)]
 enum Outgoing {
-    Bytes(Vec<u8>),
+    /// Bytes to send, and where to say once they are on the socket (or why not).
+    Bytes(Vec<u8>, oneshot::Sender<Result<(), HwError>>),
     Close,
 }
 
@@ -87,16 +88,22 @@ async fn drive<S>(
         tokio::select! {
             biased;
             request = outgoing.recv() => match request {
-                Some(Outgoing::Bytes(data)) => {
+                Some(Outgoing::Bytes(data, done)) => {
                     // A peer that stopped reading fills the TCP buffers; a write then waits at
                     // most one keep-alive interval, never forever.
                     match tokio::time::timeout(keepalive, socket.send(Message::binary(data))).await {
-                        Ok(Ok(())) => {}
+                        Ok(Ok(())) => {
+                            let _ = done.send(Ok(()));
+                        }
                         Ok(Err(err)) => {
                             debug!(cause = %err, "write to a websocket device failed");
+                            let _ = done.send(Err(HwError::Disconnected));
                             break "a write failed";
                         }
-                        Err(_) => break "the device stopped taking data",
+                        Err(_) => {
+                            let _ = done.send(Err(HwError::Disconnected));
+                            break "the device stopped taking data";
+                        }
                     }
                 }
                 // Closed by the server, or nobody holds the device any more.
@@ -179,8 +186,15 @@ struct SocketTransport {
 
 #[async_trait]
 impl StreamTransport for SocketTransport {
+    /// Returns once the bytes are on the socket, so a caller that waits for a stop to be
+    /// written (shutdown) knows it left.
     async fn send(&self, data: &[u8]) -> Result<(), HwError> {
-        self.outgoing.send(Outgoing::Bytes(data.to_vec())).await.map_err(|_| HwError::Disconnected)
+        let (done, written) = oneshot::channel();
+        self.outgoing
+            .send(Outgoing::Bytes(data.to_vec(), done))
+            .await
+            .map_err(|_| HwError::Disconnected)?;
+        written.await.unwrap_or(Err(HwError::Disconnected))
     }
 
     async fn close(&self) {

@@ -359,3 +359,27 @@ async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
 async fn with_use_bluetooth_le_a_scan_finishes_on_a_machine_without_an_adapter() {
     a_scan_finishes_with("--use-bluetooth-le").await;
 }
+
+/// SIGTERM and SIGINT stop every device before the engine exits: the websocket device, driven
+/// by a client that is still connected, receives its stop bytes, and the engine exits cleanly.
+async fn a_signal_stops_every_device(signal: &str, name: &str) {
+    let Rig { mut hush, mut session, lovense, _engine: mut engine, .. } = Rig::start(name).await;
+    assert_eq!(session.request(vibrate(10, lovense, 10)).await, json!({"Ok": {"Id": 10}}));
+    expect_bytes(&mut hush.received, "DeviceType;Vibrate:10;").await;
+    let pid = engine.child.id().unwrap().to_string();
+    let sent = std::process::Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(sent.success());
+    expect_bytes(&mut hush.received, "Vibrate:0;").await;
+    let status = within("the engine to exit", engine.child.wait()).await.unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_every_device_before_the_engine_exits() {
+    a_signal_stops_every_device("-TERM", "ws-hush-term").await;
+}
+
+#[tokio::test]
+async fn sigint_stops_every_device_before_the_engine_exits() {
+    a_signal_stops_every_device("-INT", "ws-hush-int").await;
+}

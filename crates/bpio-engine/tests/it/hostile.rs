@@ -377,6 +377,14 @@ fn resident_kib() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_transmission_gets_its_exact_replies_and_the_session_goes_on() {
+    crate::in_own_process(
+        "hostile::every_hostile_transmission_gets_its_exact_replies_and_the_session_goes_on",
+        hostile_table(),
+    )
+    .await;
+}
+
+async fn hostile_table() {
     let (url, devices) = serve(hostile_config()).await;
     // Scan, then drop the Nora so its index is one of a removed device.
     let mut socket = connect(&url).await;

@@ -30,6 +30,24 @@ pub(crate) async fn within<T>(what: &str, future: impl Future<Output = T>) -> T 
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
+/// Runs `body` in a process of its own (this test binary, filtered to `test`), so that what it
+/// measures of the process, its resident memory, is not disturbed by the tests running beside
+/// it. In that process the variable below is set and `body` runs directly.
+pub(crate) async fn in_own_process(test: &str, body: impl Future<Output = ()>) {
+    const ISOLATED: &str = "BPIO_TEST_IN_OWN_PROCESS";
+    if std::env::var_os(ISOLATED).is_some() {
+        body.await;
+        return;
+    }
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--test-threads", "1"])
+        .env(ISOLATED, "1")
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "{test} failed in its own process: {status:?}");
+}
+
 /// A running engine on a free loopback port; killed when dropped.
 struct Engine {
     child: Child,

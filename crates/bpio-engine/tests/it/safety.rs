@@ -122,6 +122,14 @@ fn resident_kib() -> u64 {
 /// StopCmd sent in the middle reaches the device, and the other device keeps its gap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_is_slowed_down_answered_in_full_and_a_stop_in_it_arrives() {
+    crate::in_own_process(
+        "safety::a_flood_is_slowed_down_answered_in_full_and_a_stop_in_it_arrives",
+        flood(),
+    )
+    .await;
+}
+
+async fn flood() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
 

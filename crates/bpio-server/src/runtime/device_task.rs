@@ -10,7 +10,7 @@ use std::time::Duration;
 use bpio_device_protocols::{HwOutput, KeepaliveWhen, ProtocolDevice, ReplyWait, Step};
 use bpio_hardware::{Endpoint, Hardware, HardwareCommand, HardwareEvent};
 use bpio_protocol::v4;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, trace, warn};
 
@@ -32,6 +32,8 @@ pub(crate) enum DeviceRequest {
     Stop {
         feature: Option<u32>,
     },
+    /// Stop every output and answer once the stop bytes are written (engine shutdown).
+    StopAndConfirm(oneshot::Sender<()>),
     Read {
         token: ReadToken,
         feature: u32,
@@ -234,6 +236,12 @@ impl DeviceTask {
             DeviceRequest::Stop { feature } => {
                 let stops = self.device.stop_outputs(feature);
                 scheduler.handle_stop(now, feature, stops);
+            }
+            DeviceRequest::StopAndConfirm(done) => {
+                let stops = self.device.stop_outputs(None);
+                scheduler.handle_stop(now, None, stops);
+                self.drain(scheduler).await;
+                let _ = done.send(());
             }
             DeviceRequest::Read { token, feature, input } => {
                 let plan =

@@ -15,7 +15,7 @@ use bpio_hardware::{
     EventSink, FoundDevice, HardwareEvent, HardwareManager, ManagerEvent, SinkClosed,
 };
 use bpio_protocol::v4;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
 use super::backlog::{Backlog, Ticket};
@@ -51,6 +51,7 @@ pub type ManagerFactory =
 
 enum Request {
     Act(Action, Ticket),
+    StopAll(oneshot::Sender<Vec<oneshot::Receiver<()>>>),
     Attach(mpsc::UnboundedSender<DeviceEvent>),
 }
 
@@ -104,7 +105,9 @@ impl DeviceHub {
                 }))
             })
             .collect();
+        let backlog = Backlog::default();
         let hub = Hub {
+            backlog: backlog.clone(),
             config: Arc::new(config),
             managers,
             scan: Scan::Idle,
@@ -117,7 +120,7 @@ impl DeviceHub {
             inbox: requests.downgrade(),
         };
         tokio::spawn(hub.run(inbox));
-        Self { requests, list, backlog: Backlog::default() }
+        Self { requests, list, backlog }
     }
 
     /// The connected devices as clients see them, updated on every change.
@@ -136,6 +139,25 @@ impl DeviceHub {
     pub fn act(&self, action: Action) {
         let ticket = self.backlog.ticket();
         let _ = self.requests.send(HubEvent::Request(Request::Act(action, ticket)));
+    }
+
+    /// Stops every output of every device and waits until each has written its stop bytes, or
+    /// until `patience` has passed (a device that does not answer must not hold up shutdown).
+    /// Returns whether every device confirmed.
+    pub async fn stop_all_devices(&self, patience: Duration) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.requests.send(HubEvent::Request(Request::StopAll(tx))).is_err() {
+            return true;
+        }
+        let confirmations = async {
+            let Ok(pending) = rx.await else { return true };
+            let mut all = true;
+            for confirmation in pending {
+                all &= confirmation.await.is_ok();
+            }
+            all
+        };
+        tokio::time::timeout(patience, confirmations).await.unwrap_or(false)
     }
 
     /// How many actions the devices have not taken up yet.
@@ -165,6 +187,8 @@ struct Connected {
 }
 
 struct Hub {
+    /// Shared with the handles, for work the hub itself fans out.
+    backlog: Backlog,
     config: Arc<DeviceConfig>,
     managers: Vec<Arc<dyn HardwareManager>>,
     scan: Scan,
@@ -187,6 +211,18 @@ impl Hub {
             match event {
                 HubEvent::Request(Request::Attach(session)) => self.session = Some(session),
                 HubEvent::Request(Request::Act(action, ticket)) => self.act(action, ticket),
+                HubEvent::Request(Request::StopAll(reply)) => {
+                    let mut pending = Vec::new();
+                    for connected in self.devices.values() {
+                        let (done, confirmed) = oneshot::channel();
+                        let request = DeviceRequest::StopAndConfirm(done);
+                        let ticket = self.backlog.ticket();
+                        if connected.requests.send(Queued { request, ticket }).is_ok() {
+                            pending.push(confirmed);
+                        }
+                    }
+                    let _ = reply.send(pending);
+                }
                 HubEvent::Manager(_, ManagerEvent::Found(found)) => self.admit(found),
                 HubEvent::Manager(at_manager, ManagerEvent::ScanningFinished) => {
                     if let Scan::Active(pending) = &mut self.scan {
