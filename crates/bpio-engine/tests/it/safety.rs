@@ -218,3 +218,61 @@ async fn flood() {
     let closest = edge.windows(2).map(|pair| pair[1] - pair[0]).min().unwrap();
     assert!(closest >= Duration::from_millis(50), "Edge writes {closest:?} apart");
 }
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// 1000 connect/handshake/disconnect cycles leave no open file descriptors, tasks or memory
+/// behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_sessions_leave_nothing_behind() {
+    crate::in_own_process("safety::a_thousand_sessions_leave_nothing_behind", cycles()).await;
+}
+
+async fn cycles() {
+    let (url, _devices) = serve(SessionConfig::new("cycles")).await;
+    let cycle = |n: u32| {
+        let url = url.clone();
+        async move {
+            let connection = within("a connection", async {
+                loop {
+                    if let Ok(connection) = transport_ws::connect(&url, &Config::default()).await {
+                        return connection;
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+            .await;
+            let mut client = Client(connection);
+            client.handshake().await;
+            client.send(json!([{"Disconnect": {"Id": n + 2}}])).await;
+            assert_eq!(client.next().await, json!({"Ok": {"Id": n + 2}}));
+        }
+    };
+    // Warm up: the allocator, the runtime's worker state and the hub settle first.
+    for n in 0..50 {
+        cycle(n).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let tasks = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+    let (fds, memory) = (open_fds(), resident_kib());
+    for n in 0..1000 {
+        cycle(n).await;
+    }
+    // The last session ends after its Ok; give its tasks a moment to finish.
+    within("the tasks of the last session to end", async {
+        while tokio::runtime::Handle::current().metrics().num_alive_tasks() > tasks {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    within("the sockets of the last session to close", async {
+        while open_fds() > fds {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let grown = resident_kib().saturating_sub(memory);
+    assert!(grown < 4 * 1024, "resident memory grew by {grown} KiB over 1000 sessions");
+}
