@@ -87,6 +87,8 @@ struct State<F> {
 struct Shared<F> {
     identity: SimIdentity,
     latency: Duration,
+    /// The device stopped answering: operations never complete.
+    hung: std::sync::atomic::AtomicBool,
     state: Mutex<State<F>>,
 }
 
@@ -178,6 +180,12 @@ impl<F: Firmware> SimHandle<F> {
         self.shared.lock().events.is_some()
     }
 
+    /// Makes the device stop answering (`true`): every operation from now on never completes,
+    /// as with firmware that locked up while the link stays up.
+    pub fn hang(&self, hung: bool) {
+        self.shared.hung.store(hung, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Drops the connection from the device side; the server sees
     /// [`HardwareEvent::Disconnected`] and later operations fail.
     pub fn drop_connection(&self) {
@@ -200,6 +208,10 @@ impl<F: Firmware> SimHardware<F> {
     ) -> Result<R, HwError> {
         if !self.shared.latency.is_zero() {
             tokio::time::sleep(self.shared.latency).await;
+        }
+        if self.shared.hung.load(std::sync::atomic::Ordering::Relaxed) {
+            // Firmware that locked up: the operation never completes.
+            std::future::pending::<()>().await;
         }
         let mut state = self.shared.lock();
         if state.events.is_none() {
@@ -362,6 +374,7 @@ impl SimulatedManager {
         let shared = Arc::new(Shared {
             identity: device.identity,
             latency: self.latency,
+            hung: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(State {
                 firmware: device.firmware,
                 received: Vec::new(),

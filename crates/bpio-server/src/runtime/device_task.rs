@@ -134,6 +134,9 @@ pub(crate) struct DeviceTask {
     pub(crate) requests: mpsc::UnboundedReceiver<Queued>,
     pub(crate) events: mpsc::UnboundedReceiver<HardwareEvent>,
     pub(crate) reports: mpsc::UnboundedSender<DeviceReport>,
+    /// A hardware operation did not complete in time: the device is dropped (and may be found
+    /// again), so later commands get a clear error instead of waiting behind it.
+    pub(crate) unresponsive: bool,
 }
 
 impl DeviceTask {
@@ -167,6 +170,12 @@ impl DeviceTask {
         let mut protocol_timer = self.device.poll_timer().map(|after| Instant::now() + after);
         loop {
             self.drain(&mut scheduler).await;
+            if self.unresponsive {
+                warn!(device = self.index, "the device stopped answering; dropping it");
+                // Bounded too: hardware that hangs may hang its disconnect as well.
+                let _ = tokio::time::timeout(COMMAND_TIMEOUT, self.hardware.disconnect()).await;
+                break;
+            }
             // An output may have started something the protocol paces itself (a stroker's
             // movement in steps): arm its timer when it asks for one.
             if protocol_timer.is_none() {
@@ -200,7 +209,7 @@ impl DeviceTask {
                     }
                     if protocol_timer.is_some_and(|due| due <= now) {
                         let commands = self.device.handle_timer();
-                        execute_all(self.index, self.hardware.as_ref(), &commands).await;
+                        self.unresponsive |= !execute_all(self.index, self.hardware.as_ref(), &commands).await;
                         protocol_timer = self.device.poll_timer().map(|after| now + after);
                     }
                 }
@@ -253,10 +262,17 @@ impl DeviceTask {
                     };
                 let mut last_read = None;
                 for command in &plan.commands {
-                    match self.hardware.execute(command).await {
-                        Ok(bytes) => last_read = bytes.map(|bytes| (command.endpoint(), bytes)),
-                        Err(err) => {
+                    let done =
+                        tokio::time::timeout(patience(command), self.hardware.execute(command));
+                    match done.await {
+                        Ok(Ok(bytes)) => last_read = bytes.map(|bytes| (command.endpoint(), bytes)),
+                        Ok(Err(err)) => {
                             return self.report_read(token, Err(ReadFailed(err.to_string())));
+                        }
+                        Err(_) => {
+                            self.unresponsive = true;
+                            let why = ReadFailed("the device stopped answering".into());
+                            return self.report_read(token, Err(why));
                         }
                     }
                 }
@@ -293,7 +309,8 @@ impl DeviceTask {
                 };
                 match self.device.handle_input(feature, input, command) {
                     Ok(plan) => {
-                        execute_all(self.index, self.hardware.as_ref(), &plan.commands).await
+                        self.unresponsive |=
+                            !execute_all(self.index, self.hardware.as_ref(), &plan.commands).await;
                     }
                     Err(err) => warn!(device = self.index, cause = %err, "input command refused"),
                 }
@@ -339,6 +356,9 @@ impl DeviceTask {
     /// Sends everything the scheduler has queued.
     async fn drain(&mut self, scheduler: &mut DeviceScheduler<HwOutput>) {
         while let Some(dispatch) = scheduler.poll_transmit() {
+            if self.unresponsive {
+                return;
+            }
             let commands = match dispatch {
                 Dispatch::Commands(batch) => self.device.handle_outputs(&batch),
                 Dispatch::Stop(batch) => self.device.handle_stop(&batch),
@@ -346,7 +366,10 @@ impl DeviceTask {
                 Dispatch::Keepalive => Ok(self.device.handle_keepalive()),
             };
             match commands {
-                Ok(commands) => execute_all(self.index, self.hardware.as_ref(), &commands).await,
+                Ok(commands) => {
+                    self.unresponsive |=
+                        !execute_all(self.index, self.hardware.as_ref(), &commands).await;
+                }
                 Err(err) => warn!(device = self.index, cause = %err, "cannot encode output"),
             }
         }
@@ -358,13 +381,27 @@ impl DeviceTask {
 }
 
 /// A free function, so the future borrows only the hardware (which is `Sync`), not the task.
-async fn execute_all(index: u32, hardware: &dyn Hardware, commands: &[HardwareCommand]) {
+/// Returns `false` when a command did not complete in time (the device stopped answering);
+/// the rest are not attempted.
+async fn execute_all(index: u32, hardware: &dyn Hardware, commands: &[HardwareCommand]) -> bool {
     for command in commands {
         trace!(device = index, endpoint = %command.endpoint(), "hardware command");
-        if let Err(err) = hardware.execute(command).await {
+        match tokio::time::timeout(patience(command), hardware.execute(command)).await {
+            Ok(Ok(_)) => {}
             // The reply went out at acceptance; a failed write is logged (PROTOCOL.md 6.12).
-            debug!(device = index, cause = %err, "hardware command failed");
+            Ok(Err(err)) => debug!(device = index, cause = %err, "hardware command failed"),
+            Err(_) => return false,
         }
+    }
+    true
+}
+
+/// How long a hardware command may take before the device counts as unresponsive: a read its
+/// own timeout and then some, anything else [`COMMAND_TIMEOUT`].
+fn patience(command: &HardwareCommand) -> Duration {
+    match command {
+        HardwareCommand::Read { timeout, .. } => *timeout + COMMAND_TIMEOUT,
+        _ => COMMAND_TIMEOUT,
     }
 }
 

@@ -431,6 +431,7 @@ impl Hub {
             requests: requests_rx,
             events: ready.events,
             reports,
+            unresponsive: false,
         };
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);

@@ -327,3 +327,61 @@ async fn a_slow_device_delays_neither_another_device_nor_the_replies() {
     }
     assert!(started.elapsed() >= Duration::from_secs(3));
 }
+
+/// Waits for the next device list event and returns the names listed.
+async fn next_listed(client: &mut Client) -> Vec<String> {
+    loop {
+        let event = client.next().await.unwrap();
+        if let Some(devices) = event.pointer("/DeviceList/Devices").and_then(Value::as_object) {
+            return devices
+                .values()
+                .map(|d| d["DeviceName"].as_str().unwrap().to_owned())
+                .collect();
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_device_that_stops_answering_is_dropped_and_comes_back_under_its_index() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    devices.hush.hang(true);
+    // Accepted (the reply does not wait for the device), but the write never completes.
+    assert!(client.request(vibrate(0, 0, 10)).await.get("Ok").is_some());
+    assert_eq!(next_listed(&mut client).await, ["Lovense Edge", "Simulated Sensor"]);
+    let reply = client.request(vibrate(0, 0, 5)).await;
+    assert_eq!(reply["Error"]["ErrorCode"], json!(4), "{reply}");
+    // The other devices are served on.
+    assert!(client.request(vibrate(1, 0, 4)).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(devices.edge.firmware(|f| f.motors().to_vec()), [4, 0]);
+    // The firmware recovers; a scan finds it again, under the same index.
+    devices.hush.hang(false);
+    let list = scan(&mut client).await;
+    assert_eq!(list["0"]["DeviceName"], json!("Lovense Hush"));
+    assert!(client.request(vibrate(0, 0, 7)).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(devices.hush.firmware(|f| f.motors().to_vec()), [7]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn garbage_notifications_are_ignored_and_the_device_works_on() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    let sub = json!({"InputCmd": {"DeviceIndex": 2, "FeatureIndex": 0, "Type": "Pressure", "Command": "Subscribe"}});
+    assert!(client.request(sub).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Bytes no reading can be made of, on the subscribed endpoint and on others.
+    devices.sensor.update(|_| {
+        vec![
+            (Endpoint::RxPressure, vec![0xff]),
+            (Endpoint::RxPressure, Vec::new()),
+            (Endpoint::RxTouch, vec![9, 9, 9, 9, 9]),
+            (Endpoint::Rx, b"garbage".to_vec()),
+        ]
+    });
+    devices.sensor.update(|firmware| firmware.set_pressure(77));
+    let event = client.next().await.unwrap();
+    assert_eq!(event["InputReading"]["Reading"], json!({"Pressure": {"Value": 77}}), "{event}");
+    assert!(client.request(vibrate(2, 2, 30)).await.get("Ok").is_some());
+}
