@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod devices;
+mod exposure;
 mod options;
 
 use std::future::Future;
@@ -25,8 +26,11 @@ pub async fn run(options: Options) -> Result<()> {
         warn!("{flag} is not supported yet; ignoring it");
     }
     let address = options.listen_address();
+    let exposure = exposure::Exposure::from_options(&options)?;
     let transport = transport_ws::Config {
         max_message_bytes: options.max_message_size,
+        tls: exposure.tls.clone(),
+        token: exposure.token.clone(),
         ..transport_ws::Config::default()
     };
     let listener = transport_ws::listen(address, transport).await.map_err(|err| match err {
@@ -39,7 +43,13 @@ pub async fn run(options: Options) -> Result<()> {
         }
         other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
     })?;
-    info!(address = %listener.local_addr(), "listening for clients on ws://{}", listener.local_addr());
+    let local = listener.local_addr();
+    let device_port =
+        options.use_device_websocket_server.then(|| options.device_listen_address().port());
+    for warning in exposure.warnings(local, device_port) {
+        warn!("{warning}");
+    }
+    info!(address = %local, "listening for clients on {}://{local}", exposure.scheme());
 
     let config = SessionConfig {
         server_name: options.server_name.clone(),

@@ -33,6 +33,22 @@ pub struct Options {
     /// Listen on all interfaces instead of loopback only.
     #[arg(long)]
     pub websocket_use_all_interfaces: bool,
+    /// PEM certificate chain (server certificate first) to serve clients over TLS, wss://; needs
+    /// --websocket-tls-key. bpio-specific.
+    #[arg(long, value_name = "PATH")]
+    pub websocket_tls_cert: Option<PathBuf>,
+    /// PEM private key of --websocket-tls-cert. bpio-specific.
+    #[arg(long, value_name = "PATH")]
+    pub websocket_tls_key: Option<PathBuf>,
+    /// Shared secret a client must present, as ?token=TOKEN in its URL or an
+    /// `Authorization: Bearer TOKEN` header; other users of this machine can see it in the
+    /// process list, so prefer --websocket-token-file. bpio-specific.
+    #[arg(long, value_name = "TOKEN")]
+    pub websocket_token: Option<String>,
+    /// File holding the shared secret of --websocket-token (surrounding whitespace ignored).
+    /// bpio-specific.
+    #[arg(long, value_name = "PATH")]
+    pub websocket_token_file: Option<PathBuf>,
 
     /// Name the server gives clients in ServerInfo.
     #[arg(long, value_name = "NAME", default_value = "Buttplug Server")]

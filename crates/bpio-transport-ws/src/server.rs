@@ -5,22 +5,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tracing::{debug, info, warn};
 
 use crate::connection::{Connection, ws_config};
 use crate::{Config, Error};
 
-/// How long a client may take to complete the websocket handshake.
+/// How long a client may take to complete the TLS handshake, if any, and the websocket upgrade.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The body of the refusal a second client gets while one is connected.
 pub(crate) const BUSY_REASON: &str =
     "another client is connected; this server serves one client at a time";
+
+/// The body of the refusal a client gets without the right token.
+pub(crate) const UNAUTHORIZED_REASON: &str = "this server requires a token: add ?token=<token> to the URL or send Authorization: Bearer <token>";
 
 /// A listening websocket server. Accepted clients come out of [`Listener::accept`].
 #[derive(Debug)]
@@ -50,13 +55,15 @@ impl Drop for Listener {
 
 /// Starts listening on `addr`. While a client is connected, further upgrade requests are refused
 /// with `503 Service Unavailable` and a one-line reason; the connected client is not disturbed.
+/// With [`Config::tls`] clients connect over TLS (wss), and with [`Config::token`] a request
+/// without the token is refused with `401 Unauthorized` before anything else happens.
 pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error> {
     let listener = TcpListener::bind(addr).await.map_err(|source| match source.kind() {
         std::io::ErrorKind::AddrInUse => Error::AddrInUse { addr },
         _ => Error::Bind { addr, source },
     })?;
     let local_addr = listener.local_addr().unwrap_or(addr);
-    info!(%local_addr, "websocket server listening");
+    info!(%local_addr, tls = config.tls.is_some(), token = config.token.is_some(), "websocket server listening");
     let (accepted_tx, accepted) = mpsc::channel(1);
     let slot = Arc::new(AtomicBool::new(false));
     let task = tokio::spawn(accept_loop(listener, config, slot, accepted_tx));
@@ -94,24 +101,52 @@ async fn handshake(
     if let Err(err) = stream.set_nodelay(true) {
         debug!(cause = %err, "cannot set TCP_NODELAY");
     }
+    let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+    let Some(tls) = &config.tls else {
+        return upgrade(stream, peer, deadline, &config, &slot, &accepted).await;
+    };
+    match tokio::time::timeout_at(deadline, tls.acceptor().accept(stream)).await {
+        Ok(Ok(stream)) => upgrade(stream, peer, deadline, &config, &slot, &accepted).await,
+        Ok(Err(err)) => debug!(%peer, cause = %err, "TLS handshake failed"),
+        Err(_) => debug!(%peer, "TLS handshake timed out"),
+    }
+}
+
+/// The websocket upgrade, over TCP or TLS; hands the connection over if the client gets the slot.
+async fn upgrade<S>(
+    stream: S,
+    peer: SocketAddr,
+    deadline: Instant,
+    config: &Config,
+    slot: &Arc<AtomicBool>,
+    accepted: &mpsc::Sender<Connection>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let mut guard = None;
     #[allow(clippy::result_large_err)] // the callback signature is tungstenite's
-    let claim = |_request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        match SlotGuard::claim(&slot) {
+    let claim = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        // Checked first: a client without the token learns nothing, not even whether the
+        // slot is free, and takes nothing.
+        if config.token.as_ref().is_some_and(|token| !token.admits(request)) {
+            warn!("upgrade refused: missing or wrong token");
+            let mut refusal = refusal(StatusCode::UNAUTHORIZED, UNAUTHORIZED_REASON);
+            refusal
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return Err(refusal);
+        }
+        match SlotGuard::claim(slot) {
             Some(claimed) => {
                 guard = Some(claimed);
                 Ok(response)
             }
-            None => {
-                let mut refusal = ErrorResponse::new(Some(BUSY_REASON.to_owned()));
-                *refusal.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                Err(refusal)
-            }
+            None => Err(refusal(StatusCode::SERVICE_UNAVAILABLE, BUSY_REASON)),
         }
     };
     let upgrade =
-        tokio_tungstenite::accept_hdr_async_with_config(stream, claim, Some(ws_config(&config)));
-    let socket = match tokio::time::timeout(HANDSHAKE_TIMEOUT, upgrade).await {
+        tokio_tungstenite::accept_hdr_async_with_config(stream, claim, Some(ws_config(config)));
+    let socket = match tokio::time::timeout_at(deadline, upgrade).await {
         Ok(Ok(socket)) => socket,
         Ok(Err(err)) => {
             debug!(%peer, cause = %err, "websocket handshake refused or failed");
@@ -125,9 +160,15 @@ async fn handshake(
     let Some(guard) = guard else { return };
     info!("client connected");
     debug!(%peer, "client address");
-    let connection = Connection::spawn(socket, Some(peer), &config, Some(guard));
+    let connection = Connection::spawn(socket, Some(peer), config, Some(guard));
     // A listener that is gone drops the connection, which closes it.
     let _ = accepted.send(connection).await;
+}
+
+fn refusal(status: StatusCode, reason: &str) -> ErrorResponse {
+    let mut refusal = ErrorResponse::new(Some(reason.to_owned()));
+    *refusal.status_mut() = status;
+    refusal
 }
 
 /// Holds the server's one client slot; frees it when dropped.

@@ -1,6 +1,7 @@
 //! The engine as a real process, driven over a real websocket on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod exposure;
 mod gap;
 mod hardware;
 mod hostile;
@@ -82,13 +83,14 @@ impl Engine {
         engine
     }
 
-    /// The `ws://` URL of the first log line (not yet read) that contains `text`.
+    /// The `ws://` or `wss://` URL of the first log line (not yet read) that contains `text`.
     async fn url_logged_after(&mut self, text: &str) -> String {
         within(text, async {
             loop {
                 let line = self.log.recv().await.expect("engine exited before logging it");
                 let url = line
-                    .find("ws://")
+                    .find("wss://")
+                    .or_else(|| line.find("ws://"))
                     .filter(|_| line.contains(text))
                     .map(|at| line[at..].split_whitespace().next().unwrap().to_owned());
                 self.seen.push(line);

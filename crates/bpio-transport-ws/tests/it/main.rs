@@ -1,6 +1,8 @@
 //! The websocket transport over real loopback sockets.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod exposure;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
