@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bpio_device_config::{Definition, Feature};
-use bpio_hardware::{Endpoint, HardwareCommand, Transport};
+use bpio_hardware::{CompanyData, Endpoint, HardwareCommand, Transport};
 use bpio_protocol::v4::{InputType, OutputType, Reading};
 
 use crate::error::ProtocolError;
@@ -90,13 +90,36 @@ pub struct Keepalive {
     pub when: KeepaliveWhen,
 }
 
-/// What a protocol knows about a connected device before identification.
+/// What a protocol knows about a connected device before identification: what the backend
+/// observed in the advertisement and on connecting.
 #[derive(Debug, Clone, Copy)]
 pub struct DeviceInfo<'a> {
     /// The name the backend reports (BLE: advertised name; simulated: identifier).
     pub name: &'a str,
     /// The transport.
     pub transport: Transport,
+    /// The endpoints the connected hardware has ([`bpio_hardware::Hardware::endpoints`]); some
+    /// firmware generations differ only in which characteristics they offer.
+    pub endpoints: &'a [Endpoint],
+    /// The advertised manufacturer data (BLE; empty elsewhere); some handshakes are keyed by it.
+    pub manufacturer_data: &'a [CompanyData<'a>],
+}
+
+impl<'a> DeviceInfo<'a> {
+    /// A device known only by name and transport: no endpoints, no manufacturer data.
+    pub const fn new(name: &'a str, transport: Transport) -> Self {
+        Self { name, transport, endpoints: &[], manufacturer_data: &[] }
+    }
+
+    /// Whether the connected hardware has `endpoint`.
+    pub fn has_endpoint(&self, endpoint: Endpoint) -> bool {
+        self.endpoints.contains(&endpoint)
+    }
+
+    /// The data advertised under `company`, if any.
+    pub fn manufacturer_data_of(&self, company: u16) -> Option<&'a [u8]> {
+        self.manufacturer_data.iter().find(|entry| entry.company == company).map(|entry| entry.data)
+    }
 }
 
 /// One device protocol: a pure state machine from commands to hardware commands.

@@ -24,7 +24,7 @@ use bpio_protocol::v4::{InputType, OutputType, Reading};
 
 use super::Levels;
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol, ReplyWait};
+use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "galaku";
@@ -51,8 +51,8 @@ struct Galaku {
     speeds: Levels,
 }
 
-/// The scrambled packet for a ten-byte payload.
-fn packet(payload: [u8; 10]) -> Vec<u8> {
+/// The scrambled packet for a ten-byte payload (`galaku-pump` uses it too).
+pub(crate) fn packet(payload: [u8; 10]) -> Vec<u8> {
     let mut plain = Vec::with_capacity(12);
     plain.push(HEADER);
     plain.extend(payload);
@@ -100,20 +100,9 @@ impl Protocol for Galaku {
     }
 
     fn read(&mut self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError> {
-        if input != InputType::Battery {
-            return Err(ProtocolError::UnsupportedInput { feature: feature.index, input });
-        }
         let ask = packet([0x5a, 0, 0, 1, 0x13, 0, 0, 0, 0, 0]);
-        Ok(InputPlan {
-            commands: vec![
-                HardwareCommand::subscribe(Endpoint::RxBleBattery),
-                HardwareCommand::write_with_response(Endpoint::Tx, ask),
-            ],
-            reply: Some(ReplyWait::Notification {
-                endpoint: Endpoint::RxBleBattery,
-                timeout: BATTERY_TIMEOUT,
-            }),
-        })
+        let ask = HardwareCommand::write_with_response(Endpoint::Tx, ask);
+        super::pushed_battery(feature, input, Some(ask), BATTERY_TIMEOUT)
     }
 
     no_subscriptions!();

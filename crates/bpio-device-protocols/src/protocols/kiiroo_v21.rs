@@ -12,7 +12,8 @@
 //! - `Battery` (Pearl 2.1): reading 20 bytes from `whitelist`; byte 5 is the percentage.
 //!
 //! `kiiroo-v21-initialized` (Onyx 2.1, Onyx+, Keon) speaks the same commands after two init
-//! writes; it is this state machine with an init sequence and no battery.
+//! writes; it is this state machine with an init sequence and no battery. `kiiroo-v3` (Keon
+//! Wifi, Keon 2) is this state machine under its own name.
 
 use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
@@ -25,20 +26,31 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 /// The database name.
 pub(crate) const NAME: &str = "kiiroo-v21";
 
-/// Where the Pearl 2.1 keeps its battery level.
-const BATTERY: BatteryRead = BatteryRead { endpoint: Endpoint::Whitelist, length: 20, at: 5 };
+/// Where the Pearl 2.1 (and the Keon of `kiiroo-v3`) keeps its battery level.
+pub(crate) const BATTERY: BatteryRead =
+    BatteryRead { endpoint: Endpoint::Whitelist, length: 20, at: 5 };
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     Box::new(KiirooV21::new(NAME, info, Vec::new(), Some(BATTERY)))
 }
 
-/// The state machine of both V2.1 protocols.
+/// The packets a generation takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Packets {
+    /// V2.1: vibrate `[01 level]`, stroke `[03 00 speed position]`.
+    V21,
+    /// V2 (`kiiroo-v2`): stroke `[position speed]`, nothing else.
+    V2,
+}
+
+/// The state machine of the V2.1 protocols, and of `kiiroo-v2` and `kiiroo-v3`.
 #[derive(Debug)]
 pub(crate) struct KiirooV21 {
     protocol: &'static str,
     identifier: String,
     init: InitSequence,
     battery: Option<BatteryRead>,
+    packets: Packets,
     /// The last position target, where the next move starts.
     position: u8,
 }
@@ -56,8 +68,14 @@ impl KiirooV21 {
             identifier: info.name.to_owned(),
             init: InitSequence::new(init),
             battery,
+            packets: Packets::V21,
             position: 0,
         }
+    }
+
+    /// The same, taking the packets of `packets`.
+    pub(crate) fn with_packets(self, packets: Packets) -> Self {
+        Self { packets, ..self }
     }
 
     const fn battery(&self) -> Option<BatteryRead> {
@@ -107,14 +125,17 @@ impl Protocol for KiirooV21 {
         let mut writes = Vec::with_capacity(batch.len());
         for (feature, command) in batch {
             let value = support::byte(*feature, command)?;
-            let data = match (command.output, command.duration) {
-                (OutputType::Vibrate, _) => vec![0x01, value],
-                (OutputType::HwPositionWithDuration, Some(ms)) => {
+            let data = match (command.output, command.duration, self.packets) {
+                (OutputType::Vibrate, _, Packets::V21) => vec![0x01, value],
+                (OutputType::HwPositionWithDuration, Some(ms), packets) => {
                     let speed = launch_speed(position, value, ms);
                     position = value;
-                    vec![0x03, 0x00, speed, value]
+                    match packets {
+                        Packets::V21 => vec![0x03, 0x00, speed, value],
+                        Packets::V2 => vec![value, speed],
+                    }
                 }
-                (output, _) => return Err(support::unsupported(*feature, output)),
+                (output, _, _) => return Err(support::unsupported(*feature, output)),
             };
             writes.push(HardwareCommand::write(Endpoint::Tx, data));
         }

@@ -9,6 +9,11 @@
 //! - vibrate and rotate write `[0a 12 <feature + 1> 08 00 00 00 00 <speed> 00]`.
 //!
 //! No inputs, no keep-alive; the identifier is the advertised name.
+//!
+//! `lelo-f1sv2` (its module builds on this one) shakes hands the same way, on `whitelist` when
+//! the device has it and otherwise on `generic0`. With `whitelist` (an F1s V2) it then writes
+//! both motors in one packet, `[01 <motor 0> <motor 1>]` on `tx` with response; without, it
+//! writes as the Harmony does.
 
 use std::time::Duration;
 
@@ -16,7 +21,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{each_output, unsupported};
+use super::{Levels, each_output, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -28,7 +33,33 @@ const WAIT: Duration = Duration::from_secs(10);
 const MAX_SILENCES: u8 = 6;
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(LeloHarmony { name: info.name.to_owned(), stage: Stage::Identified })
+    create_with(NAME, info, Endpoint::Whitelist, Firmware::Harmony)
+}
+
+/// How the firmware takes motor levels after the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Firmware {
+    /// One packet per motor.
+    Harmony,
+    /// Both motors in one packet (Lelo F1s).
+    F1s,
+}
+
+/// The protocol `protocol`, shaking hands on `endpoint`, for `firmware`.
+pub(crate) fn create_with(
+    protocol: &'static str,
+    info: &DeviceInfo<'_>,
+    endpoint: Endpoint,
+    firmware: Firmware,
+) -> Box<dyn Protocol> {
+    Box::new(LeloHarmony {
+        protocol,
+        name: info.name.to_owned(),
+        endpoint,
+        firmware,
+        stage: Stage::Identified,
+        motors: Levels::new(0..2),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +74,14 @@ enum Stage {
 
 #[derive(Debug)]
 struct LeloHarmony {
+    protocol: &'static str,
     name: String,
+    /// Where the handshake happens.
+    endpoint: Endpoint,
+    firmware: Firmware,
     stage: Stage,
+    /// The last level of each motor (F1s firmware).
+    motors: Levels,
 }
 
 impl Protocol for LeloHarmony {
@@ -57,34 +94,37 @@ impl Protocol for LeloHarmony {
             Stage::Running => return Ok(Step::Done),
             Stage::Subscribe => {
                 self.stage = Stage::Wait { silences: 0 };
-                HardwareCommand::subscribe(Endpoint::Whitelist)
+                HardwareCommand::subscribe(self.endpoint)
             }
             Stage::Wait { silences } => {
                 self.stage = Stage::Wait { silences };
-                return Ok(Step::Await { endpoint: Endpoint::Whitelist, timeout: WAIT });
+                return Ok(Step::Await { endpoint: self.endpoint, timeout: WAIT });
             }
             Stage::Unsubscribe(password) => {
                 self.stage = Stage::SendPassword(password);
-                HardwareCommand::unsubscribe(Endpoint::Whitelist)
+                HardwareCommand::unsubscribe(self.endpoint)
             }
             Stage::SendPassword(password) => {
                 self.stage = Stage::Subscribe;
-                HardwareCommand::write_with_response(Endpoint::Whitelist, password)
+                HardwareCommand::write_with_response(self.endpoint, password)
             }
         };
         Ok(Step::Command(command))
     }
 
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        if !matches!(self.stage, Stage::Wait { .. }) || endpoint != Endpoint::Whitelist {
+        if !matches!(self.stage, Stage::Wait { .. }) || endpoint != self.endpoint {
             return Ok(());
         }
         match data {
             _ if data.iter().all(|byte| *byte == 0) => {
-                tracing::info!(protocol = NAME, "not authorised: tap the toy's power button");
+                tracing::info!(
+                    protocol = self.protocol,
+                    "not authorised: tap the toy's power button"
+                );
             }
             [1, rest @ ..] if rest.iter().all(|byte| *byte == 0) => {
-                tracing::debug!(protocol = NAME, "authorised");
+                tracing::debug!(protocol = self.protocol, "authorised");
                 self.stage = Stage::Running;
             }
             password => self.stage = Stage::Unsubscribe(password.to_vec()),
@@ -95,7 +135,7 @@ impl Protocol for LeloHarmony {
     fn handle_step_timeout(&mut self) -> Result<(), ProtocolError> {
         if let Stage::Wait { silences } = self.stage {
             if silences.saturating_add(1) >= MAX_SILENCES {
-                return Err(ProtocolError::Timeout { protocol: NAME });
+                return Err(ProtocolError::Timeout { protocol: self.protocol });
             }
             self.stage = Stage::Wait { silences: silences + 1 };
         }
@@ -116,6 +156,12 @@ impl Protocol for LeloHarmony {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        if self.firmware == Firmware::F1s {
+            self.motors.apply(batch, &[OutputType::Vibrate])?;
+            let mut data = vec![0x01];
+            data.extend(self.motors.levels());
+            return Ok(vec![HardwareCommand::write_with_response(Endpoint::Tx, data)]);
+        }
         each_output(batch, |feature, command, speed| {
             if !matches!(command.output, OutputType::Vibrate | OutputType::Rotate) {
                 return unsupported(feature, command.output);
@@ -136,7 +182,14 @@ mod tests {
 
     #[test]
     fn the_handshake_gives_up_after_a_minute_of_silence() {
-        let mut device = LeloHarmony { name: String::new(), stage: Stage::Subscribe };
+        let mut device = LeloHarmony {
+            protocol: NAME,
+            name: String::new(),
+            endpoint: Endpoint::Whitelist,
+            firmware: Firmware::Harmony,
+            stage: Stage::Subscribe,
+            motors: Levels::new(0..2),
+        };
         assert!(matches!(device.poll_step(), Ok(Step::Command(_))));
         for _ in 1..MAX_SILENCES {
             assert!(matches!(device.poll_step(), Ok(Step::Await { .. })));

@@ -89,20 +89,32 @@ macro_rules! no_inputs {
     };
 }
 
+pub(crate) mod adrienlastic;
 pub(crate) mod amorelie_joy;
+pub(crate) mod cachito;
+pub(crate) mod cowgirl;
+pub(crate) mod cowgirl_cone;
 pub(crate) mod cueme;
+pub(crate) mod deepsire;
+pub(crate) mod fluffer;
 pub(crate) mod fmachine;
 pub(crate) mod foreo;
 pub(crate) mod galaku;
+pub(crate) mod galaku_pump;
 pub(crate) mod hismith;
 pub(crate) mod hismith_mini;
 pub(crate) mod honeyplaybox;
 pub(crate) mod itoys;
 pub(crate) mod joyhub;
+pub(crate) mod kiiroo_prowand;
+pub(crate) mod kiiroo_v2;
 pub(crate) mod kiiroo_v21;
 pub(crate) mod kiiroo_v21_initialized;
 pub(crate) mod kiiroo_v2_vibrator;
+pub(crate) mod kiiroo_v3;
+pub(crate) mod lelo_f1sv2;
 pub(crate) mod lelo_harmony;
+pub(crate) mod libo_elle;
 pub(crate) mod libo_vibes;
 pub(crate) mod lovedistance;
 pub(crate) mod lovehoney_desire;
@@ -111,6 +123,9 @@ pub(crate) mod luvmazer;
 pub(crate) mod magic_motion_1;
 pub(crate) mod magic_motion_2;
 pub(crate) mod magic_motion_4;
+pub(crate) mod meese;
+pub(crate) mod monsterpub;
+pub(crate) mod motorbunny;
 pub(crate) mod mysteryvibe;
 pub(crate) mod mysteryvibe_v2;
 pub(crate) mod patoo;
@@ -123,34 +138,47 @@ pub(crate) mod sexverse_v1;
 pub(crate) mod sexverse_v2;
 pub(crate) mod sexverse_v3;
 pub(crate) mod sexverse_v4;
+pub(crate) mod sexverse_v5;
+pub(crate) mod sexverse_v6;
 pub(crate) mod simple;
 pub(crate) mod simulated;
 mod support;
 pub(crate) mod svakom;
+pub(crate) mod svakom_fatima;
 pub(crate) mod svakom_pulse;
+pub(crate) mod svakom_sam2;
+pub(crate) mod svakom_suitcase;
 pub(crate) mod svakom_v1;
 pub(crate) mod svakom_v2;
 pub(crate) mod svakom_v3;
 pub(crate) mod svakom_v4;
 pub(crate) mod svakom_v5;
 pub(crate) mod svakom_v6;
+pub(crate) mod synchro;
 pub(crate) mod tcode_v03;
 pub(crate) mod thehandy_v3;
+pub(crate) mod tryfun;
+pub(crate) mod tryfun_blackhole;
 pub(crate) mod umove;
+pub(crate) mod utimi;
 pub(crate) mod vibcrafter;
 pub(crate) mod vibio;
+pub(crate) mod vibratissimo;
 pub(crate) mod vorze_sa;
 pub(crate) mod wevibe;
 pub(crate) mod wevibe_8bit;
+pub(crate) mod wevibe_chorus;
+pub(crate) mod yiciyuan;
+pub(crate) mod zalo;
 
 use std::time::Duration;
 
-use bpio_device_config::Definition;
+use bpio_device_config::{Definition, Feature};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading, ReadingValue};
 
 use crate::error::ProtocolError;
-use crate::protocol::{HwOutput, Step};
+use crate::protocol::{HwOutput, InputPlan, ReplyWait, Step};
 
 /// `handle_step_data` for protocols without a handshake: no data is expected.
 pub(crate) fn no_step_data(
@@ -196,6 +224,23 @@ pub(crate) fn battery_byte(input: InputType, endpoint: Endpoint, data: &[u8]) ->
     }
     let level = *data.first()?;
     (level <= 100).then_some(Reading::Battery(ReadingValue { value: level }))
+}
+
+/// The plan of a battery `Read` that the device answers with a notification on `rxblebattery`:
+/// subscribe there, then `ask` (the write that makes the device report, if it needs one).
+pub(crate) fn pushed_battery(
+    feature: &Feature,
+    input: InputType,
+    ask: Option<HardwareCommand>,
+    timeout: Duration,
+) -> Result<InputPlan, ProtocolError> {
+    if input != InputType::Battery {
+        return Err(ProtocolError::UnsupportedInput { feature: feature.index, input });
+    }
+    let mut commands = vec![HardwareCommand::subscribe(Endpoint::RxBleBattery)];
+    commands.extend(ask);
+    let reply = ReplyWait::Notification { endpoint: Endpoint::RxBleBattery, timeout };
+    Ok(InputPlan { commands, reply: Some(reply) })
 }
 
 /// The last level of each motor, for firmware that takes every motor in one packet: a batch
@@ -265,6 +310,40 @@ impl Levels {
     /// The number of slots.
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
+    }
+}
+
+/// The last level of each output type, for firmware whose one packet carries a level per type
+/// (one vibrator, one rotator, …) whichever feature sets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TypeLevels {
+    /// (output type, level), in packet order.
+    slots: Vec<(OutputType, u8)>,
+}
+
+impl TypeLevels {
+    /// One slot per type, in packet order, all at 0.
+    pub(crate) fn new(types: &[OutputType]) -> Self {
+        Self { slots: types.iter().map(|output| (*output, 0)).collect() }
+    }
+
+    /// Sets the level of each command's type, or changes nothing and refuses the batch.
+    pub(crate) fn apply(&mut self, batch: &[(u32, HwOutput)]) -> Result<(), ProtocolError> {
+        let mut next = self.clone();
+        for (feature, command) in batch {
+            let value = level(*feature, command)?;
+            match next.slots.iter_mut().find(|(output, _)| *output == command.output) {
+                Some((_, slot)) => *slot = value,
+                None => return unsupported(*feature, command.output),
+            }
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// Every level, in packet order.
+    pub(crate) fn levels(&self) -> impl Iterator<Item = u8> + '_ {
+        self.slots.iter().map(|(_, level)| *level)
     }
 }
 

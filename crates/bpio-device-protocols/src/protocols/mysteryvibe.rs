@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn the_resend_runs_while_a_motor_runs() {
-        let info = DeviceInfo { name: "MV Poco     ", transport: Transport::Btle };
+        let info = DeviceInfo::new("MV Poco     ", Transport::Btle);
         let mut device = ProtocolDevice::new(NAME, &info).unwrap();
         assert_eq!(device.poll_step().unwrap(), Step::Done);
         let config = DeviceConfig::embedded().unwrap();

@@ -2,10 +2,12 @@
 //! [`crate::Protocol`], hardware values that travel as one byte, and [`PerFeature`], the whole
 //! protocol of firmware that takes one self-contained write per feature.
 
+use std::time::Duration;
+
 use bpio_hardware::{Endpoint, HardwareCommand};
 
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
 
 /// Implements identification and the handshake of [`crate::Protocol`] for a device that is
 /// identified by its advertised name (kept in a field `identifier: String`) and needs no
@@ -83,20 +85,65 @@ pub(crate) fn tx_acked(data: impl Into<Vec<u8>>) -> HardwareCommand {
 /// firmware cannot do.
 pub(crate) type WriteFn = fn(u32, &HwOutput, u8) -> Result<HardwareCommand, ProtocolError>;
 
+/// Makes the write for one feature's command from its signed hardware value (a direction in the
+/// sign); refuses what the firmware cannot do.
+pub(crate) type SignedWriteFn = fn(u32, &HwOutput) -> Result<HardwareCommand, ProtocolError>;
+
+/// How a [`PerFeature`] protocol encodes one feature's command.
+#[derive(Debug, Clone, Copy)]
+enum Encoder {
+    /// The value as a byte ([`write_each`]).
+    Byte(WriteFn),
+    /// The signed value.
+    Signed(SignedWriteFn),
+}
+
 /// A protocol for firmware without a handshake or inputs, identified by the advertised name,
 /// whose every write sets one feature and depends on nothing sent before: a batch is
-/// [`write_each`] with the protocol's [`WriteFn`].
+/// [`write_each`] with the protocol's [`WriteFn`] (or its [`SignedWriteFn`] for each command).
+/// Some firmware wants its last write repeated when the backend needs traffic
+/// ([`Self::repeating_last`]).
 #[derive(Debug)]
 pub(crate) struct PerFeature {
     name: &'static str,
     identifier: String,
-    write: WriteFn,
+    encoder: Encoder,
+    /// Repeat the last write after this long without writes, when the backend needs traffic.
+    repeat_after: Option<Duration>,
+    last: Option<HardwareCommand>,
 }
 
 impl PerFeature {
     /// The protocol `name` for the device `info`, encoding with `write`.
     pub(crate) fn create(name: &'static str, info: &DeviceInfo<'_>, write: WriteFn) -> Box<Self> {
-        Box::new(Self { name, identifier: info.name.to_owned(), write })
+        Box::new(Self::new(name, info, Encoder::Byte(write)))
+    }
+
+    /// The protocol `name` for the device `info`, encoding signed values with `write`.
+    pub(crate) fn signed(
+        name: &'static str,
+        info: &DeviceInfo<'_>,
+        write: SignedWriteFn,
+    ) -> Box<Self> {
+        Box::new(Self::new(name, info, Encoder::Signed(write)))
+    }
+
+    /// As [`Self::create`], and the last write is the keep-alive after `interval` of silence
+    /// when the backend needs one (nothing before the first write).
+    pub(crate) fn repeating_last(
+        name: &'static str,
+        info: &DeviceInfo<'_>,
+        write: WriteFn,
+        interval: Duration,
+    ) -> Box<Self> {
+        Box::new(Self {
+            repeat_after: Some(interval),
+            ..Self::new(name, info, Encoder::Byte(write))
+        })
+    }
+
+    fn new(name: &'static str, info: &DeviceInfo<'_>, encoder: Encoder) -> Self {
+        Self { name, identifier: info.name.to_owned(), encoder, repeat_after: None, last: None }
     }
 }
 
@@ -116,6 +163,24 @@ impl Protocol for PerFeature {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        write_each(batch, self.write)
+        let writes = match self.encoder {
+            Encoder::Byte(write) => write_each(batch, write)?,
+            Encoder::Signed(write) => batch
+                .iter()
+                .map(|(feature, command)| write(*feature, command))
+                .collect::<Result<_, _>>()?,
+        };
+        if let Some(last) = writes.last() {
+            self.last = Some(last.clone());
+        }
+        Ok(writes)
+    }
+
+    fn keepalive(&self) -> Option<Keepalive> {
+        self.repeat_after.map(|interval| Keepalive {
+            interval,
+            commands: self.last.iter().cloned().collect(),
+            when: KeepaliveWhen::BackendRequires,
+        })
     }
 }

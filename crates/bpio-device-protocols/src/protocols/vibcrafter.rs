@@ -15,15 +15,12 @@
 
 use std::time::Duration;
 
-use aes::Aes128;
-use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 use sha2::{Digest, Sha256};
 
-use super::support::{self, Levels};
+use super::support::{self, EcbKey, Levels};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -32,8 +29,6 @@ pub(crate) const NAME: &str = "vibcrafter";
 
 /// How long the device may take to answer during authentication.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(3);
-/// The AES block size.
-const BLOCK: usize = 16;
 
 /// VibCrafter's key and greeting.
 const VIBCRAFTER: Flavour = Flavour {
@@ -71,35 +66,11 @@ pub(crate) struct Flavour {
 
 impl Flavour {
     fn encrypt(&self, text: &str) -> Vec<u8> {
-        let cipher = Aes128::new(&GenericArray::from(self.key));
-        let mut data = text.as_bytes().to_vec();
-        let padding = BLOCK - data.len() % BLOCK;
-        // `padding` is 1 to 16.
-        data.resize(data.len() + padding, u8::try_from(padding).unwrap_or(0));
-        for block in data.chunks_exact_mut(BLOCK) {
-            cipher.encrypt_block(GenericArray::from_mut_slice(block));
-        }
-        data
+        EcbKey(self.key).encrypt(text.as_bytes())
     }
 
     fn decrypt(&self, data: &[u8]) -> Option<String> {
-        if data.is_empty() || !data.len().is_multiple_of(BLOCK) {
-            return None;
-        }
-        let cipher = Aes128::new(&GenericArray::from(self.key));
-        let mut data = data.to_vec();
-        for block in data.chunks_exact_mut(BLOCK) {
-            cipher.decrypt_block(GenericArray::from_mut_slice(block));
-        }
-        let padding = *data.last()?;
-        let kept = data.len().checked_sub(usize::from(padding))?;
-        let valid = (1..=16).contains(&padding)
-            && data.get(kept..).is_some_and(|tail| tail.iter().all(|b| *b == padding));
-        if !valid {
-            return None;
-        }
-        data.truncate(kept);
-        String::from_utf8(data).ok()
+        String::from_utf8(EcbKey(self.key).decrypt(data)?).ok()
     }
 
     /// The text to hash in a challenge, if `text` is one.
@@ -235,10 +206,7 @@ mod tests {
 
     /// A Harlow whose init has reached the wait for the first answer.
     fn waiting() -> Encrypted {
-        let mut device = Encrypted::new(
-            &DeviceInfo { name: "be gentle", transport: Transport::Btle },
-            VIBCRAFTER,
-        );
+        let mut device = Encrypted::new(&DeviceInfo::new("be gentle", Transport::Btle), VIBCRAFTER);
         assert_eq!(device.poll_step().unwrap(), Step::Done, "no identification steps");
         let config = DeviceConfig::embedded().unwrap();
         device.configure(config.resolve("a", NAME, Some("be gentle")).unwrap().definition).unwrap();

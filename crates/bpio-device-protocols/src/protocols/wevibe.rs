@@ -1,6 +1,6 @@
 //! We-Vibe (BLE): both motors in one 8-byte packet on `tx`, written with response. The classic
-//! firmware packs two 4-bit levels into one byte; the 8-bit firmware (`wevibe-8bit`, whose
-//! module builds on this one) gives each motor a byte.
+//! firmware packs two 4-bit levels into one byte; the 8-bit and Chorus firmwares (`wevibe-8bit`
+//! and `wevibe-chorus`, whose modules build on this one) give each motor a byte.
 //!
 //! Facts from the reference implementation. The inner motor is feature 0; the outer one is
 //! feature 1, or feature 0 again on single-motor toys. Both at 0 is `[0f 00 00 00 00 00 00 00]`;
@@ -8,7 +8,8 @@
 //! - classic: `[0f 03 00 <outer | inner << 4> 00 03 00 00]`, after an init of
 //!   `[0f 03 00 99 00 03 00 00]` then `[0f 00 00 00 00 00 00 00]`;
 //! - 8-bit: `[0f 03 00 <outer + 3> <inner + 3> <status> 00 00]`, status bit 0 set when the
-//!   inner motor runs and bit 1 when the outer one does; no init.
+//!   inner motor runs and bit 1 when the outer one does; no init;
+//! - Chorus: `[0f 03 00 <inner> <outer> <status> 00 00]`, the status as for 8-bit; no init.
 //!
 //! Every packet carries both motors, so a batch is one write. No inputs, no keep-alive; the
 //! identifier is the advertised name.
@@ -38,6 +39,8 @@ pub(crate) enum Firmware {
     Classic,
     /// One byte per motor, offset by 3, with a status byte.
     EightBit,
+    /// One byte per motor, inner first, with a status byte.
+    Chorus,
 }
 
 /// The protocol for `firmware`.
@@ -64,6 +67,7 @@ impl WeVibe {
         match self.firmware {
             Firmware::Classic => NAME,
             Firmware::EightBit => super::wevibe_8bit::NAME,
+            Firmware::Chorus => super::wevibe_chorus::NAME,
         }
     }
 
@@ -73,13 +77,14 @@ impl WeVibe {
         if inner == 0 && outer == 0 {
             return STOPPED;
         }
+        let status = u8::from(inner > 0) | u8::from(outer > 0) << 1;
         match self.firmware {
             Firmware::Classic => [0x0f, 0x03, 0x00, outer | inner << 4, 0x00, 0x03, 0x00, 0x00],
             Firmware::EightBit => {
-                let status = u8::from(inner > 0) | u8::from(outer > 0) << 1;
                 let [inner, outer] = [inner, outer].map(|level| level.saturating_add(3));
                 [0x0f, 0x03, 0x00, outer, inner, status, 0x00, 0x00]
             }
+            Firmware::Chorus => [0x0f, 0x03, 0x00, inner, outer, status, 0x00, 0x00],
         }
     }
 }

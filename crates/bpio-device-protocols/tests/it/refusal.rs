@@ -6,7 +6,7 @@ use bpio_hardware::{Endpoint, Transport};
 use bpio_protocol::v4::OutputType;
 
 fn edge() -> ProtocolDevice {
-    let info = DeviceInfo { name: "LVS-P36", transport: Transport::Btle };
+    let info = DeviceInfo::new("LVS-P36", Transport::Btle);
     let mut device = ProtocolDevice::new("lovense", &info).unwrap();
     loop {
         match device.poll_step().unwrap() {
@@ -47,7 +47,7 @@ fn a_bad_command_in_a_batch_refuses_the_whole_batch() {
 
 #[test]
 fn commands_before_init_are_refused() {
-    let info = DeviceInfo { name: "LVS-P36", transport: Transport::Btle };
+    let info = DeviceInfo::new("LVS-P36", Transport::Btle);
     let mut device = ProtocolDevice::new("lovense", &info).unwrap();
     let batch = [(0, HwOutput::new(OutputType::Vibrate, 1))];
     assert!(matches!(device.handle_outputs(&batch), Err(ProtocolError::OutOfOrder(_))));

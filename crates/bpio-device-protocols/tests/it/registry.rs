@@ -1,7 +1,7 @@
-use bpio_device_config::DeviceConfig;
+use bpio_device_config::{DeviceConfig, Specifier};
 use bpio_device_protocols::registry::PROTOCOLS;
 use bpio_device_protocols::{DeviceInfo, ProtocolDevice};
-use bpio_hardware::Transport;
+use bpio_hardware::{CompanyData, Endpoint, Transport};
 
 #[test]
 fn every_registered_protocol_is_in_the_embedded_database() {
@@ -33,6 +33,20 @@ fn every_registered_protocol_has_vectors() {
     }
 }
 
+/// What a backend observes of a device its protocol's first specifier recognises: every endpoint
+/// the specifier names, and its manufacturer data (empty bytes where it leaves them open).
+fn observed(specifier: Option<&Specifier>) -> (Vec<Endpoint>, Vec<(u16, Vec<u8>)>) {
+    let Some(Specifier::Btle(btle)) = specifier else {
+        return (Vec::new(), Vec::new());
+    };
+    let endpoints = btle.services.values().flat_map(|endpoints| endpoints.keys().copied());
+    let companies = btle
+        .manufacturer_data
+        .iter()
+        .map(|entry| (entry.company, entry.data.clone().unwrap_or_default()));
+    (endpoints.collect(), companies.collect())
+}
+
 /// Protocols that refuse a device known only by their defaults: vorze-sa lays out its bytes by
 /// model, and a device whose name fits no model is refused (as the reference refuses it).
 const DEFAULTS_REFUSED: &[&str] = &["vorze-sa"];
@@ -49,15 +63,22 @@ fn every_configuration_of_a_registered_protocol_is_served() {
     let mut checked = 0;
     for entry in PROTOCOLS {
         let protocol = config.protocol(entry.name).unwrap();
-        let transport = protocol
-            .communication
-            .first()
-            .map_or(Transport::Btle, |specifier| specifier.transport());
+        let specifier = protocol.communication.first();
+        let transport = specifier.map_or(Transport::Btle, Specifier::transport);
+        let (endpoints, companies) = observed(specifier);
+        let manufacturer_data: Vec<CompanyData<'_>> = companies
+            .iter()
+            .map(|(company, data)| CompanyData { company: *company, data })
+            .collect();
         let definitions: Vec<_> =
             protocol.defaults.iter().chain(&protocol.configurations).collect();
         for (at, definition) in definitions.iter().enumerate() {
             let name = definition.identifiers.first().map_or("", String::as_str);
-            let info = DeviceInfo { name, transport };
+            let info = DeviceInfo {
+                endpoints: &endpoints,
+                manufacturer_data: &manufacturer_data,
+                ..DeviceInfo::new(name, transport)
+            };
             let mut device = ProtocolDevice::new(entry.name, &info).unwrap();
             let refused_defaults =
                 at == 0 && protocol.defaults.is_some() && DEFAULTS_REFUSED.contains(&entry.name);

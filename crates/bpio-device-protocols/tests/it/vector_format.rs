@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use bpio_device_config::DeviceConfig;
-use bpio_hardware::{AdvertisementBuf, Endpoint, HardwareCommand, Uuid};
+use bpio_hardware::{AdvertisementBuf, CompanyData, Endpoint, HardwareCommand, Uuid};
 use serde::Deserialize;
 
 /// What the scripted device does or is expected to receive, in order.
@@ -50,6 +50,9 @@ pub(crate) struct Identity {
     pub(crate) manufacturer_data: Vec<CompanyV>,
     #[serde(default)]
     pub(crate) port: Option<String>,
+    /// The endpoints the connected hardware has; by default those the vector names.
+    #[serde(default)]
+    pub(crate) endpoints: Option<Vec<String>>,
     pub(crate) expected_name: String,
     #[serde(default)]
     pub(crate) expected_identifier: Option<String>,
@@ -236,6 +239,43 @@ pub(crate) fn advertisement(identity: &Identity) -> AdvertisementBuf {
         "simulated" => AdvertisementBuf::Simulated { identifier: identity.name.clone() },
         "websocket" => AdvertisementBuf::Websocket { identifier: identity.name.clone() },
         other => panic!("transport {other} is not supported by vectors yet"),
+    }
+}
+
+/// The advertised manufacturer data as the protocol sees it.
+pub(crate) fn company_data(identity: &Identity) -> Vec<CompanyData<'_>> {
+    identity
+        .manufacturer_data
+        .iter()
+        .map(|entry| CompanyData { company: entry.company, data: &entry.data })
+        .collect()
+}
+
+/// The endpoints the device has: the `[device]` list when the file gives one (it must hold every
+/// endpoint the exchanges name), otherwise every endpoint the exchanges name.
+pub(crate) fn device_endpoints(file: &VectorFile) -> Result<Vec<Endpoint>, String> {
+    let items = file
+        .init
+        .iter()
+        .chain(file.steps.iter().flat_map(|step| step.expect.iter().chain(&step.device)));
+    let mut named: Vec<Endpoint> = items
+        .filter_map(|item| {
+            [&item.write, &item.subscribe, &item.unsubscribe, &item.read, &item.notify]
+                .into_iter()
+                .flatten()
+                .next()
+                .map(|name| endpoint(name))
+        })
+        .collect();
+    named.sort_by_key(ToString::to_string);
+    named.dedup();
+    let Some(declared) = &file.device.endpoints else {
+        return Ok(named);
+    };
+    let declared: Vec<Endpoint> = declared.iter().map(|name| endpoint(name)).collect();
+    match named.iter().find(|used| !declared.contains(used)) {
+        Some(missing) => Err(format!("the exchanges use {missing}, not in [device] endpoints")),
+        None => Ok(declared),
     }
 }
 

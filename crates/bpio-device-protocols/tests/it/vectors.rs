@@ -11,8 +11,8 @@ use bpio_protocol::v4::{InputCommandType, InputType, OutputCommand, OutputType, 
 
 use crate::driver::{run_handshake, same_command};
 use crate::vector_format::{
-    ClientV, Exchange, StepV, advertisement, device_config, expected_commands, load, reading,
-    to_exchange, vector_files,
+    ClientV, Exchange, StepV, advertisement, company_data, device_config, device_endpoints,
+    expected_commands, load, reading, to_exchange, vector_files,
 };
 
 fn output_type(name: &str) -> OutputType {
@@ -45,7 +45,14 @@ fn run_file(path: &Path) -> Result<(), String> {
     if matched != Some(&file.protocol) {
         return Err(format!("device matched {matched:?}, file says {}", file.protocol));
     }
-    let info = DeviceInfo { name: &file.device.name, transport: seen.transport() };
+    let endpoints = device_endpoints(&file)?;
+    let manufacturer_data = company_data(&file.device);
+    let info = DeviceInfo {
+        name: &file.device.name,
+        transport: seen.transport(),
+        endpoints: &endpoints,
+        manufacturer_data: &manufacturer_data,
+    };
     let mut device = ProtocolDevice::new(&file.protocol, &info).map_err(|e| e.to_string())?;
     let mut script: VecDeque<Exchange> = file.init.iter().map(to_exchange).collect();
     run_handshake(&mut device, &mut script).map_err(|e| format!("identification: {e}"))?;

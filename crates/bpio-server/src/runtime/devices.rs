@@ -12,7 +12,7 @@ use std::time::Duration;
 use bpio_device_config::DeviceConfig;
 use bpio_device_protocols::{DeviceInfo, ProtocolDevice, registry};
 use bpio_hardware::{
-    EventSink, FoundDevice, HardwareEvent, HardwareManager, ManagerEvent, SinkClosed,
+    Advertisement, EventSink, FoundDevice, HardwareEvent, HardwareManager, ManagerEvent, SinkClosed,
 };
 use bpio_protocol::v4;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -463,8 +463,18 @@ async fn connect(
     let sink = EventSink::new(move |event| events_tx.send(event).map_err(|_| SinkClosed));
     let hardware =
         found.connector.connect(specialization, sink).await.map_err(|err| err.to_string())?;
-    let info = DeviceInfo { name: &found.name, transport };
-    let mut device = ProtocolDevice::new(&protocol, &info).map_err(|err| err.to_string())?;
+    let mut device = found
+        .advertisement
+        .with_view(|seen| {
+            let manufacturer_data = match *seen {
+                Advertisement::Btle { manufacturer_data, .. } => manufacturer_data,
+                _ => &[][..],
+            };
+            let endpoints = hardware.endpoints();
+            let info = DeviceInfo { name: &found.name, transport, endpoints, manufacturer_data };
+            ProtocolDevice::new(&protocol, &info)
+        })
+        .map_err(|err| err.to_string())?;
     handshake(&mut device, hardware.as_ref(), &mut events).await?;
     Ok(ReadyDevice {
         address: found.address,

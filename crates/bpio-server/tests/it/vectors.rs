@@ -34,8 +34,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use self::vector_format::{
-    ClientV, Exchange, StepV, VectorFile, advertisement, device_config, expected_commands, load,
-    reading, to_exchange, vector_files,
+    ClientV, Exchange, StepV, VectorFile, advertisement, device_config, device_endpoints,
+    expected_commands, load, reading, to_exchange, vector_files,
 };
 use crate::{Client, Pipe};
 
@@ -206,26 +206,6 @@ impl Hardware for ScriptedHardware {
     }
 }
 
-/// Every endpoint the vector names.
-fn endpoints_of(file: &VectorFile) -> Vec<Endpoint> {
-    let items = file
-        .init
-        .iter()
-        .chain(file.steps.iter().flat_map(|step| step.expect.iter().chain(&step.device)));
-    let mut endpoints: Vec<Endpoint> = items
-        .filter_map(|item| {
-            [&item.write, &item.subscribe, &item.unsubscribe, &item.read, &item.notify]
-                .into_iter()
-                .flatten()
-                .next()
-                .map(|name| vector_format::endpoint(name))
-        })
-        .collect();
-    endpoints.sort_by_key(ToString::to_string);
-    endpoints.dedup();
-    endpoints
-}
-
 /// The step's client message as real v4 JSON for device `index` (`Id` is the client's).
 fn client_json(message: &ClientV, index: u64) -> Value {
     match message {
@@ -336,7 +316,7 @@ async fn connect(path: &Path, file: &VectorFile) -> Result<Bench, String> {
     let hardware = ScriptedHardware {
         name: file.device.name.clone(),
         address: file.device.address.clone(),
-        endpoints: endpoints_of(file),
+        endpoints: device_endpoints(file)?,
         keepalive: file.steps.iter().any(|step| step.keepalive),
         script: Arc::clone(&script),
     };

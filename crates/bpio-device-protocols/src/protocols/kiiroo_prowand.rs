@@ -1,0 +1,54 @@
+//! Kiiroo ProWand and Luxus (BLE): one write per feature on `tx`, without response:
+//! `[00 00 64 <on> <level> <level>]`, `<on>` ff while running and 00 at level 0. The battery is
+//! the standard characteristic (`rxblebattery`; the reference asks for up to 20 bytes and uses
+//! the first, which is the whole of that characteristic). No handshake; the identifier is the
+//! advertised name.
+
+use bpio_hardware::HardwareCommand;
+use bpio_protocol::v4::OutputType;
+
+use super::simple::{tx, unsupported, write_each};
+use super::support::{self, BatteryRead};
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+
+/// The database name.
+pub(crate) const NAME: &str = "kiiroo-prowand";
+
+pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(ProWand { name: info.name.to_owned() })
+}
+
+#[derive(Debug)]
+struct ProWand {
+    name: String,
+}
+
+impl ProWand {
+    #[allow(clippy::unused_self)] // The shape `battery_inputs!` calls.
+    const fn battery(&self) -> Option<BatteryRead> {
+        Some(BatteryRead::BLE)
+    }
+}
+
+fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {
+    if command.output != OutputType::Vibrate {
+        return Err(unsupported(feature, command));
+    }
+    let on = if level == 0 { 0x00 } else { 0xff };
+    Ok(tx([0x00, 0x00, 0x64, on, level, level]))
+}
+
+impl Protocol for ProWand {
+    identified_by_name!();
+
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        _stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        write_each(batch, write)
+    }
+
+    support::battery_inputs!(Self::battery);
+}
