@@ -2,6 +2,7 @@
 //!
 //! Each command is plain Rust calling cargo, so CI and a developer run exactly the same steps.
 
+mod bench;
 mod coverage;
 mod fuzz;
 mod import_device_db;
@@ -22,6 +23,7 @@ commands:
   coverage [--db FILE]  supported protocols and the device configurations they cover
   schema             validate the v4 fixtures against our schema and the public one
   fuzz [SECONDS] [TARGET...]  run the fuzz targets, 60 s each (installs cargo-fuzz; RUSTC_BOOTSTRAP=1)
+  bench [--reference PATH]  measure bpio-engine, the echo baseline and the reference server
   import-device-db [FILE]  regenerate the embedded device database from a public file (default: v5)
 ";
 
@@ -34,6 +36,7 @@ fn main() -> Result<()> {
         Some("tidy") => tidy::run(&root),
         Some("coverage") => coverage::run(&root, args.get(1..).unwrap_or_default()),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
+        Some("bench") => bench::run(&root, &args[1..]),
         Some("import-device-db") => import_device_db::run(&root, args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") => {
             print_usage();

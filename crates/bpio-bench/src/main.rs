@@ -1,0 +1,286 @@
+//! bpio-bench: measures any Buttplug server from outside. `cargo xtask bench` runs it against
+//! bpio-engine, the echo baseline and, when given, the reference server; see docs/PERFORMANCE.md.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use bpio_bench::measure::{self, Settings, Target};
+use bpio_bench::{config, echo, report, timings};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[derive(Debug, Parser)]
+#[command(name = "bpio-bench", about = "Measures a Buttplug server from outside")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure a running server: a client on --url, fake devices on --device-url.
+    Measure {
+        /// The server's client websocket, e.g. ws://127.0.0.1:12345.
+        #[arg(long)]
+        url: String,
+        /// The server's device websocket, e.g. ws://127.0.0.1:54817; without it only the
+        /// client-side figures are measured (as for the echo baseline).
+        #[arg(long)]
+        device_url: Option<String>,
+        /// The server's process id, for its resident memory.
+        #[arg(long)]
+        pid: Option<u32>,
+        /// Label for the report.
+        #[arg(long, default_value = "server")]
+        name: String,
+        #[command(flatten)]
+        settings: SettingsArgs,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Start the echo baseline in a child process and measure it.
+    Echo {
+        #[command(flatten)]
+        settings: SettingsArgs,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Run the echo baseline server until killed; prints its URL.
+    EchoServer {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// Write the user device config a server under test is started with.
+    UserConfig {
+        /// Timing gap of the gap device, in milliseconds.
+        #[arg(long, default_value_t = Settings::default().gap_ms)]
+        gap_ms: u32,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Read a server's memory once a client has scanned and DEVICES devices are listed (a
+    /// server with simulated devices).
+    Memory {
+        /// The server's client websocket.
+        #[arg(long)]
+        url: String,
+        /// The server's process id.
+        #[arg(long)]
+        pid: u32,
+        /// Devices to wait for.
+        #[arg(long, default_value_t = 1)]
+        devices: usize,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Print the table of a run from the JSON of `measure`, `echo` and `memory`. Each option
+    /// may be given once per run; the table shows the median of the runs.
+    Report {
+        /// Results of bpio-engine.
+        #[arg(long, required = true)]
+        bpio: Vec<PathBuf>,
+        /// Results of the echo baseline.
+        #[arg(long, required = true)]
+        echo: Vec<PathBuf>,
+        /// Results of the reference server.
+        #[arg(long)]
+        reference: Vec<PathBuf>,
+        /// bpio-engine's memory with simulated devices (from `memory`).
+        #[arg(long)]
+        simulated: Vec<PathBuf>,
+        /// Write the whole run, table included, as JSON here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A client that sets every device vibrating and waits to be killed (used by `measure`).
+    #[command(hide = true)]
+    HoldClient {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        device: u32,
+        #[arg(long)]
+        feature: u32,
+        #[arg(long)]
+        level: i64,
+    },
+}
+
+/// How much to measure.
+#[derive(Debug, Args)]
+struct SettingsArgs {
+    /// Connections whose handshake is timed.
+    #[arg(long, default_value_t = Settings::default().handshakes)]
+    handshakes: usize,
+    /// Sequential round trips.
+    #[arg(long, default_value_t = Settings::default().round_trips)]
+    round_trips: usize,
+    /// Commands in flight for the throughput figure.
+    #[arg(long, default_value_t = Settings::default().pipeline_depth)]
+    pipeline_depth: usize,
+    /// Commands sent for the throughput figure.
+    #[arg(long, default_value_t = Settings::default().pipelined)]
+    pipelined: usize,
+    /// Commands timed to the device.
+    #[arg(long, default_value_t = Settings::default().latency_samples)]
+    latency_samples: usize,
+    /// The gap device's timing gap; must be what the server's user config says.
+    #[arg(long, default_value_t = Settings::default().gap_ms)]
+    gap_ms: u32,
+    /// Rounds of each stop measurement.
+    #[arg(long, default_value_t = Settings::default().stop_rounds)]
+    stop_rounds: usize,
+    /// Fake devices added for the per-device memory figure.
+    #[arg(long, default_value_t = Settings::default().extra_devices)]
+    extra_devices: usize,
+}
+
+impl SettingsArgs {
+    fn settings(&self) -> Settings {
+        Settings {
+            handshakes: self.handshakes,
+            round_trips: self.round_trips,
+            pipeline_depth: self.pipeline_depth,
+            pipelined: self.pipelined,
+            latency_samples: self.latency_samples,
+            gap_ms: self.gap_ms,
+            stop_rounds: self.stop_rounds,
+            extra_devices: self.extra_devices,
+            ..Settings::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct Output {
+    /// Write the JSON here instead of to standard output.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+impl Output {
+    fn write(&self, value: &Value) -> Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        match &self.json {
+            Some(path) => write_file(path, &text),
+            None => {
+                println!("{text}");
+                Ok(())
+            }
+        }
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, format!("{text}\n")).with_context(|| format!("writing {}", path.display()))
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+/// The runs in `paths` as one, by [`report::median_of`].
+fn read_runs(paths: &[PathBuf]) -> Result<Value> {
+    let runs: Vec<Value> = paths.iter().map(|path| read_json(path)).collect::<Result<_>>()?;
+    Ok(report::median_of(&runs))
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    // Two workers, as bpio-engine has: the client and the fake devices need to run while the
+    // flood is being sent.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Measure { url, device_url, pid, name, settings, output } => {
+            let target = Target { name, url, device_url, pid };
+            eprintln!("measuring {} at {}", target.name, target.url);
+            output.write(&measure::run(&target, &settings.settings()).await?)
+        }
+        Command::Echo { settings, output } => {
+            output.write(&measure_echo(&settings.settings()).await?)
+        }
+        Command::EchoServer { port } => {
+            let listener = echo::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+            println!("listening on ws://{}", listener.local_addr()?);
+            echo::serve(listener).await;
+            Ok(())
+        }
+        Command::UserConfig { gap_ms, output } => output.write(&config::user_config(gap_ms)),
+        Command::Memory { url, pid, devices, output } => {
+            output.write(&measure::scanned_memory(&url, pid, devices).await?)
+        }
+        Command::Report { bpio, echo, reference, simulated, out } => {
+            let mut ours = read_runs(&bpio)?;
+            if !simulated.is_empty() {
+                ours["simulated"] = read_runs(&simulated)?;
+            }
+            let reference = if reference.is_empty() { None } else { Some(read_runs(&reference)?) };
+            let results = report::Results { ours, echo: read_runs(&echo)?, reference };
+            print!("{}", results.table());
+            if let Some(path) = out {
+                write_file(&path, &serde_json::to_string_pretty(&results.to_json(machine()))?)?;
+            }
+            let missed = results.missed();
+            if !missed.is_empty() {
+                println!("bpio missed {} target(s): {}", missed.len(), missed.join(", "));
+            }
+            Ok(())
+        }
+        Command::HoldClient { url, device, feature, level } => {
+            timings::hold_client(&url, device, feature, level).await
+        }
+    }
+}
+
+/// Starts `echo-server` as a child process (a server of its own, as bpio-engine is) and
+/// measures it.
+async fn measure_echo(settings: &Settings) -> Result<Value> {
+    let exe = std::env::current_exe().context("finding this program")?;
+    let mut child = tokio::process::Command::new(exe)
+        .arg("echo-server")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the echo server")?;
+    let stdout = child.stdout.take().context("the echo server's output")?;
+    let line =
+        tokio::time::timeout(Duration::from_secs(10), BufReader::new(stdout).lines().next_line())
+            .await
+            .context("the echo server did not start")??;
+    let Some(url) = line.as_deref().and_then(|l| l.strip_prefix("listening on ")) else {
+        bail!("unexpected output from the echo server: {line:?}");
+    };
+    let target =
+        Target { name: "echo".into(), url: url.to_owned(), device_url: None, pid: child.id() };
+    eprintln!("measuring the echo baseline at {url}");
+    let result = measure::run(&target, settings).await;
+    let _ = child.kill().await;
+    result
+}
+
+/// What the figures were measured on.
+fn machine() -> Value {
+    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(0);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|info| {
+        info.lines()
+            .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
+            .map(|(_, name)| name.trim().to_owned())
+    });
+    json!({"cores": cores, "cpu": cpu, "os": std::env::consts::OS})
+}

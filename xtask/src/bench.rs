@@ -1,0 +1,291 @@
+//! `cargo xtask bench [--runs N] [--reference PATH]`: measures bpio-engine, the echo baseline
+//! and, when a path to an `intiface-engine` binary is given (or `BPIO_BENCH_REFERENCE` names one),
+//! the reference server with the same tool, N times in turn (1 unless told); prints one table of
+//! the medians and writes every figure as JSON to `target/bench/`. Not part of CI: timings of
+//! shared machines are noise.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+
+/// How long a server may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Simulated devices `--simulate` adds (see the README).
+const SIMULATED_DEVICES: &str = "5";
+
+pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
+    let options = Options::parse(args)?;
+    crate::cargo(
+        root,
+        &["build", "--release", "--package", "bpio-engine", "--package", "bpio-bench"],
+        &[],
+    )?;
+    let release = root.join("target/release");
+    let bench = release.join("bpio-bench");
+    let engine = release.join("bpio-engine");
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+
+    let user_config = out.join("user-config.json");
+    tool(&bench, &["user-config", "--json"], &user_config)?;
+    let mut report: Vec<String> = vec!["report".into()];
+
+    // The servers take turns in every run, so a slow spell of the machine hits them alike.
+    for run in 1..=options.runs {
+        crate::step(&format!("run {run} of {}: the echo baseline", options.runs));
+        let echo = format!("echo-{run}.json");
+        tool(&bench, &["echo", "--json"], &out.join(&echo))?;
+        report.extend(["--echo".into(), echo]);
+
+        crate::step(&format!("run {run}: bpio-engine with fake websocket devices"));
+        let name = format!("bpio-{run}");
+        measure_server(&bench, &engine, "bpio", &name, &user_config, &out)?;
+        report.extend(["--bpio".into(), format!("{name}.json")]);
+
+        if let Some(reference) = &options.reference {
+            crate::step(&format!("run {run}: the reference server ({})", reference.display()));
+            let name = format!("reference-{run}");
+            match measure_server(&bench, reference, "reference", &name, &user_config, &out) {
+                Ok(()) => report.extend(["--reference".into(), format!("{name}.json")]),
+                // bpio's figures are still worth the table.
+                Err(err) => {
+                    crate::step(&format!("the reference server could not be measured: {err:#}"))
+                }
+            }
+        }
+    }
+
+    crate::step("bpio-engine with simulated devices");
+    let port = free_port()?.to_string();
+    let mut simulated = Server::start(
+        &engine,
+        &["--simulate", "--websocket-port", &port],
+        &out.join("bpio-simulated.log"),
+    )?;
+    simulated.wait_listening(&port)?;
+    let pid = simulated.pid().to_string();
+    let url = format!("ws://127.0.0.1:{port}");
+    tool(
+        &bench,
+        &["memory", "--url", &url, "--pid", &pid, "--devices", SIMULATED_DEVICES, "--json"],
+        &out.join("bpio-simulated.json"),
+    )?;
+    drop(simulated);
+    report.extend(["--simulated".into(), "bpio-simulated.json".into()]);
+
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |t| t.as_secs());
+    let history = format!("bench-{stamp}.json");
+    report.extend(["--out".into(), history.clone()]);
+    crate::step("results");
+    succeed(Command::new(&bench).args(&report).current_dir(&out), "bpio-bench report")?;
+    std::fs::copy(out.join(&history), out.join("latest.json")).context("copying latest.json")?;
+    crate::step(&format!("written to target/bench/{history} and target/bench/latest.json"));
+    Ok(())
+}
+
+/// The command line of `cargo xtask bench`.
+struct Options {
+    runs: u32,
+    reference: Option<PathBuf>,
+}
+
+impl Options {
+    /// `--runs N` and `--reference PATH` (else `BPIO_BENCH_REFERENCE`), in any order; the
+    /// reference must exist.
+    fn parse(args: &[String]) -> Result<Self> {
+        const USAGE: &str =
+            "usage: cargo xtask bench [--runs N] [--reference PATH-TO-intiface-engine]";
+        let mut options = Self {
+            runs: 1,
+            reference: std::env::var_os("BPIO_BENCH_REFERENCE").map(PathBuf::from),
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let value = args.next().context(USAGE)?;
+            match flag.as_str() {
+                "--runs" => options.runs = value.parse().ok().filter(|&n| n > 0).context(USAGE)?,
+                "--reference" => options.reference = Some(PathBuf::from(value)),
+                _ => bail!(USAGE),
+            }
+        }
+        if let Some(path) = &options.reference
+            && !path.is_file()
+        {
+            bail!("no reference server at {}", path.display());
+        }
+        Ok(options)
+    }
+}
+
+/// Starts `engine` with the device websocket server and the user config on free loopback ports,
+/// and runs `bpio-bench measure` against it, labelled `label`; the results go to `<name>.json`
+/// and its log to `<name>.log`.
+fn measure_server(
+    bench: &Path,
+    engine: &Path,
+    label: &str,
+    name: &str,
+    user_config: &Path,
+    out: &Path,
+) -> Result<()> {
+    let (port, device_port) = (free_port()?.to_string(), free_port()?.to_string());
+    let config = user_config.to_str().context("the user config path is not UTF-8")?;
+    let args = [
+        "--websocket-port",
+        &port,
+        "--use-device-websocket-server",
+        "--device-websocket-server-port",
+        &device_port,
+        "--user-device-config-file",
+        config,
+    ];
+    let mut server = Server::start(engine, &args, &out.join(format!("{name}.log")))?;
+    server.wait_listening(&port)?;
+    server.wait_listening(&device_port)?;
+    for port in [&port, &device_port] {
+        if listens_beyond_loopback(port)? {
+            bail!(
+                "{} listens on port {port} on every interface, not on loopback only; the bench \
+                 does not expose servers (docs/PERFORMANCE.md shows the one-line change the \
+                 reference server needs)",
+                engine.display()
+            );
+        }
+    }
+    let (url, device_url) =
+        (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
+    let pid = server.pid().to_string();
+    tool(
+        bench,
+        &[
+            "measure",
+            "--name",
+            label,
+            "--url",
+            &url,
+            "--device-url",
+            &device_url,
+            "--pid",
+            &pid,
+            "--json",
+        ],
+        &out.join(format!("{name}.json")),
+    )
+}
+
+/// Runs `bpio-bench` with `args` followed by `output`.
+fn tool(bench: &Path, args: &[&str], output: &Path) -> Result<()> {
+    succeed(Command::new(bench).args(args).arg(output), &format!("bpio-bench {}", args.join(" ")))
+}
+
+/// Runs `command` to the end, failing unless it succeeds.
+fn succeed(command: &mut Command, what: &str) -> Result<()> {
+    let status = command.status().with_context(|| format!("running {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Whether some socket listens on TCP `port` on an address other than loopback, by Linux's
+/// `/proc/net/tcp` and `tcp6` (elsewhere nothing is checked).
+fn listens_beyond_loopback(port: &str) -> Result<bool> {
+    let port: u16 = port.parse()?;
+    let mut beyond = false;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        beyond |= text.lines().skip(1).any(|line| listens_beyond_loopback_in(line, port));
+    }
+    Ok(beyond)
+}
+
+/// One line of `/proc/net/tcp{,6}`: `sl local_address rem_address st …`, addresses as hex
+/// `ADDRESS:PORT`, state `0A` for listening.
+fn listens_beyond_loopback_in(line: &str, port: u16) -> bool {
+    const LOOPBACK: [&str; 2] = ["0100007F", "00000000000000000000000001000000"];
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (Some(local), Some(&"0A")) = (fields.get(1), fields.get(3)) else { return false };
+    let Some((address, local_port)) = local.split_once(':') else { return false };
+    u16::from_str_radix(local_port, 16) == Ok(port) && !LOOPBACK.contains(&address)
+}
+
+/// A port on loopback nobody listens on (free when asked; servers bind it right after).
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// A server process under test, killed when dropped; its output goes to a log file.
+struct Server {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(program: &Path, args: &[&str], log: &Path) -> Result<Self> {
+        let file =
+            std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        let child = Command::new(program)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .spawn()
+            .with_context(|| format!("starting {}", program.display()))?;
+        Ok(Self { child, log: log.to_owned() })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until something accepts TCP connections on `port` of loopback.
+    fn wait_listening(&mut self, port: &str) -> Result<()> {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port.parse::<u16>()?));
+        let started = Instant::now();
+        while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the server exited ({status}); see {}", self.log.display());
+            }
+            if started.elapsed() > START_TIMEOUT {
+                bail!(
+                    "nothing listens on port {port} after {START_TIMEOUT:?}; see {}",
+                    self.log.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_sockets_beyond_loopback_are_recognised() {
+        let all = "   1: 00000000:5B8E 00000000:0000 0A 00000000:00000000 00:00000000 00000000";
+        let loopback = "   0: 0100007F:5B8E 00000000:0000 0A 00000000:00000000 00:00000000";
+        let connected = "   2: 00000000:5B8E 0100007F:D2F0 01 00000000:00000000 00:00000000";
+        let six =
+            "   0: 00000000000000000000000000000000:5B8E 00000000000000000000000000000000:0000 0A";
+        assert!(listens_beyond_loopback_in(all, 23438));
+        assert!(listens_beyond_loopback_in(six, 23438));
+        assert!(!listens_beyond_loopback_in(all, 23439));
+        assert!(!listens_beyond_loopback_in(loopback, 23438));
+        assert!(!listens_beyond_loopback_in(connected, 23438));
+        assert!(!listens_beyond_loopback_in("garbage", 23438));
+    }
+}
