@@ -7,8 +7,6 @@
 //! `--simulate`, so the test can drop a device and read what each device was sent. The client is
 //! a bare tokio-tungstenite socket, so it can send what no well-behaved client would.
 
-use std::time::Duration;
-
 use bpio::server::SessionConfig;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -19,7 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::{serve, within};
+use crate::{raw_socket, resident_kib, serve, within};
 
 /// The transport's default size limit, which `serve` keeps.
 const MAX_MESSAGE: usize = 1 << 20;
@@ -276,19 +274,6 @@ fn hostile_config() -> SessionConfig {
     SessionConfig { max_messages_per_frame: MAX_PER_FRAME, ..SessionConfig::new("hostile") }
 }
 
-/// Connects, retrying while the previous client's session is still ending (HTTP 503).
-async fn connect(url: &str) -> Socket {
-    within("a connection", async {
-        loop {
-            match tokio_tungstenite::connect_async(url).await {
-                Ok((socket, _)) => return socket,
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            }
-        }
-    })
-    .await
-}
-
 async fn send(socket: &mut Socket, what: &Send) {
     let message = match what {
         Send::Text(text) => Message::text(text.as_str()),
@@ -334,7 +319,7 @@ async fn handshake(socket: &mut Socket) {
 
 /// Sends every case on one session; after each, a Ping must be answered. Returns the failures.
 async fn run_table(url: &str) -> Vec<String> {
-    let mut socket = connect(url).await;
+    let mut socket = raw_socket(url).await;
     handshake(&mut socket).await;
     let mut failures = Vec::new();
     for case in cases() {
@@ -369,12 +354,6 @@ async fn run_table(url: &str) -> Vec<String> {
     failures
 }
 
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_transmission_gets_its_exact_replies_and_the_session_goes_on() {
     crate::in_own_process(
@@ -387,7 +366,7 @@ async fn every_hostile_transmission_gets_its_exact_replies_and_the_session_goes_
 async fn hostile_table() {
     let (url, devices) = serve(hostile_config()).await;
     // Scan, then drop the Nora so its index is one of a removed device.
-    let mut socket = connect(&url).await;
+    let mut socket = raw_socket(&url).await;
     handshake(&mut socket).await;
     send(&mut socket, &Send::Text(r#"[{"StartScanning":{"Id":2}}]"#.into())).await;
     while next(&mut socket).await != Ok("ScanningFinished 0".to_owned()) {}
@@ -413,13 +392,13 @@ async fn hostile_table() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frames_the_transport_refuses_close_the_connection_and_stop_the_devices() {
     let (url, devices) = serve(hostile_config()).await;
-    let mut socket = connect(&url).await;
+    let mut socket = raw_socket(&url).await;
     handshake(&mut socket).await;
     send(&mut socket, &Send::Text(r#"[{"StartScanning":{"Id":2}}]"#.into())).await;
     while next(&mut socket).await != Ok("ScanningFinished 0".to_owned()) {}
     drop(socket);
     for case in closing_cases() {
-        let mut socket = connect(&url).await;
+        let mut socket = raw_socket(&url).await;
         handshake(&mut socket).await;
         send(&mut socket, &Send::Text(output(0, 0, r#"{"Vibrate":{"Value":10}}"#))).await;
         assert_eq!(next(&mut socket).await, Ok("Ok 7".to_owned()), "{}", case.name);
@@ -439,7 +418,7 @@ async fn frames_the_transport_refuses_close_the_connection_and_stop_the_devices(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn before_the_handshake_only_a_handshake_is_accepted() {
     let (url, _devices) = serve(hostile_config()).await;
-    let mut socket = connect(&url).await;
+    let mut socket = raw_socket(&url).await;
     for (frame, expected) in [
         (r#"[{"Ping":{"Id":3}}]"#, "Error 3 1"),
         (

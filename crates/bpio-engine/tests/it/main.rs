@@ -49,6 +49,42 @@ pub(crate) async fn in_own_process(test: &str, body: impl Future<Output = ()>) {
     assert!(status.success(), "{test} failed in its own process: {status:?}");
 }
 
+/// A websocket to `url`, retried while the previous client's session is still ending (the
+/// server answers HTTP 503 until then).
+pub(crate) async fn raw_socket(
+    url: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    within("a connection", async {
+        loop {
+            match tokio_tungstenite::connect_async(url).await {
+                Ok((socket, _)) => return socket,
+                Err(_) => tokio::time::sleep(Duration::from_millis(2)).await,
+            }
+        }
+    })
+    .await
+}
+
+/// A transport connection to `url`, retried as [`raw_socket`] is.
+pub(crate) async fn connection(url: &str) -> Connection {
+    within("a connection", async {
+        loop {
+            if let Ok(connection) = transport_ws::connect(url, &Config::default()).await {
+                return connection;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await
+}
+
+/// This process's resident memory, in KiB.
+pub(crate) fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 /// A running engine on a free loopback port; killed when dropped.
 struct Engine {
     child: Child,

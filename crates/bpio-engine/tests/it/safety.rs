@@ -12,11 +12,10 @@ use std::time::Duration;
 use bpio::hardware::Endpoint;
 use bpio::hardware::sim::{LovenseFirmware, SimHandle};
 use bpio::server::SessionConfig;
-use bpio::transport_ws::{self, Config};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::{Client, serve, within};
+use crate::{Client, connection, raw_socket, resident_kib, serve, within};
 
 fn last_write(hush: &SimHandle<LovenseFirmware>) -> Option<String> {
     hush.writes()
@@ -37,17 +36,7 @@ pub(crate) async fn stopped(hush: &SimHandle<LovenseFirmware>) {
 
 /// A v4 websocket client that scanned and set the Hush vibrating.
 async fn vibrating_client(url: &str, hush: &SimHandle<LovenseFirmware>) -> Client {
-    // Retried while a previous client's session is still ending (HTTP 503).
-    let connection = within("a connection", async {
-        loop {
-            if let Ok(connection) = transport_ws::connect(url, &Config::default()).await {
-                return connection;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
-    let mut client = Client(connection);
+    let mut client = Client(connection(url).await);
     client.handshake().await;
     client.send(json!([{"StartScanning": {"Id": 2}}])).await;
     while client.next().await != json!({"ScanningFinished": {"Id": 0}}) {}
@@ -111,12 +100,6 @@ async fn disconnect_and_a_closed_socket_stop_every_device() {
     stopped(&devices.hush).await;
 }
 
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 /// A client floods OutputCmds at two devices as fast as its socket takes them: every message is
 /// answered, memory stays bounded (the server slows the client down rather than queueing), a
 /// StopCmd sent in the middle reaches the device, and the other device keeps its gap.
@@ -139,15 +122,7 @@ async fn flood() {
     let vibrating = vibrating_client(&url, &devices.hush).await;
     drop(vibrating);
     stopped(&devices.hush).await;
-    let (socket, _) = within("a connection", async {
-        loop {
-            if let Ok(socket) = tokio_tungstenite::connect_async(&url).await {
-                return socket;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
+    let socket = raw_socket(&url).await;
     let (mut sink, mut stream) = socket.split();
     let hello = r#"[{"RequestServerInfo":{"Id":1,"ClientName":"flood","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#;
     sink.send(Message::text(hello)).await.unwrap();
@@ -235,16 +210,7 @@ async fn cycles() {
     let cycle = |n: u32| {
         let url = url.clone();
         async move {
-            let connection = within("a connection", async {
-                loop {
-                    if let Ok(connection) = transport_ws::connect(&url, &Config::default()).await {
-                        return connection;
-                    }
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-            })
-            .await;
-            let mut client = Client(connection);
+            let mut client = Client(connection(&url).await);
             client.handshake().await;
             client.send(json!([{"Disconnect": {"Id": n + 2}}])).await;
             assert_eq!(client.next().await, json!({"Ok": {"Id": n + 2}}));
