@@ -41,7 +41,7 @@ pub(crate) async fn in_own_process(test: &str, body: impl Future<Output = ()>) {
         return;
     }
     let status = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--test-threads", "1"])
+        .args(["--exact", test, "--test-threads", "1", "--nocapture"])
         .env(ISOLATED, "1")
         .status()
         .await

@@ -167,6 +167,11 @@ async fn flood() {
     assert!(others.is_empty(), "unexpected replies: {:?}", &others[..others.len().min(3)]);
     assert_eq!(oks, FRAMES * PER_FRAME, "one Ok per message");
     let after = resident_kib();
+    // Reported, so the figure can be re-measured: `--nocapture` shows it.
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("flood: resident memory {before} KiB -> {after} KiB");
+    }
     assert!(
         after < before + 16 * 1024,
         "resident memory grew from {before} KiB to {after} KiB during the flood"
