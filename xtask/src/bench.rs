@@ -30,8 +30,6 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
-    let user_config = out.join("user-config.json");
-    tool(&bench, &["user-config", "--json"], &user_config)?;
     let mut report: Vec<String> = vec!["report".into()];
 
     // The servers take turns in every run, so a slow spell of the machine hits them alike.
@@ -43,13 +41,13 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
 
         crate::step(&format!("run {run}: bpio-engine with fake websocket devices"));
         let name = format!("bpio-{run}");
-        measure_server(&bench, &engine, "bpio", &name, &user_config, &out)?;
+        measure_server(&bench, &engine, "bpio", &name, &out)?;
         report.extend(["--bpio".into(), format!("{name}.json")]);
 
         if let Some(reference) = &options.reference {
             crate::step(&format!("run {run}: the reference server ({})", reference.display()));
             let name = format!("reference-{run}");
-            match measure_server(&bench, reference, "reference", &name, &user_config, &out) {
+            match measure_server(&bench, reference, "reference", &name, &out) {
                 Ok(()) => report.extend(["--reference".into(), format!("{name}.json")]),
                 // bpio's figures are still worth the table.
                 Err(err) => {
@@ -122,16 +120,13 @@ impl Options {
 }
 
 /// Starts `engine` with the device websocket server and the user config on free loopback ports,
-/// and runs `bpio-bench measure` against it, labelled `label`; the results go to `<name>.json`
-/// and its log to `<name>.log`.
-fn measure_server(
-    bench: &Path,
-    engine: &Path,
-    label: &str,
-    name: &str,
-    user_config: &Path,
-    out: &Path,
-) -> Result<()> {
+/// and runs `bpio-bench measure` against it, labelled `label`; the results go to `<name>.json`,
+/// its log to `<name>.log` and its user config to `<name>-user-config.json`.
+fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Path) -> Result<()> {
+    // A fresh file for every server: the reference rewrites its user config as devices come and
+    // go, and a server stopped in the middle of that leaves it truncated.
+    let user_config = out.join(format!("{name}-user-config.json"));
+    tool(bench, &["user-config", "--json"], &user_config)?;
     let (port, device_port) = (free_port()?.to_string(), free_port()?.to_string());
     let config = user_config.to_str().context("the user config path is not UTF-8")?;
     let args = [

@@ -283,8 +283,8 @@ impl Feature {
         (any_output || any_input).then(|| v4::Feature {
             feature_index: self.index,
             feature_description: self.description.clone(),
-            output: any_output.then_some(output),
-            input: any_input.then_some(input),
+            output: any_output.then(|| Box::new(output)),
+            input: any_input.then(|| Box::new(input)),
         })
     }
 }

@@ -21,10 +21,10 @@ fn device_list(devices: u32) -> ServerMessage {
                     v4::Feature {
                         feature_index,
                         feature_description: format!("Motor {feature_index}"),
-                        output: Some(v4::FeatureOutput {
+                        output: Some(Box::new(v4::FeatureOutput {
                             vibrate: Some(v4::ValueRange { value: range(0, 20) }),
                             ..Default::default()
-                        }),
+                        })),
                         input: None,
                     },
                 );
@@ -35,13 +35,13 @@ fn device_list(devices: u32) -> ServerMessage {
                     feature_index: 3,
                     feature_description: "Battery".into(),
                     output: None,
-                    input: Some(v4::FeatureInput {
+                    input: Some(Box::new(v4::FeatureInput {
                         battery: Some(v4::InputProperties {
                             value: vec![range(0, 100)],
                             command: vec![v4::InputCommandType::Read],
                         }),
                         ..Default::default()
-                    }),
+                    })),
                 },
             );
             let device = v4::Device {

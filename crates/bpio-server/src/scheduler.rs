@@ -5,7 +5,8 @@
 //! as the *pending command of their feature*, the newest replacing the older one; when the gap
 //! ends, every pending command goes out together in ascending feature order, so a protocol can
 //! bundle them into one write. Stops never wait. Keep-alive resends are the protocol's business
-//! and are exempt from the gap.
+//! and are exempt from the gap. Commands dispatched while the driver is still busy with an
+//! earlier write merge into one write of the newest values, as held commands do.
 //!
 //! The scheduler is sans-IO and generic over the command type: time is an argument, and what is
 //! to be sent is collected with [`DeviceScheduler::poll_transmit`]. A driver sleeps until
@@ -197,11 +198,20 @@ impl<C: Clone + PartialEq> DeviceScheduler<C> {
     }
 
     fn flush(&mut self, now: Instant) {
-        let commands: Vec<(u32, C)> = std::mem::take(&mut self.pending).into_iter().collect();
-        for (feature, command) in &commands {
+        let pending = std::mem::take(&mut self.pending);
+        for (feature, command) in &pending {
             self.sent.insert(*feature, command.clone());
         }
-        self.transmit.push_back(Dispatch::Commands(commands));
+        // Client commands the driver has not collected yet (it was busy writing) take the newer
+        // values in, so a burst costs the device one write, not one per command. Never across a
+        // stop: a stop queued behind them ends the merging.
+        if let Some(Dispatch::Commands(waiting)) = self.transmit.back_mut() {
+            let mut merged: BTreeMap<u32, C> = std::mem::take(waiting).into_iter().collect();
+            merged.extend(pending);
+            *waiting = merged.into_iter().collect();
+        } else {
+            self.transmit.push_back(Dispatch::Commands(pending.into_iter().collect()));
+        }
         self.last_dispatch = Some(now);
         self.last_write = Some(now);
     }

@@ -51,12 +51,14 @@ pub struct Feature {
     pub feature_index: u32,
     /// Free text; may be empty.
     pub feature_description: String,
-    /// Outputs the feature accepts; absent when none.
+    /// Outputs the feature accepts; absent when none. Boxed, as are the inputs: both are large
+    /// and often absent, and every device list holds a map of features (a map's node has room
+    /// for eleven).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<FeatureOutput>,
+    pub output: Option<Box<FeatureOutput>>,
     /// Inputs the feature reports; absent when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<FeatureInput>,
+    pub input: Option<Box<FeatureInput>>,
 }
 
 /// The `Output` object of a feature: one optional entry per output type. Output types this

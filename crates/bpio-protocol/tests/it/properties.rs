@@ -182,6 +182,7 @@ fn features() -> impl Strategy<Value = std::collections::BTreeMap<u32, v4::Featu
     .prop_map(|map| {
         map.into_iter()
             .map(|(feature_index, (feature_description, output, input))| {
+                let (output, input) = (output.map(Box::new), input.map(Box::new));
                 (feature_index, v4::Feature { feature_index, feature_description, output, input })
             })
             .collect()

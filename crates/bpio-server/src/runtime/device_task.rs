@@ -15,12 +15,15 @@ use tokio::time::Instant;
 use tracing::{debug, trace, warn};
 
 use super::backlog::Ticket;
-use super::devices::DeviceEvent;
+use super::devices::{DeviceEvent, Reports};
 use crate::scheduler::{DeviceScheduler, Dispatch};
 use crate::session::{ReadFailed, ReadToken};
 
 /// How long a handshake step may wait for the device when the protocol names no timeout.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Requests a device task takes up before it writes what they asked for.
+const TAKE_UP_AT_ONCE: usize = 64;
 
 /// Work for a device task.
 #[derive(Debug)]
@@ -133,7 +136,7 @@ pub(crate) struct DeviceTask {
     pub(crate) gap: Duration,
     pub(crate) requests: mpsc::UnboundedReceiver<Queued>,
     pub(crate) events: mpsc::UnboundedReceiver<HardwareEvent>,
-    pub(crate) reports: mpsc::UnboundedSender<DeviceReport>,
+    pub(crate) reports: Reports,
     /// A hardware operation did not complete in time: the device is dropped (and may be found
     /// again), so later commands get a clear error instead of waiting behind it.
     pub(crate) unresponsive: bool,
@@ -148,11 +151,10 @@ impl DeviceTask {
         {
             warn!(device = self.index, cause = %why, "device init failed");
             let _ = self.hardware.disconnect().await;
-            let _ = self.reports.send(DeviceReport::Gone { index: self.index });
+            self.reports.send(DeviceReport::Gone { index: self.index });
             return;
         }
-        let _ = self
-            .reports
+        self.reports
             .send(DeviceReport::Ready { index: self.index, advertised: Box::new(advertised) });
         self.serve().await;
     }
@@ -194,6 +196,7 @@ impl DeviceTask {
                     let Some(Queued { request, ticket }) = queued else { break };
                     drop(ticket);
                     self.handle_request(request, &mut scheduler, &mut reads).await;
+                    self.take_up_waiting(TAKE_UP_AT_ONCE - 1, &mut scheduler, &mut reads).await;
                 }
                 event = self.events.recv() => match event {
                     Some(HardwareEvent::Notification { endpoint, data }) => {
@@ -201,7 +204,9 @@ impl DeviceTask {
                     }
                     Some(HardwareEvent::Disconnected) | None => break,
                 },
-                () = sleep_until(next) => {
+                () = sleep_until(next, scheduler.has_pending()) => {
+                    // Commands that came in meanwhile go out with the held ones, newest first.
+                    self.take_up_waiting(TAKE_UP_AT_ONCE, &mut scheduler, &mut reads).await;
                     let now = Instant::now();
                     scheduler.handle_timeout(now.into_std());
                     for read in extract(&mut reads, |read| read.deadline <= now) {
@@ -219,7 +224,23 @@ impl DeviceTask {
         for read in reads {
             self.report_read(read.token, Err(ReadFailed("the device disconnected".into())));
         }
-        let _ = self.reports.send(DeviceReport::Gone { index: self.index });
+        self.reports.send(DeviceReport::Gone { index: self.index });
+    }
+
+    /// Takes up at most `limit` requests that are already waiting, without writing what they
+    /// ask for yet: outputs the driver has not written merge in the scheduler, so a burst costs
+    /// the device one write of the newest values, and a stop is not queued behind stale writes.
+    async fn take_up_waiting(
+        &mut self,
+        limit: usize,
+        scheduler: &mut DeviceScheduler<HwOutput>,
+        reads: &mut Vec<PendingRead>,
+    ) {
+        for _ in 0..limit {
+            let Ok(Queued { request, ticket }) = self.requests.try_recv() else { break };
+            drop(ticket);
+            self.handle_request(request, scheduler, reads).await;
+        }
     }
 
     async fn handle_request(
@@ -228,6 +249,11 @@ impl DeviceTask {
         scheduler: &mut DeviceScheduler<HwOutput>,
         reads: &mut Vec<PendingRead>,
     ) {
+        if !matches!(request, DeviceRequest::Output { .. } | DeviceRequest::Stop { .. }) {
+            // Reads and subscriptions go to the hardware directly: outputs taken up before them
+            // are written first, in the order the client sent them.
+            self.drain(scheduler).await;
+        }
         let now = Instant::now().into_std();
         match request {
             DeviceRequest::Output { commands } => {
@@ -345,7 +371,7 @@ impl DeviceTask {
             self.report_read(token, Ok(reading));
         }
         for (feature, reading) in self.device.handle_notification(endpoint, data) {
-            let _ = self.reports.send(DeviceReport::Event(DeviceEvent::Input {
+            self.reports.send(DeviceReport::Event(DeviceEvent::Input {
                 device: self.index,
                 feature,
                 reading,
@@ -376,7 +402,7 @@ impl DeviceTask {
     }
 
     fn report_read(&self, token: ReadToken, result: Result<v4::Reading, ReadFailed>) {
-        let _ = self.reports.send(DeviceReport::Event(DeviceEvent::Reading { token, result }));
+        self.reports.send(DeviceReport::Event(DeviceEvent::Reading { token, result }));
     }
 }
 
@@ -411,8 +437,11 @@ fn extract<T>(items: &mut Vec<T>, take: impl Fn(&T) -> bool) -> Vec<T> {
     taken
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
+/// Sleeps until `deadline`; `precisely` (a held command waits for its gap to end) to the
+/// fraction of a millisecond, not to the next millisecond of tokio's timer.
+async fn sleep_until(deadline: Option<Instant>, precisely: bool) {
     match deadline {
+        Some(deadline) if precisely => super::precise::sleep_until(deadline).await,
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }

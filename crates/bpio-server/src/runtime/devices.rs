@@ -64,6 +64,16 @@ enum HubEvent {
     Failed { address: String },
 }
 
+/// Where a device task reports to: the hub's inbox itself, so reports need no task to carry them.
+pub(super) struct Reports(mpsc::UnboundedSender<HubEvent>);
+
+impl Reports {
+    /// Hands `report` to the hub; a hub that has gone away needs none.
+    pub(super) fn send(&self, report: DeviceReport) {
+        let _ = self.0.send(HubEvent::Device(report));
+    }
+}
+
 /// A device whose handshake is done, waiting for its index.
 struct ReadyDevice {
     address: String,
@@ -415,14 +425,6 @@ impl Hub {
         debug!(index, protocol = %ready.protocol, name = %advertised.device_name, "device identified");
         let (requests, requests_rx) = mpsc::unbounded_channel();
         let Some(inbox) = self.inbox.upgrade() else { return };
-        let (reports, mut reports_rx) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Some(report) = reports_rx.recv().await {
-                if inbox.send(HubEvent::Device(report)).is_err() {
-                    break;
-                }
-            }
-        });
         let task = DeviceTask {
             index,
             device: ready.device,
@@ -430,7 +432,7 @@ impl Hub {
             gap: Duration::from_millis(u64::from(gap_ms)),
             requests: requests_rx,
             events: ready.events,
-            reports,
+            reports: Reports(inbox),
             unresponsive: false,
         };
         tokio::spawn(task.run(advertised));

@@ -9,6 +9,7 @@ mod backlog;
 mod client;
 mod device_task;
 mod devices;
+mod precise;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
 pub use devices::{DeviceEvent, DeviceHub, ManagerFactory};

@@ -102,6 +102,13 @@ async fn start(gap_override: Option<&str>) -> (Client, Devices, watch::Sender<bo
     });
     let hub = DeviceHub::spawn(config, vec![factory]);
     let devices = handles.lock().unwrap().take().unwrap();
+    let (client, stop) = connect(hub).await;
+    (client, devices, stop)
+}
+
+/// A Spec v4 client of `hub` over an in-memory pipe, past its handshake, and the switch that
+/// stops its session.
+async fn connect(hub: DeviceHub) -> (Client, watch::Sender<bool>) {
     let (to_server, inbound) = mpsc::unbounded_channel();
     let (outbound, from_server) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
@@ -114,7 +121,7 @@ async fn start(gap_override: Option<&str>) -> (Client, Devices, watch::Sender<bo
         .request(json!({"RequestServerInfo": {"ClientName": "it", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}))
         .await;
     assert_eq!(info["ServerInfo"]["ProtocolVersionMajor"], json!(4));
-    (client, devices, stop_tx)
+    (client, stop_tx)
 }
 
 /// Scans until every simulated device is listed; returns the device list.
@@ -279,15 +286,7 @@ async fn a_slow_device_delays_neither_another_device_nor_the_replies() {
         let edge = handles.pop().unwrap();
         (handles.pop().unwrap(), edge)
     };
-    let (to_server, inbound) = mpsc::unbounded_channel();
-    let (outbound, from_server) = mpsc::unbounded_channel();
-    let (_stop_tx, stop) = watch::channel(false);
-    let session = SessionConfig::new("test");
-    tokio::spawn(
-        async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
-    );
-    let mut client = Client { to_server, from_server, next_id: 0 };
-    client.request(json!({"RequestServerInfo": {"ClientName": "it", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}})).await;
+    let (mut client, _stop) = connect(hub).await;
     client.request(json!({"StartScanning": {}})).await;
     let mut listed = Value::Null;
     while listed.as_object().is_none_or(|devices| devices.len() < 2) {
@@ -326,6 +325,40 @@ async fn a_slow_device_delays_neither_another_device_nor_the_replies() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(started.elapsed() >= Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_busy_device_gets_the_newest_value_not_every_command_it_missed() {
+    // Every write to the Hush takes 1 s, far longer than its 75 ms gap: commands that arrive
+    // meanwhile must not queue up a write each.
+    let config = DeviceConfig::embedded().unwrap();
+    let handle: Arc<Mutex<Option<SimHandle<LovenseFirmware>>>> = Arc::default();
+    let out = Arc::clone(&handle);
+    let factory: ManagerFactory = Box::new(move |events| {
+        let manager = SimulatedManager::new(events).with_latency(Duration::from_secs(1));
+        *out.lock().unwrap() = Some(manager.add(sim::lovense_hush("busy-hush")));
+        Arc::new(manager)
+    });
+    let hub = DeviceHub::spawn(config, vec![factory]);
+    let hush = handle.lock().unwrap().take().unwrap();
+    let (mut client, _stop) = connect(hub).await;
+    client.request(json!({"StartScanning": {}})).await;
+    while client.next().await.unwrap().pointer("/DeviceList/Devices/0").is_none() {}
+    let before = tx_writes(&hush).len();
+
+    // One command every 90 ms, so none arrives at the very moment a write ends.
+    for value in 1..=20 {
+        let reply = client.request(vibrate(0, 0, value)).await;
+        assert!(reply.get("Ok").is_some(), "{reply}");
+        tokio::time::sleep(Duration::from_millis(90)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    // The first command, then at the end of each write the newest value: 2 (its gap had long
+    // passed; 3 to 12 wait behind it), 13 (the first of those that came in during 2's write),
+    // and 20 once 13's gap is over.
+    let writes = tx_writes(&hush)[before..].to_vec();
+    assert_eq!(writes, ["Vibrate:1;", "Vibrate:2;", "Vibrate:13;", "Vibrate:20;"]);
+    assert_eq!(hush.firmware(|f| f.motors().to_vec()), [20]);
 }
 
 /// Waits for the next device list event and returns the names listed.

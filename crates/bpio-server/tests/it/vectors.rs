@@ -503,14 +503,7 @@ async fn run_step(bench: &mut Bench, step: &StepV) -> Result<(), String> {
 /// from 1, the difference). Such a step must still differ in exactly this way, so an entry goes
 /// once the behaviour changes; the file's later steps then depend on a state the vector does not
 /// describe and are not run, and both are printed.
-const KNOWN_DIFFERENCES: &[(&str, usize, &str)] = &[(
-    "tcode-v03/linear-and-vibe.toml",
-    2,
-    // The vector feeds the protocol one batch of two outputs. Through the server, serial's timing
-    // gap is 0, so each OutputCmd is dispatched as it arrives (PROTOCOL.md 8 rule 2) and the two
-    // outputs become two writes: correct server behaviour, not a protocol bug.
-    r#"host sent [write tx "L0510I200\n", write tx "V105\n"], expected [write tx "L0510I200\nV105\n"]"#,
-)];
+const KNOWN_DIFFERENCES: &[(&str, usize, &str)] = &[];
 
 /// What became of one file.
 struct FileRun {
