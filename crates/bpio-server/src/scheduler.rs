@@ -47,7 +47,8 @@ pub struct DeviceScheduler<C> {
     keepalive: Option<Duration>,
     /// When client commands or stops were last dispatched; the gap counts from here.
     last_dispatch: Option<Instant>,
-    /// When anything, keep-alives included, was last sent; the keep-alive counts from here.
+    /// When anything, keep-alives included, was last sent (or the device connected); the
+    /// keep-alive counts from here.
     last_write: Option<Instant>,
     /// The newest held command per feature.
     pending: BTreeMap<u32, C>,
@@ -79,6 +80,13 @@ impl<C: Clone + PartialEq> DeviceScheduler<C> {
     /// Whether a command is waiting for the gap to end.
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
+    }
+
+    /// The device is connected and ready at `now`: keep-alives count from here, so a device
+    /// that needs them gets them before the client's first command too (the protocol then
+    /// sends its resting state).
+    pub fn handle_connected(&mut self, now: Instant) {
+        self.last_write.get_or_insert(now);
     }
 
     /// Takes an accepted client command for `feature`.

@@ -168,6 +168,7 @@ impl DeviceTask {
         // it may repeat what the protocol last sent.
         let mut scheduler: DeviceScheduler<HwOutput> =
             DeviceScheduler::new(self.gap, keepalive.map(|k| k.interval));
+        scheduler.handle_connected(Instant::now().into_std());
         let mut reads: Vec<PendingRead> = Vec::new();
         let mut protocol_timer = self.device.poll_timer().map(|after| Instant::now() + after);
         loop {

@@ -245,6 +245,23 @@ fn keepalives_come_after_silence_and_do_not_move_the_gap() {
 }
 
 #[test]
+fn keepalives_count_from_the_connection_before_any_command() {
+    let t0 = origin();
+    let mut s: DeviceScheduler<u32> = DeviceScheduler::new(GAP, Some(ms(3000)));
+    // Without a connection time there is nothing to count from.
+    assert_eq!(s.poll_timeout(), None);
+    s.handle_connected(t0);
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(3000)));
+    s.handle_timeout(t0 + ms(3000));
+    assert_eq!(drain(&mut s), vec![Dispatch::Keepalive]);
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(6000)));
+    // A command resets the count, and a later connection call changes nothing.
+    s.handle_command(t0 + ms(4000), 0, 1);
+    s.handle_connected(t0 + ms(5000));
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(7000)));
+}
+
+#[test]
 fn a_disconnect_forgets_held_and_queued_output() {
     let t0 = origin();
     let mut s = DeviceScheduler::new(GAP, None);
