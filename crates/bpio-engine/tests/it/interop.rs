@@ -1,5 +1,6 @@
 //! Interop with the official clients (issue 5): the Python client from PyPI, installed by the
-//! test into its own virtualenv, and the Rust client from crates.io.
+//! test into its own virtualenv, the JavaScript client from npm, installed by the test with the
+//! Node.js 22 it needs (also from npm), and the Rust client from crates.io.
 //!
 //! Both also run against a device list that carries an RSSI input. The clients disagree on its
 //! name: the Rust client (`buttplug_core` 11) reads every `Input` key as an enum variant and
@@ -23,9 +24,17 @@ use crate::{Engine, within};
 /// A virtualenv with `buttplug` 1.0.0, made once per target directory; tests that run at the
 /// same time wait for the one that makes it.
 pub(crate) fn python_client() -> PathBuf {
-    static VENV: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
-    let mut venv = VENV.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    venv.get_or_insert_with(make_python_client).clone()
+    static VENV: Installed = Installed::new(None);
+    install_once(&VENV, make_python_client)
+}
+
+/// Where a client was installed, once it is.
+type Installed = std::sync::Mutex<Option<PathBuf>>;
+
+/// Installs with `make` the first time; tests that run at the same time wait for that one.
+fn install_once(installed: &Installed, make: fn() -> PathBuf) -> PathBuf {
+    let mut path = installed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    path.get_or_insert_with(make).clone()
 }
 
 fn make_python_client() -> PathBuf {
@@ -113,6 +122,81 @@ async fn the_python_client_works_when_a_device_advertises_rssi() {
     );
     // The Python client looks for "RSSI", so it does not offer this input; nothing else breaks.
     assert_eq!(seen["sensor_has_rssi"], Value::Bool(false));
+}
+
+/// npm's `buttplug` 5.0.2 and Node.js 22 (npm's `node` package, which the JS client needs for
+/// its iterator helpers; the machine's own Node.js may be older), installed once per target
+/// directory with the machine's npm; returns the install directory.
+fn js_client() -> PathBuf {
+    static DIR: Installed = Installed::new(None);
+    install_once(&DIR, make_js_client)
+}
+
+fn make_js_client() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("js-buttplug-5.0.2");
+    let node = dir.join("node_modules/.bin/node");
+    let installed = dir.join("node_modules/buttplug/package.json").exists()
+        && Command::new(&node)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success() && out.stdout.starts_with(b"v22."));
+    if !installed {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("package.json"), r#"{"name": "bpio-interop", "private": true}"#)
+            .unwrap();
+        let npm = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+            .args(["buttplug@5.0.2", "node@22.23.3"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm");
+        assert!(npm.success(), "cannot install buttplug 5.0.2 and Node.js 22 from npm");
+    }
+    dir
+}
+
+async fn run_js(engine: &Engine) -> Value {
+    let dir = tokio::task::spawn_blocking(js_client).await.unwrap();
+    // Beside its node_modules, where an ES module finds its imports.
+    let script = dir.join("js_client.mjs");
+    std::fs::write(&script, include_str!("../interop/js_client.mjs")).unwrap();
+    let output = within(
+        "the JS client",
+        tokio::process::Command::new(dir.join("node_modules/.bin/node"))
+            .arg(&script)
+            .arg(&engine.url)
+            .output(),
+    )
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "JS client failed: {stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_js_client_lists_vibrates_and_reads_battery_and_pressure() {
+    let config = config_with_rssi();
+    let engine = Engine::start(&[
+        "--simulate",
+        "--server-name",
+        "bpio interop",
+        "--user-device-config-file",
+        config.to_str().unwrap(),
+    ])
+    .await;
+    let seen = run_js(&engine).await;
+    assert_eq!(seen["server"], "bpio interop");
+    let names: Vec<String> = serde_json::from_value(seen["devices"].clone()).unwrap();
+    assert_simulated_devices(&names);
+    // This client gives the battery in per cent.
+    assert_eq!(seen["battery"].as_f64(), Some(85.0), "{seen}");
+    assert!(seen["pressure"]["value"].is_number(), "{seen}");
+    // It keeps input keys it does not know, so the sensor's `Rssi` is listed as it is.
+    assert_eq!(
+        seen["inputs"]["Simulated Sensor"],
+        serde_json::json!(["Battery", "Button", "Pressure", "Rssi"])
+    );
 }
 
 /// Drives the engine with the official Rust client; returns (device names, Hush battery,
