@@ -50,6 +50,10 @@ mod websocket;
 pub use bpio_protocol::v4::{
     InputCommandType, InputProperties, InputType, OutputType, Range, Reading,
 };
+/// The websocket transport's settings and trusted roots, for [`WebsocketConnector::with_config`]
+/// and [`WebsocketConnector::with_tls_roots`].
+#[cfg(feature = "websocket")]
+pub use bpio_transport_ws::{Config as WebsocketConfig, TlsRoots};
 pub use client::{Client, ClientConfig};
 pub use connector::{Connector, Link};
 pub use device::{Device, Feature};

@@ -1,13 +1,15 @@
 //! The websocket connector (feature `websocket`).
 
-use bpio_transport_ws::{CloseCode, Config, Connection, Inbound};
+use bpio_transport_ws::{CloseCode, Config, Connection, Inbound, TlsRoots};
 use tracing::warn;
 
 use crate::connector::{Connector, Link};
 use crate::error::ConnectorError;
 
 /// Connects to a server over a websocket: any Spec v4 server, ours (`bpio-engine`) or the
-/// reference (intiface-engine), at a URL such as `ws://127.0.0.1:12345`.
+/// reference (intiface-engine), at a URL such as `ws://127.0.0.1:12345`, or at a `wss://` URL
+/// given the roots to trust ([`Self::with_tls_roots`]). A server that requires a token gets it in
+/// the URL: `wss://host:12345/?token=<secret>`.
 #[derive(Debug, Clone)]
 pub struct WebsocketConnector {
     url: String,
@@ -24,6 +26,14 @@ impl WebsocketConnector {
     /// The same connector with other transport settings.
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
+        self
+    }
+
+    /// The same connector, trusting `roots` for a `wss://` URL (for example a server's own
+    /// self-signed certificate, read with [`TlsRoots::from_pem_file`]). Without roots a `wss://`
+    /// URL is refused.
+    pub fn with_tls_roots(mut self, roots: TlsRoots) -> Self {
+        self.config.tls_roots = Some(roots);
         self
     }
 }

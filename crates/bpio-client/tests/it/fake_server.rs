@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bpio_client::{
     Capability, Client, ClientConfig, ConnectorError, Error, Event, InputCommandType, InputType,
-    OutputType, Reading, WebsocketConnector,
+    OutputType, Reading, TlsRoots, WebsocketConnector,
 };
 use bpio_transport_ws::{self as ws, Connection, Inbound};
 use serde_json::{Value, json};
@@ -433,4 +433,38 @@ async fn connecting_where_nothing_listens_is_a_connector_error() {
     let result =
         Client::connect("nobody", WebsocketConnector::new(format!("ws://127.0.0.1:{port}"))).await;
     assert!(matches!(result, Err(Error::Connector(ConnectorError::Connect(_)))), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_wss_server_is_reached_with_trusted_roots_and_its_token_but_not_without() {
+    let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let generated = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (scratch.join("client-wss-cert.pem"), scratch.join("client-wss-key.pem"));
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    let config = ws::Config {
+        tls: Some(ws::TlsIdentity::from_pem_files(&cert, &key).unwrap()),
+        token: Some(ws::Token::new("sesame").unwrap()),
+        ..ws::Config::default()
+    };
+    let mut listener = ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), config).await.unwrap();
+    let url = format!("wss://{}", listener.local_addr());
+    let roots = TlsRoots::from_pem_file(&cert).unwrap();
+
+    // No roots: refused before anything is sent. Roots but no token: the server says 401.
+    let refused = Client::connect("wss test", WebsocketConnector::new(&url)).await;
+    assert!(matches!(refused, Err(Error::Connector(ConnectorError::Connect(_)))), "{refused:?}");
+    let connector = WebsocketConnector::new(&url).with_tls_roots(roots.clone());
+    let refused = Client::connect("wss test", connector).await;
+    assert!(matches!(refused, Err(Error::Connector(ConnectorError::Connect(_)))), "{refused:?}");
+
+    let connector = WebsocketConnector::new(format!("{url}/?token=sesame")).with_tls_roots(roots);
+    let connecting = tokio::spawn(Client::connect("wss test", connector));
+    let mut peer = Peer(within("the wss client", listener.accept()).await.unwrap());
+    let hello = peer.expect("RequestServerInfo").await;
+    peer.send(json!([{"ServerInfo": {"Id": hello["Id"], "ServerName": "fake", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0, "MaxPingTime": 0}}]));
+    let request = peer.expect("RequestDeviceList").await;
+    peer.send(json!([{"DeviceList": {"Id": request["Id"], "Devices": {}}}]));
+    let client = within("the handshake", connecting).await.unwrap().unwrap();
+    peer.round_trip(&client).await;
 }
