@@ -15,7 +15,7 @@ use bpio::server::SessionConfig;
 use bpio::server::runtime::{ClientConnection, CloseReason, DeviceHub, LinkEvent, serve_client};
 use bpio::transport_ws::{self, CloseCode, Connection, Inbound, Listener};
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
 
@@ -33,23 +33,35 @@ pub async fn run(options: Options) -> Result<()> {
         token: exposure.token.clone(),
         ..transport_ws::Config::default()
     };
-    let listener = transport_ws::listen(address, transport).await.map_err(|err| match err {
-        transport_ws::Error::AddrInUse { .. } => {
-            anyhow::anyhow!(
-                "port {} is already in use; choose another with {}",
-                address.port(),
-                options.listen_flag()
-            )
-        }
-        other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
-    })?;
-    let local = listener.local_addr();
-    let device_port =
-        options.use_device_websocket_server.then(|| options.device_listen_address().port());
-    for warning in exposure.warnings(local, device_port) {
-        warn!("{warning}");
+    if options.websocket_client_address.is_some() && options.client_address().is_none() {
+        warn!(
+            "--websocket-client-address is ignored: {} makes the engine listen",
+            options.listen_flag()
+        );
     }
-    info!(address = %local, "listening for clients on {}://{local}", exposure.scheme());
+    let clients = if let Some(url) = options.client_address() {
+        info!(url = %url, "connecting out to the client at {url}, and again whenever it goes away");
+        Clients::Connect { url, transport }
+    } else {
+        let listener = transport_ws::listen(address, transport).await.map_err(|err| match err {
+            transport_ws::Error::AddrInUse { .. } => {
+                anyhow::anyhow!(
+                    "port {} is already in use; choose another with {}",
+                    address.port(),
+                    options.listen_flag()
+                )
+            }
+            other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
+        })?;
+        let local = listener.local_addr();
+        let device_port =
+            options.use_device_websocket_server.then(|| options.device_listen_address().port());
+        for warning in exposure.warnings(local, device_port) {
+            warn!("{warning}");
+        }
+        info!(address = %local, "listening for clients on {}://{local}", exposure.scheme());
+        Clients::Listen(listener)
+    };
 
     let config = SessionConfig {
         server_name: options.server_name.clone(),
@@ -59,30 +71,88 @@ pub async fn run(options: Options) -> Result<()> {
     let device_config = devices::device_config(&options)?;
     let managers = devices::managers(&options, &device_config).await?;
     let hub = DeviceHub::spawn(device_config, managers);
-    serve(listener, config, hub, shutdown).await
+    serve(clients, config, hub, shutdown).await
+}
+
+/// Where the engine's clients come from.
+pub enum Clients {
+    /// A websocket server; while one client is served, the transport refuses others.
+    Listen(Listener),
+    /// A client that listens itself, at `url` (`--websocket-client-address`): the engine
+    /// connects to it, and again whenever the connection ends or cannot be made.
+    Connect {
+        /// The client's websocket URL.
+        url: String,
+        /// Transport settings of the connection.
+        transport: transport_ws::Config,
+    },
+}
+
+impl From<Listener> for Clients {
+    fn from(listener: Listener) -> Self {
+        Self::Listen(listener)
+    }
+}
+
+/// How long the engine waits before it tries a client address again.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+impl Clients {
+    /// The next client connection, once `previous` (the session of the last one) has ended if
+    /// the engine connects out; `None` when a listener has stopped.
+    async fn next(&mut self, previous: Option<tokio::task::JoinHandle<()>>) -> Option<Connection> {
+        match self {
+            Self::Listen(listener) => listener.accept().await,
+            Self::Connect { url, transport } => {
+                if let Some(previous) = previous {
+                    let _ = previous.await;
+                }
+                let mut failures = 0u32;
+                loop {
+                    match transport_ws::connect(url, transport).await {
+                        Ok(connection) => {
+                            info!("connected to the client at {url}");
+                            return Some(connection);
+                        }
+                        // Said once; the engine keeps trying quietly until the client is there.
+                        Err(err) if failures == 0 => {
+                            warn!("cannot reach the client ({err}); trying again every second");
+                        }
+                        Err(err) => debug!("still cannot reach the client: {err}"),
+                    }
+                    failures = failures.saturating_add(1);
+                    tokio::time::sleep(RECONNECT_AFTER).await;
+                }
+            }
+        }
+    }
 }
 
 /// How long shutdown waits for the devices to confirm their stops.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
 
-/// Serves clients from `listener`, one at a time, until `shutdown` resolves (an error from it is
-/// returned). On the way out every session is ended, which stops every device.
+/// Serves `clients` (a [`Listener`], or a client address to connect to), one at a time, until
+/// `shutdown` resolves (an error from it is returned). On the way out every session is ended,
+/// which stops every device.
 pub async fn serve(
-    mut listener: Listener,
+    clients: impl Into<Clients>,
     config: SessionConfig,
     hub: DeviceHub,
     shutdown: impl Future<Output = std::io::Result<()>>,
 ) -> Result<()> {
+    let mut clients = clients.into();
     let (stop_tx, stop) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut result = Ok(());
+    let mut session = None;
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
+            accepted = clients.next(session.take()) => {
                 let Some(connection) = accepted else { break };
-                // One client at a time: the transport refuses others while this one is served.
                 let (hub, config, stop) = (hub.clone(), config.clone(), stop.clone());
-                tokio::spawn(async move { serve_client(WsClient(connection), config, &hub, stop).await });
+                session = Some(tokio::spawn(async move {
+                    serve_client(WsClient(connection), config, &hub, stop).await;
+                }));
             }
             signal = &mut shutdown => {
                 result = signal.context("waiting for the stop signal");

@@ -128,8 +128,10 @@ pub struct Options {
     #[arg(long, hide = true, value_name = "PORT")]
     #[allow(missing_docs)]
     pub frontend_websocket_port: Option<u16>,
-    #[arg(long, hide = true, value_name = "ADDRESS")]
-    #[allow(missing_docs)]
+    /// Connect out to a client that listens at this websocket URL (e.g. ws://127.0.0.1:12346)
+    /// instead of listening, and again whenever the connection ends; used only when neither
+    /// --websocket-port nor --websocket-listen-address is given.
+    #[arg(long, value_name = "URL")]
     pub websocket_client_address: Option<String>,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
@@ -151,6 +153,17 @@ impl Options {
             IpAddr::V4(Ipv4Addr::LOCALHOST)
         };
         SocketAddr::new(ip, self.websocket_port.unwrap_or(DEFAULT_PORT))
+    }
+
+    /// The client to connect out to (`--websocket-client-address`, `ws://` assumed when the
+    /// address has no scheme), unless a listen port or address is given, which wins as it does
+    /// for the reference.
+    pub fn client_address(&self) -> Option<String> {
+        let address = self.websocket_client_address.as_deref()?;
+        if self.websocket_port.is_some() || self.websocket_listen_address.is_some() {
+            return None;
+        }
+        Some(if address.contains("://") { address.to_owned() } else { format!("ws://{address}") })
     }
 
     /// The flag that chose the listen address, for error messages.
@@ -183,7 +196,6 @@ impl Options {
             (self.repeater_port.is_some(), "--repeater-port"),
             (self.rest_api_port.is_some(), "--rest-api-port"),
             (self.frontend_websocket_port.is_some(), "--frontend-websocket-port"),
-            (self.websocket_client_address.is_some(), "--websocket-client-address"),
             (self.allow_raw, "--allow-raw"),
             (self.crash_reporting, "--crash-reporting"),
         ];

@@ -96,9 +96,16 @@ struct Engine {
 }
 
 impl Engine {
+    /// Listening for clients on a free loopback port: the URL is what the engine logs.
     async fn start(args: &[&str]) -> Self {
+        let mut engine = Self::launch(&[&["--websocket-port", "0"], args].concat());
+        engine.url = engine.url_logged_after("listening for clients on").await;
+        engine
+    }
+
+    /// Started with exactly `args`; `url` stays empty.
+    fn launch(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bpio-engine"))
-            .args(["--websocket-port", "0"])
             .args(args)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -114,9 +121,7 @@ impl Engine {
                 let _ = log_tx.send(line);
             }
         });
-        let mut engine = Self { child, url: String::new(), log, seen: Vec::new() };
-        engine.url = engine.url_logged_after("listening for clients on").await;
-        engine
+        Self { child, url: String::new(), log, seen: Vec::new() }
     }
 
     /// The `ws://` or `wss://` URL of the first log line (not yet read) that contains `text`.
@@ -274,6 +279,27 @@ async fn a_second_client_is_refused_while_one_is_connected() {
     assert!(refused.is_err());
     first.send(json!([{"Ping": {"Id": 2}}])).await;
     assert_eq!(first.next().await, json!({"Ok": {"Id": 2}}));
+}
+
+#[tokio::test]
+async fn with_a_client_address_the_engine_connects_out_and_again_after_each_session() {
+    // The client app listens; the engine is started first, so its first attempts fail.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let address = format!("127.0.0.1:{port}");
+    let _engine =
+        Engine::launch(&["--websocket-client-address", &address, "--server-name", "Outbound"]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut app = transport_ws::listen(address.parse().unwrap(), Config::default()).await.unwrap();
+    for round in 1..=2 {
+        let accepted = within("the engine to connect", app.accept()).await.unwrap();
+        let mut client = Client(accepted);
+        let info = client.handshake().await;
+        assert_eq!(info["ServerInfo"]["ServerName"], json!("Outbound"), "round {round}: {info}");
+        client.send(json!([{"Ping": {"Id": 2}}])).await;
+        assert_eq!(client.next().await, json!({"Ok": {"Id": 2}}));
+        // The app goes away; the engine comes back for the next session.
+        client.0.outbound().close(transport_ws::CloseCode::Normal, "bye");
+    }
 }
 
 #[tokio::test]
