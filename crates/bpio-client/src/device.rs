@@ -50,6 +50,17 @@ macro_rules! output_helpers {
             position Position "Sets the position, reached as fast as the device can, of ";
         }
 
+        #[doc = concat!("Sets `output` of ", $scope, " to `level`: what the helpers above do, for an output type chosen at run time.")]
+        ///
+        /// A timed position ([`OutputType::HwPositionWithDuration`]) needs a duration: use
+        /// `position_with_duration`.
+        pub async fn output(&self, output: OutputType, level: impl Into<Level>) -> Result<(), Error> {
+            if output == OutputType::HwPositionWithDuration {
+                return Err(Error::NeedsDuration);
+            }
+            self.drive(Target::Level(output, level.into())).await
+        }
+
         #[doc = concat!("Sets the rotation speed and direction of ", $scope, ".")]
         ///
         /// The level is a magnitude (0 to 1, or 0 to N steps); an output that rotates one way only

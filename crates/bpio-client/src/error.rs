@@ -87,6 +87,9 @@ pub enum Error {
     /// sent.
     #[error("device {0} is no longer connected")]
     DeviceGone(u32),
+    /// A timed position was asked for without its duration; nothing was sent.
+    #[error("HwPositionWithDuration needs a duration: use position_with_duration")]
+    NeedsDuration,
 }
 
 impl Error {

@@ -6,6 +6,7 @@
 pub mod devices;
 mod exposure;
 mod options;
+mod rest;
 
 use std::future::Future;
 use std::time::Duration;
@@ -24,6 +25,20 @@ pub async fn run(options: Options) -> Result<()> {
     let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
     for flag in options.unsupported() {
         warn!("{flag} is not supported yet; ignoring it");
+    }
+    let config = SessionConfig {
+        server_name: options.server_name.clone(),
+        max_ping_time: Duration::from_millis(u64::from(options.max_ping_time)),
+        max_messages_per_frame: options.max_messages_per_frame,
+    };
+    if let Some(port) = options.rest_api_port {
+        // As the reference does: the REST API instead of the websocket server.
+        let device_config = devices::device_config(&options)?;
+        let managers = devices::managers(&options, &device_config).await?;
+        let hub = DeviceHub::spawn(device_config, managers);
+        let result = rest::serve(port, hub.clone(), config, shutdown).await;
+        stop_every_device(&hub).await;
+        return result;
     }
     let address = options.listen_address();
     let exposure = exposure::Exposure::from_options(&options)?;
@@ -63,11 +78,6 @@ pub async fn run(options: Options) -> Result<()> {
         Clients::Listen(listener)
     };
 
-    let config = SessionConfig {
-        server_name: options.server_name.clone(),
-        max_ping_time: Duration::from_millis(u64::from(options.max_ping_time)),
-        max_messages_per_frame: options.max_messages_per_frame,
-    };
     let device_config = devices::device_config(&options)?;
     let managers = devices::managers(&options, &device_config).await?;
     let hub = DeviceHub::spawn(device_config, managers);
@@ -164,10 +174,15 @@ pub async fn serve(
     // Sessions end (and close their sockets); then every device, in a session or not, is
     // stopped, and the engine waits until each has written its stop bytes.
     let _ = stop_tx.send(true);
+    stop_every_device(&hub).await;
+    result
+}
+
+/// Stops every device, in a session or not, and waits until each has written its stop bytes.
+async fn stop_every_device(hub: &DeviceHub) {
     if !hub.stop_all_devices(SHUTDOWN_PATIENCE).await {
         warn!("a device did not confirm its stop within {SHUTDOWN_PATIENCE:?}");
     }
-    result
 }
 
 /// Resolves on Ctrl-C, and on SIGTERM where there is one.

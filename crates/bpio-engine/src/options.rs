@@ -122,8 +122,9 @@ pub struct Options {
     #[arg(long, hide = true, value_name = "PORT")]
     #[allow(missing_docs)]
     pub repeater_port: Option<u16>,
-    #[arg(long, hide = true, value_name = "PORT")]
-    #[allow(missing_docs)]
+    /// Serve the REST API (HTTP, /api/v1, on 127.0.0.1) on this port instead of the client
+    /// websocket server.
+    #[arg(long, value_name = "PORT")]
     pub rest_api_port: Option<u16>,
     #[arg(long, hide = true, value_name = "PORT")]
     #[allow(missing_docs)]
@@ -194,7 +195,6 @@ impl Options {
             (self.mdns_suffix.is_some(), "--mdns-suffix"),
             (self.repeater, "--repeater"),
             (self.repeater_port.is_some(), "--repeater-port"),
-            (self.rest_api_port.is_some(), "--rest-api-port"),
             (self.frontend_websocket_port.is_some(), "--frontend-websocket-port"),
             (self.allow_raw, "--allow-raw"),
             (self.crash_reporting, "--crash-reporting"),

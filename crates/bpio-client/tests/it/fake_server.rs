@@ -345,9 +345,25 @@ async fn helpers_a_feature_does_not_support_fail_without_sending_anything() {
         let result = motor.vibrate(level).await;
         assert!(matches!(result, Err(Error::OutOfRange { .. })), "{result:?}");
     }
+    // The output type chosen at run time is checked the same way; a timed position needs its
+    // duration.
+    unsupported(
+        toy.output(OutputType::Oscillate, 0.5).await,
+        None,
+        Capability::Output(OutputType::Oscillate),
+    );
+    let timed = motor.output(OutputType::HwPositionWithDuration, 0.5).await;
+    assert!(matches!(timed, Err(Error::NeedsDuration)), "{timed:?}");
 
     // The next thing the server sees is this ping: none of the above was sent.
     peer.round_trip(&client).await;
+
+    // What does go out: the same command as the named helper's.
+    let driving = tokio::spawn(async move { motor.output(OutputType::Vibrate, 0.5).await });
+    let command = peer.expect("OutputCmd").await;
+    assert_eq!(command["Command"], json!({"Vibrate": {"Value": 10}}), "{command}");
+    peer.ok(&command);
+    within("the output", driving).await.unwrap().unwrap();
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod gap;
 mod hardware;
 mod hostile;
 mod interop;
+mod rest;
 mod safety;
 
 use std::net::SocketAddr;
@@ -124,7 +125,8 @@ impl Engine {
         Self { child, url: String::new(), log, seen: Vec::new() }
     }
 
-    /// The `ws://` or `wss://` URL of the first log line (not yet read) that contains `text`.
+    /// The `ws://`, `wss://` or `http://` URL of the first log line (not yet read) that contains
+    /// `text`.
     async fn url_logged_after(&mut self, text: &str) -> String {
         within(text, async {
             loop {
@@ -132,6 +134,7 @@ impl Engine {
                 let url = line
                     .find("wss://")
                     .or_else(|| line.find("ws://"))
+                    .or_else(|| line.find("http://"))
                     .filter(|_| line.contains(text))
                     .map(|at| line[at..].split_whitespace().next().unwrap().to_owned());
                 self.seen.push(line);
