@@ -2,21 +2,23 @@
 //! write `[0x03]` on `tx`, then `[0x01, 0x01, level]` per command (pattern 1 is a steady
 //! vibration).
 
-use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::support::PacketPerCommand;
-use crate::protocol::{DeviceInfo, Protocol};
+use super::common::{PerFeature, tx, unsupported};
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "amorelie-joy";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    let init = [HardwareCommand::write(Endpoint::Tx, [0x03])];
-    Box::new(PacketPerCommand::new(NAME, info, init, packet))
+    PerFeature::create(NAME, info, write).with_init([tx([0x03])])
 }
 
-fn packet(output: OutputType, level: u8) -> Option<HardwareCommand> {
-    (output == OutputType::Vibrate)
-        .then(|| HardwareCommand::write(Endpoint::Tx, [0x01, 0x01, level]))
+fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {
+    if command.output != OutputType::Vibrate {
+        return Err(unsupported(feature, command));
+    }
+    Ok(tx([0x01, 0x01, level]))
 }

@@ -8,7 +8,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::TypeLevels;
+use super::common::TypeLevels;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -47,13 +47,7 @@ impl TypedPacket {
 }
 
 impl Protocol for TypedPacket {
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(self.protocol, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!(protocol);
 
     fn encode(
         &mut self,

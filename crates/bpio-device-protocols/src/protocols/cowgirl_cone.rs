@@ -9,7 +9,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{tx, unsupported, write_each};
+use super::common::{byte, tx, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -21,7 +21,7 @@ const WAKE_UP: [u8; 4] = [0xaa, 0x56, 0x00, 0x00];
 const SETTLE: Duration = Duration::from_secs(3);
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(CowgirlCone { name: info.name.to_owned(), init: Init::Identified })
+    Box::new(CowgirlCone { identifier: info.name.to_owned(), init: Init::Identified })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ enum Init {
 
 #[derive(Debug)]
 struct CowgirlCone {
-    name: String,
+    identifier: String,
     init: Init,
 }
 
@@ -78,7 +78,7 @@ impl Protocol for CowgirlCone {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        write_each(batch, write)
+        write_each(batch, byte, write)
     }
 
     no_inputs!();

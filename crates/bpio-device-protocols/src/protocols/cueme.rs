@@ -18,7 +18,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support::{self, Levels};
+use super::common::{Levels, byte_of, no_step_data};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -48,17 +48,17 @@ struct Cueme {
 
 impl Cueme {
     fn running(&self, motor: usize) -> bool {
-        self.levels.values().get(motor).is_some_and(|level| *level != 0)
+        self.levels.levels().get(motor).is_some_and(|level| *level != 0)
     }
 
     fn running_count(&self) -> usize {
-        self.levels.values().iter().filter(|level| **level != 0).count()
+        self.levels.levels().iter().filter(|level| **level != 0).count()
     }
 
     /// The first running motor after the shown one, going round; the shown one when no other
     /// runs.
     fn next_running(&self) -> usize {
-        let count = self.levels.values().len();
+        let count = self.levels.levels().len();
         (1..=count)
             .map(|step| (self.shown + step) % count)
             .find(|motor| self.running(*motor))
@@ -66,7 +66,7 @@ impl Cueme {
     }
 
     fn packet(&self) -> HardwareCommand {
-        let level = self.levels.values().get(self.shown).copied().unwrap_or(0);
+        let level = self.levels.levels().get(self.shown).copied().unwrap_or(0);
         // `shown` is below MAX_MOTORS, so the motor number fits the upper four bits.
         let motor = u8::try_from(self.shown + 1).unwrap_or(0);
         let byte = if level == 0 { 0 } else { motor << 4 | level };
@@ -76,7 +76,7 @@ impl Cueme {
 
 impl Protocol for Cueme {
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
+        no_step_data(NAME, endpoint, data)
     }
 
     fn identifier(&self) -> Option<&str> {
@@ -85,7 +85,7 @@ impl Protocol for Cueme {
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let motors = definition.features.iter().filter(|f| !f.outputs.is_empty()).count();
-        self.levels = Levels::new(motors.min(MAX_MOTORS));
+        self.levels = Levels::first(motors.min(MAX_MOTORS));
         Ok(())
     }
 
@@ -94,7 +94,7 @@ impl Protocol for Cueme {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        self.levels.apply(batch, support::level_of(&[OutputType::Vibrate]))?;
+        self.levels.apply_with(batch, byte_of(&[OutputType::Vibrate]))?;
         let raised = batch
             .iter()
             .rev()

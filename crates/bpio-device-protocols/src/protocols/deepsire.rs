@@ -4,7 +4,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{PerFeature, tx, unsupported};
+use super::common::{PerFeature, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 

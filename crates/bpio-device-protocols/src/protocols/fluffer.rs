@@ -29,8 +29,7 @@ use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 use sha2::{Digest, Sha256};
 
-use super::support::EcbKey;
-use super::{Levels, level, unsupported};
+use super::common::{EcbKey, Levels, magnitude, no_step_data, out_of_range, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol, Step};
 
@@ -107,18 +106,14 @@ fn tx(plain: &[u8]) -> HardwareCommand {
 
 /// The byte of one feature's command.
 fn level_byte(feature: u32, command: &HwOutput) -> Result<u8, ProtocolError> {
-    let magnitude = level(feature, command)?;
+    let magnitude = magnitude(feature, command)?;
     match command.output {
         OutputType::Vibrate | OutputType::Oscillate => Ok(magnitude),
         OutputType::Rotate if command.value >= 0 => Ok(magnitude),
         OutputType::Rotate => {
-            magnitude.checked_add(BACKWARDS).ok_or(ProtocolError::ValueOutOfRange {
-                feature,
-                output: command.output,
-                value: command.value.into(),
-            })
+            magnitude.checked_add(BACKWARDS).ok_or_else(|| out_of_range(feature, command))
         }
-        output => unsupported(feature, output),
+        _ => Err(unsupported(feature, command)),
     }
 }
 
@@ -146,7 +141,7 @@ impl Protocol for Fluffer {
 
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
         if self.stage != Stage::Wait || endpoint != Endpoint::Rx {
-            return super::no_step_data(NAME, endpoint, data);
+            return no_step_data(NAME, endpoint, data);
         }
         if KEY.decrypt(data).as_deref() != Some(&AUTHENTICATED[..]) {
             return Err(ProtocolError::BadReply { protocol: NAME, reason: "not authenticated" });
@@ -177,7 +172,7 @@ impl Protocol for Fluffer {
         let mut levels = self.levels.clone();
         for (feature, command) in batch {
             if !levels.set(*feature, level_byte(*feature, command)?) {
-                return unsupported(*feature, command.output);
+                return Err(unsupported(*feature, command));
             }
         }
         self.levels = levels;

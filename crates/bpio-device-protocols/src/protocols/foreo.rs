@@ -8,7 +8,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{each_output, unsupported};
+use super::common::{magnitude, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -24,12 +24,12 @@ pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     } else {
         0
     };
-    Box::new(Foreo { name: info.name.to_owned(), mode })
+    Box::new(Foreo { identifier: info.name.to_owned(), mode })
 }
 
 #[derive(Debug)]
 struct Foreo {
-    name: String,
+    identifier: String,
     mode: u8,
 }
 
@@ -41,11 +41,11 @@ impl Protocol for Foreo {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        each_output(batch, |feature, command, speed| match command.output {
+        write_each(batch, magnitude, |feature, command, speed| match command.output {
             OutputType::Vibrate => {
                 Ok(vec![HardwareCommand::write_with_response(Endpoint::Tx, [1, self.mode, speed])])
             }
-            output => unsupported(feature, output),
+            _ => Err(unsupported(feature, command)),
         })
     }
 

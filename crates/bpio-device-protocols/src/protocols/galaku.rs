@@ -22,7 +22,7 @@ use bpio_device_config::{Definition, Feature};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading};
 
-use super::Levels;
+use super::common::{Levels, battery_byte, pushed_battery};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol};
 
@@ -42,12 +42,12 @@ const KEYS: [[u8; 12]; 4] = [
 ];
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Galaku { name: info.name.to_owned(), speeds: Levels::default() })
+    Box::new(Galaku { identifier: info.name.to_owned(), speeds: Levels::default() })
 }
 
 #[derive(Debug)]
 struct Galaku {
-    name: String,
+    identifier: String,
     speeds: Levels,
 }
 
@@ -89,7 +89,7 @@ impl Protocol for Galaku {
         let first = self.speeds.at(0);
         let data = if self.speeds.len() > 1 {
             packet([0x5a, 0, 0, 1, 0x40, 3, first, self.speeds.at(1), 0, 0])
-        } else if self.name == PUMP_NAME {
+        } else if self.identifier == PUMP_NAME {
             let mut data = vec![0xaa, 1, 10, 3, first, u8::from(first > 0)];
             data.resize(16, 0);
             data
@@ -102,7 +102,7 @@ impl Protocol for Galaku {
     fn read(&mut self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError> {
         let ask = packet([0x5a, 0, 0, 1, 0x13, 0, 0, 0, 0, 0]);
         let ask = HardwareCommand::write_with_response(Endpoint::Tx, ask);
-        super::pushed_battery(feature, input, Some(ask), BATTERY_TIMEOUT)
+        pushed_battery(feature, input, Some(ask), BATTERY_TIMEOUT)
     }
 
     no_subscriptions!();
@@ -114,7 +114,7 @@ impl Protocol for Galaku {
         endpoint: Endpoint,
         data: &[u8],
     ) -> Option<Reading> {
-        super::battery_byte(input, endpoint, data)
+        battery_byte(input, endpoint, data)
     }
 }
 

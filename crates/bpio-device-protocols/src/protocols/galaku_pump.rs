@@ -6,7 +6,8 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{TypeLevels, galaku};
+use super::common::TypeLevels;
+use super::galaku;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -15,12 +16,12 @@ pub(crate) const NAME: &str = "galaku-pump";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     let levels = TypeLevels::new(&[OutputType::Oscillate, OutputType::Vibrate]);
-    Box::new(GalakuPump { name: info.name.to_owned(), levels })
+    Box::new(GalakuPump { identifier: info.name.to_owned(), levels })
 }
 
 #[derive(Debug)]
 struct GalakuPump {
-    name: String,
+    identifier: String,
     levels: TypeLevels,
 }
 
@@ -35,7 +36,7 @@ impl Protocol for GalakuPump {
         self.levels.apply(batch)?;
         let mut payload = [0x5a, 0x00, 0x00, 0x01, 0x60, 0x03, 0x00, 0x00, 0x00, 0x00];
         for (slot, level) in payload.iter_mut().skip(6).zip(self.levels.levels()) {
-            *slot = level;
+            *slot = *level;
         }
         Ok(vec![HardwareCommand::write_with_response(Endpoint::Tx, galaku::packet(payload))])
     }

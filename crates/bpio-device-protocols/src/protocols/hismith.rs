@@ -16,8 +16,8 @@ use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
+use super::common::{ModelRead, magnitude, unsupported, write_each};
 use super::hismith_mini::{Channels, channel_write, model_hex};
-use super::{ModelRead, each_output, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -40,7 +40,7 @@ struct Hismith {
 }
 
 fn legacy_encode(batch: &[(u32, HwOutput)]) -> Result<Vec<HardwareCommand>, ProtocolError> {
-    each_output(batch, |feature, command, value| {
+    write_each(batch, magnitude, |feature, command, value| {
         let write = match (command.output, feature) {
             (OutputType::Oscillate, _) | (OutputType::Vibrate, 0) => {
                 channel_write(HEADER, 4, value)
@@ -48,7 +48,7 @@ fn legacy_encode(batch: &[(u32, HwOutput)]) -> Result<Vec<HardwareCommand>, Prot
             (OutputType::Vibrate, _) => {
                 channel_write(HEADER, 6, if value == 0 { 0xf0 } else { value })
             }
-            (output, _) => return unsupported(feature, output),
+            _ => return Err(unsupported(feature, command)),
         };
         Ok(vec![write])
     })

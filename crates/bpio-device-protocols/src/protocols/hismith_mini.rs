@@ -18,7 +18,7 @@ use bpio_device_config::{Definition, Feature, OutputKind};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{ModelRead, each_output, unsupported};
+use super::common::{ModelRead, magnitude, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -61,7 +61,7 @@ impl Channels {
         self,
         batch: &[(u32, HwOutput)],
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        each_output(batch, |feature, command, value| {
+        write_each(batch, magnitude, |feature, command, value| {
             let channel = match command.output {
                 OutputType::Oscillate => 3,
                 OutputType::Vibrate if self.dual_vibrator && feature != 1 => 3,
@@ -81,7 +81,7 @@ impl Channels {
                     )]);
                 }
                 OutputType::Spray => return Ok(Vec::new()),
-                output => return unsupported(feature, output),
+                _ => return Err(unsupported(feature, command)),
             };
             Ok(vec![channel_write(HEADER, channel, value)])
         })

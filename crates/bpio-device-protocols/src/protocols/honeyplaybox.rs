@@ -22,7 +22,7 @@ use bpio_device_config::{Definition, Feature};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading};
 
-use super::Levels;
+use super::common::{Levels, battery_byte};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Keepalive, KeepaliveWhen, Protocol};
 use crate::protocol::{ReplyWait, Step};
@@ -91,7 +91,7 @@ impl HoneyPlayBox {
     /// The signed output data for the current strengths.
     fn motor_data(&self) -> Vec<u8> {
         let mut data = Vec::with_capacity(self.motors.len() * 8 + 8);
-        for (position, strength) in (0_u8..).zip(self.motors.levels()) {
+        for (position, strength) in (0_u8..).zip(self.motors.levels().iter().copied()) {
             data.extend([
                 (position & 0x0f) << 4 | 0x01,
                 0x00,
@@ -298,7 +298,7 @@ impl Protocol for HoneyPlayBox {
         endpoint: Endpoint,
         data: &[u8],
     ) -> Option<Reading> {
-        super::battery_byte(input, endpoint, data)
+        battery_byte(input, endpoint, data)
     }
 
     fn keepalive(&self) -> Option<Keepalive> {

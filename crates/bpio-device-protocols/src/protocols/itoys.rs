@@ -12,7 +12,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{each_output, unsupported};
+use super::common::{magnitude, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -20,12 +20,12 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "itoys";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(IToys { name: info.name.to_owned() })
+    Box::new(IToys { identifier: info.name.to_owned() })
 }
 
 #[derive(Debug)]
 struct IToys {
-    name: String,
+    identifier: String,
 }
 
 impl Protocol for IToys {
@@ -36,14 +36,14 @@ impl Protocol for IToys {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        each_output(batch, |feature, command, value| {
+        write_each(batch, magnitude, |feature, command, value| {
             let on = u8::from(value > 0);
             let data = match command.output {
                 OutputType::Vibrate => [0xa0, 0x01, 0x00, 0x00, value, 0xff],
                 OutputType::Oscillate => [0xa0, 0x06, on, 0x00, on, value],
                 OutputType::Rotate => [0xa0, 0x08, on, 0x00, value, on * 0xff],
                 OutputType::Constrict => [0xa0, 0x0d, 0x00, 0x00, value, on * 0x64],
-                output => return unsupported(feature, output),
+                _ => return Err(unsupported(feature, command)),
             };
             Ok(vec![HardwareCommand::write(Endpoint::Tx, data)])
         })

@@ -19,7 +19,7 @@ use std::time::Duration;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{Levels, level, unsupported};
+use super::common::{Levels, magnitude, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -34,7 +34,7 @@ const SPRAY: u8 = 0x24;
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     Box::new(JoyHub {
-        name: info.name.to_owned(),
+        identifier: info.name.to_owned(),
         motors: Levels::new(0..MOTOR_SLOTS),
         spraying: false,
     })
@@ -42,7 +42,7 @@ pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
 
 #[derive(Debug)]
 struct JoyHub {
-    name: String,
+    identifier: String,
     motors: Levels,
     /// A spray is on and the timer will turn it off.
     spraying: bool,
@@ -82,11 +82,11 @@ impl Protocol for JoyHub {
         let mut spraying = self.spraying;
         let mut others = Vec::new();
         for (feature, command) in batch {
-            let value = level(*feature, command)?;
+            let value = magnitude(*feature, command)?;
             match command.output {
                 OutputType::Vibrate | OutputType::Rotate | OutputType::Oscillate => {
                     if !motors.set(*feature, value) {
-                        return unsupported(*feature, command.output);
+                        return Err(unsupported(*feature, command));
                     }
                     motor_changed = true;
                 }
@@ -100,7 +100,7 @@ impl Protocol for JoyHub {
                     spraying = value > 0;
                     others.push(switch(SPRAY, spraying));
                 }
-                output => return unsupported(*feature, output),
+                _ => return Err(unsupported(*feature, command)),
             }
         }
         self.motors = motors;

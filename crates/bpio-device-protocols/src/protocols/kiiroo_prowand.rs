@@ -7,8 +7,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{tx, unsupported, write_each};
-use super::support::{self, BatteryRead};
+use super::common::{BatteryRead, byte, tx, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -16,12 +15,12 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "kiiroo-prowand";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(ProWand { name: info.name.to_owned() })
+    Box::new(ProWand { identifier: info.name.to_owned() })
 }
 
 #[derive(Debug)]
 struct ProWand {
-    name: String,
+    identifier: String,
 }
 
 impl ProWand {
@@ -47,8 +46,8 @@ impl Protocol for ProWand {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        write_each(batch, write)
+        write_each(batch, byte, write)
     }
 
-    support::battery_inputs!(Self::battery);
+    battery_inputs!(Self::battery);
 }

@@ -19,7 +19,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support::{self, BatteryRead, InitSequence};
+use super::common::{BatteryRead, InitSequence, byte, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -103,13 +103,7 @@ impl Protocol for KiirooV21 {
         Ok(self.init.poll())
     }
 
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(self.protocol, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!(protocol);
 
     fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
         self.init.start();
@@ -124,7 +118,7 @@ impl Protocol for KiirooV21 {
         let mut position = self.position;
         let mut writes = Vec::with_capacity(batch.len());
         for (feature, command) in batch {
-            let value = support::byte(*feature, command)?;
+            let value = byte(*feature, command)?;
             let data = match (command.output, command.duration, self.packets) {
                 (OutputType::Vibrate, _, Packets::V21) => vec![0x01, value],
                 (OutputType::HwPositionWithDuration, Some(ms), packets) => {
@@ -135,7 +129,7 @@ impl Protocol for KiirooV21 {
                         Packets::V2 => vec![value, speed],
                     }
                 }
-                (output, _, _) => return Err(support::unsupported(*feature, output)),
+                _ => return Err(unsupported(*feature, command)),
             };
             writes.push(HardwareCommand::write(Endpoint::Tx, data));
         }
@@ -143,7 +137,7 @@ impl Protocol for KiirooV21 {
         Ok(writes)
     }
 
-    support::battery_inputs!(Self::battery);
+    battery_inputs!(Self::battery);
 }
 
 #[cfg(test)]

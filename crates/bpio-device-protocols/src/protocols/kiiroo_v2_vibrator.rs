@@ -6,7 +6,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support::{self, Levels};
+use super::common::{Levels, byte_of};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -17,7 +17,7 @@ pub(crate) const NAME: &str = "kiiroo-v2-vibrator";
 const MOTORS: usize = 3;
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(KiirooV2Vibrator { identifier: info.name.to_owned(), levels: Levels::new(MOTORS) })
+    Box::new(KiirooV2Vibrator { identifier: info.name.to_owned(), levels: Levels::first(MOTORS) })
 }
 
 #[derive(Debug)]
@@ -27,21 +27,15 @@ struct KiirooV2Vibrator {
 }
 
 impl Protocol for KiirooV2Vibrator {
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!();
 
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        self.levels.apply(batch, support::level_of(&[OutputType::Vibrate]))?;
-        Ok(vec![HardwareCommand::write(Endpoint::Tx, self.levels.values())])
+        self.levels.apply_with(batch, byte_of(&[OutputType::Vibrate]))?;
+        Ok(vec![HardwareCommand::write(Endpoint::Tx, self.levels.levels())])
     }
 
     no_inputs!();

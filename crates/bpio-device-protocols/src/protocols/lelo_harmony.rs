@@ -21,7 +21,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{Levels, each_output, unsupported};
+use super::common::{Levels, magnitude, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -162,9 +162,9 @@ impl Protocol for LeloHarmony {
             data.extend(self.motors.levels());
             return Ok(vec![HardwareCommand::write_with_response(Endpoint::Tx, data)]);
         }
-        each_output(batch, |feature, command, speed| {
+        write_each(batch, magnitude, |feature, command, speed| {
             if !matches!(command.output, OutputType::Vibrate | OutputType::Rotate) {
-                return unsupported(feature, command.output);
+                return Err(unsupported(feature, command));
             }
             let motor = u8::try_from(feature.saturating_add(1))
                 .map_err(|_| ProtocolError::UnknownFeature(feature))?;

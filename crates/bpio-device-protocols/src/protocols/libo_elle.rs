@@ -9,7 +9,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{PerFeature, out_of_range, tx, unsupported};
+use super::common::{PerFeature, out_of_range, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 

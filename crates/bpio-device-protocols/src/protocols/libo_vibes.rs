@@ -9,7 +9,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{each_output, unsupported};
+use super::common::{magnitude, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -17,12 +17,12 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "libo-vibes";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(LiboVibes { name: info.name.to_owned() })
+    Box::new(LiboVibes { identifier: info.name.to_owned() })
 }
 
 #[derive(Debug)]
 struct LiboVibes {
-    name: String,
+    identifier: String,
 }
 
 impl Protocol for LiboVibes {
@@ -33,14 +33,14 @@ impl Protocol for LiboVibes {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        each_output(batch, |feature, command, speed| match (command.output, feature) {
+        write_each(batch, magnitude, |feature, command, speed| match (command.output, feature) {
             (OutputType::Vibrate, 0) if speed == 0 => Ok(vec![
                 HardwareCommand::write(Endpoint::Tx, [0]),
                 HardwareCommand::write(Endpoint::TxMode, [0]),
             ]),
             (OutputType::Vibrate, 0) => Ok(vec![HardwareCommand::write(Endpoint::Tx, [speed])]),
             (OutputType::Vibrate, 1) => Ok(vec![HardwareCommand::write(Endpoint::TxMode, [speed])]),
-            (output, _) => unsupported(feature, output),
+            _ => Err(unsupported(feature, command)),
         })
     }
 

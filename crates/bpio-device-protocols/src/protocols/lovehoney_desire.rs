@@ -9,7 +9,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, named_without_handshake, tx_acked, unsupported};
+use super::common::{byte, tx_acked, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -28,7 +28,7 @@ struct LovehoneyDesire {
 }
 
 impl Protocol for LovehoneyDesire {
-    named_without_handshake!(NAME);
+    identified_by_name!();
     no_inputs!();
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {

@@ -11,7 +11,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{each_output, unsupported};
+use super::common::{magnitude, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -19,12 +19,12 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "luvmazer";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Luvmazer { name: info.name.to_owned() })
+    Box::new(Luvmazer { identifier: info.name.to_owned() })
 }
 
 #[derive(Debug)]
 struct Luvmazer {
-    name: String,
+    identifier: String,
 }
 
 impl Protocol for Luvmazer {
@@ -35,7 +35,7 @@ impl Protocol for Luvmazer {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        each_output(batch, |feature, command, value| {
+        write_each(batch, magnitude, |feature, command, value| {
             let data = match command.output {
                 OutputType::Vibrate if feature == 2 => [0xa0, 0x0c, 0x00, 0x00, 0x64, value],
                 OutputType::Vibrate => {
@@ -48,7 +48,7 @@ impl Protocol for Luvmazer {
                 OutputType::Constrict => {
                     [0xa0, 0x0d, 0x00, 0x00, if value == 0 { 0x00 } else { 0x14 }, value]
                 }
-                output => return unsupported(feature, output),
+                _ => return Err(unsupported(feature, command)),
             };
             Ok(vec![HardwareCommand::write(Endpoint::Tx, data)])
         })

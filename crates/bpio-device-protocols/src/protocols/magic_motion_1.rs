@@ -18,7 +18,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support::{self, BatteryRead, Levels};
+use super::common::{BatteryRead, Levels, byte, byte_of, no_step_data, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -66,7 +66,12 @@ pub(crate) struct MagicMotion {
 impl MagicMotion {
     /// A device of `generation`.
     pub(crate) fn new(info: &DeviceInfo<'_>, generation: Generation) -> Self {
-        Self { generation, identifier: info.name.to_owned(), levels: Levels::new(2), mirror: false }
+        Self {
+            generation,
+            identifier: info.name.to_owned(),
+            levels: Levels::new(0..2),
+            mirror: false,
+        }
     }
 
     /// Every generation reports its battery on the standard characteristic.
@@ -76,7 +81,7 @@ impl MagicMotion {
     }
 
     fn two_slot_packet(&self, middle: u8) -> Vec<u8> {
-        let (first, second) = match (self.levels.values(), self.mirror) {
+        let (first, second) = match (self.levels.levels(), self.mirror) {
             ([first, _], true) => (*first, *first),
             ([first, second], false) => (*first, *second),
             _ => (0, 0),
@@ -90,7 +95,7 @@ impl MagicMotion {
 
 impl Protocol for MagicMotion {
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(self.generation.protocol(), endpoint, data)
+        no_step_data(self.generation.protocol(), endpoint, data)
     }
 
     fn identifier(&self) -> Option<&str> {
@@ -109,24 +114,25 @@ impl Protocol for MagicMotion {
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         match self.generation {
-            Generation::First => support::write_each(batch, |output, level| {
+            Generation::First => write_each(batch, byte, |feature, command, level| {
+                if !MOTOR_OUTPUTS.contains(&command.output) {
+                    return Err(unsupported(feature, command));
+                }
                 let packet =
                     [0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, level, 0x64, 0x00];
-                MOTOR_OUTPUTS
-                    .contains(&output)
-                    .then(|| HardwareCommand::write(Endpoint::Tx, packet))
+                Ok(HardwareCommand::write(Endpoint::Tx, packet))
             }),
             Generation::Second => {
-                self.levels.apply(batch, support::level_of(&MOTOR_OUTPUTS))?;
+                self.levels.apply_with(batch, byte_of(&MOTOR_OUTPUTS))?;
                 Ok(vec![HardwareCommand::write(Endpoint::Tx, self.two_slot_packet(0x0a))])
             }
             Generation::Fourth => {
-                self.levels.apply(batch, support::level_of(&MOTOR_OUTPUTS))?;
+                self.levels.apply_with(batch, byte_of(&MOTOR_OUTPUTS))?;
                 let packet = self.two_slot_packet(0x32);
                 Ok(vec![HardwareCommand::write_with_response(Endpoint::Tx, packet)])
             }
         }
     }
 
-    support::battery_inputs!(Self::battery);
+    battery_inputs!(Self::battery);
 }

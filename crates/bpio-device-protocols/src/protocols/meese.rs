@@ -5,7 +5,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{PerFeature, motor_number, tx_acked, unsupported};
+use super::common::{PerFeature, motor_number, tx_acked, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 

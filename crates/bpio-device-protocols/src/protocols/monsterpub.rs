@@ -22,7 +22,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{Levels, ModelRead};
+use super::common::{Levels, ModelRead};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -99,7 +99,7 @@ impl MonsterPub {
             data.push(0x03);
         }
         data.extend(self.motors.levels());
-        let stopped = self.motors.levels().all(|level| level == 0);
+        let stopped = !self.motors.any_running();
         if self.output == Endpoint::Tx && stopped {
             HardwareCommand::write_with_response(Endpoint::TxMode, data)
         } else {

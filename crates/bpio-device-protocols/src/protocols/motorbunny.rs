@@ -10,7 +10,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{PerFeature, magnitude, tx, unsupported};
+use super::common::{PerFeature, magnitude, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 

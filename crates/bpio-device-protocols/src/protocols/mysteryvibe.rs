@@ -15,7 +15,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support::{self, InitSequence, Levels};
+use super::common::{InitSequence, Levels, byte_of};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -50,7 +50,7 @@ impl MysteryVibe {
     }
 
     fn packet(&self) -> HardwareCommand {
-        HardwareCommand::write(Endpoint::TxVibrate, self.levels.values())
+        HardwareCommand::write(Endpoint::TxVibrate, self.levels.levels())
     }
 }
 
@@ -59,17 +59,11 @@ impl Protocol for MysteryVibe {
         Ok(self.init.poll())
     }
 
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(self.protocol, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!(protocol);
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let motors = definition.features.iter().filter(|f| !f.outputs.is_empty()).count();
-        self.levels = Levels::new(motors);
+        self.levels = Levels::first(motors);
         self.init.start();
         Ok(())
     }
@@ -79,7 +73,7 @@ impl Protocol for MysteryVibe {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        self.levels.apply(batch, support::level_of(&[OutputType::Vibrate]))?;
+        self.levels.apply_with(batch, byte_of(&[OutputType::Vibrate]))?;
         Ok(vec![self.packet()])
     }
 

@@ -12,7 +12,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::Levels;
+use super::common::{Levels, no_step_data};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -32,7 +32,7 @@ struct Patoo {
 
 impl Protocol for Patoo {
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
+        no_step_data(NAME, endpoint, data)
     }
 
     fn identifier(&self) -> Option<&str> {

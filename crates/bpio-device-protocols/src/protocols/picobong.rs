@@ -6,7 +6,7 @@
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{each_output, unsupported};
+use super::common::{magnitude, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -14,12 +14,12 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "picobong";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Picobong { name: info.name.to_owned() })
+    Box::new(Picobong { identifier: info.name.to_owned() })
 }
 
 #[derive(Debug)]
 struct Picobong {
-    name: String,
+    identifier: String,
 }
 
 impl Protocol for Picobong {
@@ -30,12 +30,12 @@ impl Protocol for Picobong {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        each_output(batch, |feature, command, speed| match command.output {
+        write_each(batch, magnitude, |feature, command, speed| match command.output {
             OutputType::Vibrate => {
                 let mode = if speed == 0 { 0xff } else { 0x01 };
                 Ok(vec![HardwareCommand::write(Endpoint::Tx, [0x01, mode, speed])])
             }
-            output => unsupported(feature, output),
+            _ => Err(unsupported(feature, command)),
         })
     }
 

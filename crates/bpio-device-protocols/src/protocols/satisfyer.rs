@@ -19,7 +19,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::{Levels, ModelRead};
+use super::common::{Levels, ModelRead};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol, Step};
 
@@ -50,7 +50,7 @@ struct Satisfyer {
 
 impl Satisfyer {
     fn packet(&self) -> HardwareCommand {
-        let data: Vec<u8> = self.motors.levels().flat_map(|level| [level; 4]).collect();
+        let data: Vec<u8> = self.motors.levels().iter().flat_map(|level| [*level; 4]).collect();
         HardwareCommand::write(Endpoint::Tx, data)
     }
 }

@@ -17,7 +17,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support;
+use super::common::{byte, no_step_data, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -105,7 +105,7 @@ impl Protocol for SenseeV2 {
 
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
         if self.init != Init::ReadModel || endpoint != Endpoint::Tx {
-            return super::no_step_data(NAME, endpoint, data);
+            return no_step_data(NAME, endpoint, data);
         }
         self.device_type = data.get(6).copied().filter(|t| *t != 0).unwrap_or(DEFAULT_DEVICE_TYPE);
         tracing::debug!(protocol = NAME, device_type = self.device_type, "model data read");
@@ -143,13 +143,13 @@ impl Protocol for SenseeV2 {
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         let mut groups = self.groups.clone();
         for (feature, command) in batch {
-            let level = support::byte(*feature, command)?;
+            let level = byte(*feature, command)?;
             let slot = groups
                 .iter_mut()
                 .filter(|group| group.output == command.output)
                 .flat_map(|group| group.motors.iter_mut())
                 .find(|(index, _)| index == feature)
-                .ok_or_else(|| support::unsupported(*feature, command.output))?;
+                .ok_or_else(|| unsupported(*feature, command))?;
             slot.1 = level;
         }
         self.groups = groups;

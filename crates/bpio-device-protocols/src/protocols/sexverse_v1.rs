@@ -10,7 +10,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, named_without_handshake, tx, unsupported};
+use super::common::{byte, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -64,7 +64,7 @@ impl SexverseV1 {
 }
 
 impl Protocol for SexverseV1 {
-    named_without_handshake!(NAME);
+    identified_by_name!();
     no_inputs!();
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {

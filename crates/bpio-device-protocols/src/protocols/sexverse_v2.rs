@@ -4,10 +4,10 @@
 //! write.
 
 use bpio_device_config::Definition;
-use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{motor_number, tx_acked, unsupported, write_each};
+use super::common::{byte, motor_number, tx_acked, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -45,13 +45,7 @@ impl Protocol for SexverseV2 {
         })
     }
 
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!();
 
     fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
         self.init = Init::Greet;
@@ -63,11 +57,13 @@ impl Protocol for SexverseV2 {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        write_each(batch, |feature, command, speed| match (command.output, motor_number(feature)) {
-            (OutputType::Vibrate | OutputType::Oscillate, Some(motor)) => {
-                Ok(tx_acked([0xaa, 0x03, 0x01, motor, 0x64, speed]))
+        write_each(batch, byte, |feature, command, speed| {
+            match (command.output, motor_number(feature)) {
+                (OutputType::Vibrate | OutputType::Oscillate, Some(motor)) => {
+                    Ok(tx_acked([0xaa, 0x03, 0x01, motor, 0x64, speed]))
+                }
+                _ => Err(unsupported(feature, command)),
             }
-            _ => Err(unsupported(feature, command)),
         })
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{motor_number, named_without_handshake, tx_acked, unsupported, write_each};
+use super::common::{byte, motor_number, tx_acked, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
 
@@ -34,7 +34,7 @@ struct SexverseV3 {
 }
 
 impl Protocol for SexverseV3 {
-    named_without_handshake!(NAME);
+    identified_by_name!();
     no_inputs!();
 
     fn encode(
@@ -43,7 +43,7 @@ impl Protocol for SexverseV3 {
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         let mut packets = Vec::with_capacity(batch.len());
-        let writes = write_each(batch, |feature, command, speed| {
+        let writes = write_each(batch, byte, |feature, command, speed| {
             if !matches!(
                 command.output,
                 OutputType::Vibrate | OutputType::Rotate | OutputType::Oscillate

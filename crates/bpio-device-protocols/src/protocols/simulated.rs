@@ -69,13 +69,7 @@ impl Simulated {
 }
 
 impl Protocol for Simulated {
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!();
 
     fn encode(
         &mut self,

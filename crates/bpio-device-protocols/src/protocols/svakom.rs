@@ -2,10 +2,10 @@
 //! protocol of the v4 to v6 firmware, whose first two vibrators share one packet.
 
 use bpio_device_config::{Definition, OutputKind};
-use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, tx};
+use super::common::{byte, tx};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -40,7 +40,7 @@ pub(crate) struct Version {
 /// packet, first (its features are the lowest), then one write for each other output.
 #[derive(Debug)]
 pub(crate) struct PairFirmware {
-    name: &'static str,
+    protocol: &'static str,
     identifier: String,
     version: Version,
     speeds: [u8; 2],
@@ -52,7 +52,7 @@ impl PairFirmware {
     /// The protocol `name` of firmware `version` for the device `info`.
     pub(crate) fn create(name: &'static str, info: &DeviceInfo<'_>, version: Version) -> Box<Self> {
         Box::new(Self {
-            name,
+            protocol: name,
             identifier: info.name.to_owned(),
             version,
             speeds: [0, 0],
@@ -81,13 +81,7 @@ impl PairFirmware {
 impl Protocol for PairFirmware {
     no_inputs!();
 
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(self.name, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!(protocol);
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let vibrators = definition

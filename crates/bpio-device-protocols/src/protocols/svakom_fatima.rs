@@ -12,7 +12,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{PerFeature, tx, unsupported};
+use super::common::{PerFeature, tx, unsupported};
 use super::svakom_sam2::KEEPALIVE_INTERVAL;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
@@ -21,7 +21,7 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "svakom-fatima";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::repeating_last(NAME, info, write, KEEPALIVE_INTERVAL)
+    PerFeature::create(NAME, info, write).repeating_last(KEEPALIVE_INTERVAL)
 }
 
 fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{PerFeature, tx_acked, unsupported};
+use super::common::{PerFeature, tx_acked, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -22,7 +22,7 @@ pub(crate) const NAME: &str = "svakom-sam2";
 pub(crate) const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::repeating_last(NAME, info, write, KEEPALIVE_INTERVAL)
+    PerFeature::create(NAME, info, write).repeating_last(KEEPALIVE_INTERVAL)
 }
 
 fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {

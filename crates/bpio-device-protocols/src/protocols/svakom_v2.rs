@@ -8,7 +8,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{PerFeature, tx_acked, unsupported};
+use super::common::{PerFeature, tx_acked, unsupported};
 use super::svakom;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};

@@ -2,7 +2,7 @@
 //! `55 03 <which> 00 <on> <speed> 00` (see [`PairFirmware`]); a lone vibrator is always set 0.
 //! A batch is one write.
 
-use super::simple::unsupported;
+use super::common::unsupported;
 use super::svakom::{PairFirmware, Version};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};

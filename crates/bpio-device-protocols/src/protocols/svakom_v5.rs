@@ -4,7 +4,7 @@
 
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, unsupported};
+use super::common::{byte, unsupported};
 use super::svakom::{PairFirmware, Version};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};

@@ -9,7 +9,7 @@
 
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, magnitude, unsupported};
+use super::common::{byte, magnitude, unsupported};
 use super::svakom::{self, PairFirmware, Version};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};

@@ -31,13 +31,7 @@ struct TCode {
 }
 
 impl Protocol for TCode {
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!();
 
     fn encode(
         &mut self,

@@ -7,7 +7,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, tx, unsupported};
+use super::common::{byte, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -15,12 +15,12 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "tryfun-blackhole";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(BlackHole { name: info.name.to_owned(), counter: 0 })
+    Box::new(BlackHole { identifier: info.name.to_owned(), counter: 0 })
 }
 
 #[derive(Debug)]
 struct BlackHole {
-    name: String,
+    identifier: String,
     /// The number of the next packet.
     counter: u8,
 }

@@ -21,7 +21,7 @@ use std::time::Duration;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::simple::{byte, out_of_range, tx, unsupported};
+use super::common::{byte, no_step_data, out_of_range, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
 
@@ -105,7 +105,7 @@ impl Protocol for Umove {
     no_inputs!();
 
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
+        no_step_data(NAME, endpoint, data)
     }
 
     fn identifier(&self) -> Option<&str> {

@@ -6,8 +6,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::Levels;
-use super::simple::tx;
+use super::common::{Levels, tx};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -17,12 +16,12 @@ pub(crate) const NAME: &str = "utimi";
 const SLOTS: u32 = 5;
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Utimi { name: info.name.to_owned(), motors: Levels::new(0..SLOTS) })
+    Box::new(Utimi { identifier: info.name.to_owned(), motors: Levels::new(0..SLOTS) })
 }
 
 #[derive(Debug)]
 struct Utimi {
-    name: String,
+    identifier: String,
     motors: Levels,
 }
 

@@ -20,7 +20,7 @@ use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 use sha2::{Digest, Sha256};
 
-use super::support::{self, EcbKey, Levels};
+use super::common::{EcbKey, Levels, byte_of, no_step_data};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -113,7 +113,12 @@ pub(crate) struct Encrypted {
 impl Encrypted {
     /// A device of `flavour`.
     pub(crate) fn new(info: &DeviceInfo<'_>, flavour: Flavour) -> Self {
-        Self { flavour, identifier: info.name.to_owned(), auth: Auth::Idle, levels: Levels::new(2) }
+        Self {
+            flavour,
+            identifier: info.name.to_owned(),
+            auth: Auth::Idle,
+            levels: Levels::new(0..2),
+        }
     }
 
     fn bad_reply(&self, reason: &'static str) -> ProtocolError {
@@ -145,7 +150,7 @@ impl Protocol for Encrypted {
 
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
         if self.auth != Auth::Wait || endpoint != Endpoint::Rx {
-            return super::no_step_data(self.flavour.protocol, endpoint, data);
+            return no_step_data(self.flavour.protocol, endpoint, data);
         }
         let text = self.flavour.decrypt(data).ok_or_else(|| self.bad_reply("undecipherable"))?;
         if text == "OK;" {
@@ -184,8 +189,8 @@ impl Protocol for Encrypted {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        self.levels.apply(batch, support::level_of(&[OutputType::Vibrate]))?;
-        let text = match self.levels.values() {
+        self.levels.apply_with(batch, byte_of(&[OutputType::Vibrate]))?;
+        let text = match self.levels.levels() {
             [first, second] => format!("MtInt:{first:02}{second:02};"),
             _ => return Err(ProtocolError::OutOfOrder("this family has two motor slots")),
         };

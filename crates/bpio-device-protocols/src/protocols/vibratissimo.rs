@@ -13,8 +13,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support::{self, BatteryRead};
-use super::{Levels, ModelRead};
+use super::common::{BatteryRead, Levels, ModelRead};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -58,7 +57,7 @@ impl Protocol for Vibratissimo {
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         self.motors.apply(batch, &[OutputType::Vibrate])?;
-        let mut levels: Vec<u8> = self.motors.levels().collect();
+        let mut levels = self.motors.levels().to_vec();
         if levels.len() == 1 {
             levels.push(0x00);
         }
@@ -68,5 +67,5 @@ impl Protocol for Vibratissimo {
         ])
     }
 
-    support::battery_inputs!(Self::battery);
+    battery_inputs!(Self::battery);
 }

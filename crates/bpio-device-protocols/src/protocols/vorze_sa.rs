@@ -24,7 +24,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::support::{self, Levels};
+use super::common::{Levels, byte, byte_of, out_of_range, unsupported, write_each};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -65,16 +65,12 @@ struct VorzeSa {
 /// A rotation byte: direction in the top bit (1 clockwise), speed below.
 fn rotation(feature: u32, command: &HwOutput) -> Result<u8, ProtocolError> {
     if command.output != OutputType::Rotate {
-        return Err(support::unsupported(feature, command.output));
+        return Err(unsupported(feature, command));
     }
     let speed = u8::try_from(command.value.unsigned_abs())
         .ok()
         .filter(|speed| *speed < 0x80)
-        .ok_or(ProtocolError::ValueOutOfRange {
-            feature,
-            output: command.output,
-            value: command.value.into(),
-        })?;
+        .ok_or_else(|| out_of_range(feature, command))?;
     let clockwise = if command.value >= 0 { 0x80 } else { 0x00 };
     Ok(clockwise | speed)
 }
@@ -94,13 +90,7 @@ fn piston_speed(distance: u8, duration_ms: u32) -> u8 {
 }
 
 impl Protocol for VorzeSa {
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
-        super::no_step_data(NAME, endpoint, data)
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
+    identified_by_name!();
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let name = self.identifier.to_ascii_lowercase();
@@ -111,11 +101,13 @@ impl Protocol for VorzeSa {
         self.variant = match variant {
             Some("vorze-sa-single-rotator") => model(&[("cycsa", 0x01), ("ufo", 0x02)])
                 .map(|model| Variant::SingleRotator { model }),
-            Some("vorze-sa-dual-rotator") => Some(Variant::DualRotator(Levels::at_rest(2, 0x80))),
+            Some("vorze-sa-dual-rotator") => {
+                Some(Variant::DualRotator(Levels::at_rest(0..2, 0x80)))
+            }
             Some("vorze-sa-single-vibrator") => model(&[("bach", 0x06), ("rocket", 0x07)])
                 .map(|model| Variant::SingleVibrator { model }),
             Some("vorze-sa-dual-vibrator") => {
-                name.contains("omor").then(|| Variant::DualVibrator(Levels::new(2)))
+                name.contains("omor").then(|| Variant::DualVibrator(Levels::new(0..2)))
             }
             Some("vorze-sa-piston") => Some(Variant::Piston { position: 0 }),
             _ => None,
@@ -140,18 +132,23 @@ impl Protocol for VorzeSa {
                 .map(|(feature, command)| Ok(write([*model, ROTATE, rotation(*feature, command)?])))
                 .collect(),
             Variant::DualRotator(levels) => {
-                levels.apply(batch, rotation)?;
-                match levels.values() {
+                levels.apply_with(batch, rotation)?;
+                match levels.levels() {
                     [left, right] => Ok(vec![write([UFO_TW, *left, *right])]),
                     _ => Err(ProtocolError::OutOfOrder("the UFO TW has two rotors")),
                 }
             }
-            Variant::SingleVibrator { model } => support::write_each(batch, |output, level| {
-                (output == OutputType::Vibrate).then(|| write([*model, VIBRATE, level]))
-            }),
+            Variant::SingleVibrator { model } => {
+                write_each(batch, byte, |feature, command, level| {
+                    if command.output != OutputType::Vibrate {
+                        return Err(unsupported(feature, command));
+                    }
+                    Ok(write([*model, VIBRATE, level]))
+                })
+            }
             Variant::DualVibrator(levels) => {
-                levels.apply(batch, support::level_of(&[OutputType::Vibrate]))?;
-                match levels.values() {
+                levels.apply_with(batch, byte_of(&[OutputType::Vibrate]))?;
+                match levels.levels() {
                     [first, second] => Ok(vec![write([OMORFI, *first, *second])]),
                     _ => Err(ProtocolError::OutOfOrder("the Omorfi has two motors")),
                 }
@@ -163,9 +160,9 @@ impl Protocol for VorzeSa {
                     let (OutputType::HwPositionWithDuration, Some(ms)) =
                         (command.output, command.duration)
                     else {
-                        return Err(support::unsupported(*feature, command.output));
+                        return Err(unsupported(*feature, command));
                     };
-                    let target = support::byte(*feature, command)?;
+                    let target = byte(*feature, command)?;
                     let speed = piston_speed(current.abs_diff(target), ms);
                     current = target;
                     writes.push(write([PISTON, target, speed]));

@@ -17,8 +17,7 @@ use bpio_device_config::Feature;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading, ReadingValue};
 
-use super::Levels;
-use super::simple::tx;
+use super::common::{Levels, pushed_battery, tx};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol};
 
@@ -32,12 +31,12 @@ const PACKET_LENGTH: usize = 16;
 const BATTERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Yiciyuan { name: info.name.to_owned(), axes: Levels::new(0..3) })
+    Box::new(Yiciyuan { identifier: info.name.to_owned(), axes: Levels::new(0..3) })
 }
 
 #[derive(Debug)]
 struct Yiciyuan {
-    name: String,
+    identifier: String,
     axes: Levels,
 }
 
@@ -57,13 +56,13 @@ impl Protocol for Yiciyuan {
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         self.axes.apply(batch, &[OutputType::Oscillate, OutputType::Vibrate])?;
         let mut data = vec![0x35, 0x12];
-        data.extend(self.axes.levels().map(firmware_level));
+        data.extend(self.axes.levels().iter().copied().map(firmware_level));
         data.resize(PACKET_LENGTH, 0x00);
         Ok(vec![tx(data)])
     }
 
     fn read(&mut self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError> {
-        super::pushed_battery(feature, input, None, BATTERY_TIMEOUT)
+        pushed_battery(feature, input, None, BATTERY_TIMEOUT)
     }
 
     no_subscriptions!();

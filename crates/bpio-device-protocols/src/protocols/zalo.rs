@@ -7,8 +7,7 @@
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
-use super::Levels;
-use super::simple::tx_acked;
+use super::common::{Levels, tx_acked};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
@@ -16,12 +15,12 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "zalo";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Zalo { name: info.name.to_owned(), motors: Levels::new(0..2) })
+    Box::new(Zalo { identifier: info.name.to_owned(), motors: Levels::new(0..2) })
 }
 
 #[derive(Debug)]
 struct Zalo {
-    name: String,
+    identifier: String,
     motors: Levels,
 }
 

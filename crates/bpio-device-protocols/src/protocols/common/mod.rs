@@ -1,0 +1,288 @@
+//! What several protocols share, each piece once: the macros that implement the usual parts of
+//! [`crate::Protocol`], the refusals, hardware values as the byte a firmware takes, one write per
+//! command ([`write_each`]), motor levels for firmware that takes every motor in one write
+//! ([`Levels`], [`TypeLevels`]), the whole protocol of the simplest firmware ([`PerFeature`]),
+//! reads of a model or battery characteristic, and the AES-ECB encryption of several firmwares
+//! ([`EcbKey`]).
+//!
+//! `protocols/mod.rs` declares this module first, with `#[macro_use]`, so that its macros are in
+//! scope in every protocol.
+
+/// `handle_step_data` and `identifier` for protocols whose identifier is the advertised name,
+/// kept in a field `identifier`, and whose handshake reads nothing. Errors name the protocol
+/// `NAME`, or the protocol in the field `$protocol` of an implementation several protocols share.
+macro_rules! identified_by_name {
+    () => {
+        fn handle_step_data(
+            &mut self,
+            endpoint: bpio_hardware::Endpoint,
+            data: &[u8],
+        ) -> Result<(), $crate::error::ProtocolError> {
+            $crate::protocols::common::no_step_data(NAME, endpoint, data)
+        }
+
+        identified_by_name!(@identifier);
+    };
+    ($protocol:ident) => {
+        fn handle_step_data(
+            &mut self,
+            endpoint: bpio_hardware::Endpoint,
+            data: &[u8],
+        ) -> Result<(), $crate::error::ProtocolError> {
+            $crate::protocols::common::no_step_data(self.$protocol, endpoint, data)
+        }
+
+        identified_by_name!(@identifier);
+    };
+    (@identifier) => {
+        fn identifier(&self) -> Option<&str> {
+            Some(&self.identifier)
+        }
+    };
+}
+
+/// `poll_step`, `handle_step_data` and `identifier` for protocols whose only handshake is a
+/// [`ModelRead`] (kept in a field `model`) of `$length` bytes, parsed by `$parse`.
+macro_rules! identified_by_model {
+    ($length:expr, $parse:expr) => {
+        fn poll_step(&mut self) -> Result<$crate::protocol::Step, $crate::error::ProtocolError> {
+            Ok(self.model.poll(NAME, $length)?.unwrap_or($crate::protocol::Step::Done))
+        }
+
+        fn handle_step_data(
+            &mut self,
+            endpoint: bpio_hardware::Endpoint,
+            data: &[u8],
+        ) -> Result<(), $crate::error::ProtocolError> {
+            self.model.handle(NAME, endpoint, data, $parse);
+            Ok(())
+        }
+
+        fn identifier(&self) -> Option<&str> {
+            self.model.identifier()
+        }
+    };
+}
+
+/// `subscribe` and `unsubscribe` for devices whose inputs offer no subscription.
+macro_rules! no_subscriptions {
+    () => {
+        fn subscribe(
+            &mut self,
+            feature: &bpio_device_config::Feature,
+            input: bpio_protocol::v4::InputType,
+        ) -> Result<Vec<bpio_hardware::HardwareCommand>, $crate::error::ProtocolError> {
+            Err($crate::error::ProtocolError::UnsupportedInput { feature: feature.index, input })
+        }
+
+        fn unsubscribe(
+            &mut self,
+            _: &bpio_device_config::Feature,
+            _: bpio_protocol::v4::InputType,
+        ) -> Result<Vec<bpio_hardware::HardwareCommand>, $crate::error::ProtocolError> {
+            Ok(Vec::new())
+        }
+    };
+}
+
+/// The input half of [`crate::Protocol`] for devices without inputs: every read and subscription
+/// is refused, nothing is a reading.
+macro_rules! no_inputs {
+    () => {
+        fn read(
+            &mut self,
+            feature: &bpio_device_config::Feature,
+            input: bpio_protocol::v4::InputType,
+        ) -> Result<$crate::protocol::InputPlan, $crate::error::ProtocolError> {
+            Err($crate::error::ProtocolError::UnsupportedInput { feature: feature.index, input })
+        }
+
+        no_subscriptions!();
+
+        fn parse_reading(
+            &mut self,
+            _: u32,
+            _: bpio_protocol::v4::InputType,
+            _: bpio_hardware::Endpoint,
+            _: &[u8],
+        ) -> Option<bpio_protocol::v4::Reading> {
+            None
+        }
+    };
+}
+
+/// The input half of [`crate::Protocol`] for a protocol whose only input is a battery level read
+/// from a characteristic: `$battery(&self)` gives the [`BatteryRead`], `None` when the device has
+/// no battery. Subscriptions are refused.
+macro_rules! battery_inputs {
+    ($battery:path) => {
+        fn read(
+            &mut self,
+            feature: &bpio_device_config::Feature,
+            input: bpio_protocol::v4::InputType,
+        ) -> Result<$crate::protocol::InputPlan, $crate::error::ProtocolError> {
+            $battery(self)
+                .ok_or($crate::error::ProtocolError::UnsupportedInput {
+                    feature: feature.index,
+                    input,
+                })?
+                .plan(feature, input)
+        }
+
+        no_subscriptions!();
+
+        fn parse_reading(
+            &mut self,
+            _: u32,
+            input: bpio_protocol::v4::InputType,
+            endpoint: bpio_hardware::Endpoint,
+            data: &[u8],
+        ) -> Option<bpio_protocol::v4::Reading> {
+            $battery(self)?.parse(input, endpoint, data)
+        }
+    };
+}
+
+mod ecb;
+mod levels;
+mod per_feature;
+mod reads;
+
+use bpio_hardware::{Endpoint, HardwareCommand};
+use bpio_protocol::v4::OutputType;
+
+pub(crate) use self::ecb::EcbKey;
+pub(crate) use self::levels::{Levels, TypeLevels};
+pub(crate) use self::per_feature::{InitSequence, PerFeature};
+pub(crate) use self::reads::{BatteryRead, ModelRead, battery_byte, pushed_battery};
+use crate::error::ProtocolError;
+use crate::protocol::HwOutput;
+
+/// `handle_step_data` for protocols without a handshake: no data is expected.
+pub(crate) fn no_step_data(
+    protocol: &'static str,
+    _: Endpoint,
+    _: &[u8],
+) -> Result<(), ProtocolError> {
+    Err(ProtocolError::BadReply { protocol, reason: "data during a handshake without steps" })
+}
+
+/// The refusal of a command whose output type the firmware has no command for.
+pub(crate) const fn unsupported(feature: u32, command: &HwOutput) -> ProtocolError {
+    ProtocolError::UnsupportedOutput { feature, output: command.output }
+}
+
+/// The refusal of a value the firmware cannot take.
+pub(crate) fn out_of_range(feature: u32, command: &HwOutput) -> ProtocolError {
+    ProtocolError::ValueOutOfRange { feature, output: command.output, value: command.value.into() }
+}
+
+/// The hardware value as the single byte the firmware takes; a negative value is refused. The
+/// database's ranges fit; a user config that widens a range beyond a byte is refused rather
+/// than truncated.
+pub(crate) fn byte(feature: u32, command: &HwOutput) -> Result<u8, ProtocolError> {
+    u8::try_from(command.value).map_err(|_| out_of_range(feature, command))
+}
+
+/// The size of the hardware value as one byte, for firmware that takes no direction (or takes
+/// it apart from the speed): a bidirectional value turns the same size both ways.
+pub(crate) fn magnitude(feature: u32, command: &HwOutput) -> Result<u8, ProtocolError> {
+    u8::try_from(command.value.unsigned_abs()).map_err(|_| out_of_range(feature, command))
+}
+
+/// [`byte`] for an output of one of the `accepts` types; other types are refused.
+pub(crate) fn byte_of(
+    accepts: &[OutputType],
+) -> impl Fn(u32, &HwOutput) -> Result<u8, ProtocolError> + '_ {
+    move |feature, command| {
+        if accepts.contains(&command.output) {
+            byte(feature, command)
+        } else {
+            Err(unsupported(feature, command))
+        }
+    }
+}
+
+/// The number of the motor on `feature` for firmware that counts motors from 1 in feature
+/// order; `None` beyond what a byte holds.
+pub(crate) fn motor_number(feature: u32) -> Option<u8> {
+    u8::try_from(feature).ok()?.checked_add(1)
+}
+
+/// A write without response to `tx`, the endpoint most firmwares listen on.
+pub(crate) fn tx(data: impl Into<Vec<u8>>) -> HardwareCommand {
+    HardwareCommand::write(Endpoint::Tx, data)
+}
+
+/// A write with response to `tx`.
+pub(crate) fn tx_acked(data: impl Into<Vec<u8>>) -> HardwareCommand {
+    HardwareCommand::write_with_response(Endpoint::Tx, data)
+}
+
+/// What [`write_each`] takes for one command: one write, or several.
+pub(crate) trait Writes {
+    /// Appends the writes to `writes`.
+    fn append_to(self, writes: &mut Vec<HardwareCommand>);
+}
+
+impl Writes for HardwareCommand {
+    fn append_to(self, writes: &mut Vec<HardwareCommand>) {
+        writes.push(self);
+    }
+}
+
+impl Writes for Vec<HardwareCommand> {
+    fn append_to(mut self, writes: &mut Vec<HardwareCommand>) {
+        writes.append(&mut self);
+    }
+}
+
+/// The writes of a batch, command by command in batch order, for firmware whose commands address
+/// one motor each: `write` gets the feature, its command and the value as `to_byte` makes it
+/// ([`byte`] or [`magnitude`]), and refuses what the firmware cannot do.
+pub(crate) fn write_each<W: Writes>(
+    batch: &[(u32, HwOutput)],
+    to_byte: impl Fn(u32, &HwOutput) -> Result<u8, ProtocolError>,
+    mut write: impl FnMut(u32, &HwOutput, u8) -> Result<W, ProtocolError>,
+) -> Result<Vec<HardwareCommand>, ProtocolError> {
+    let mut writes = Vec::with_capacity(batch.len());
+    for (feature, command) in batch {
+        write(*feature, command, to_byte(*feature, command)?)?.append_to(&mut writes);
+    }
+    Ok(writes)
+}
+
+#[cfg(test)]
+mod tests {
+    use bpio_protocol::v4::OutputType;
+
+    use super::{byte, byte_of, magnitude, tx, unsupported, write_each};
+    use crate::error::ProtocolError;
+    use crate::protocol::HwOutput;
+
+    #[test]
+    fn a_byte_keeps_the_sign_a_magnitude_drops_it() {
+        let backwards = HwOutput::new(OutputType::Rotate, -7);
+        assert!(matches!(byte(0, &backwards), Err(ProtocolError::ValueOutOfRange { .. })));
+        assert_eq!(magnitude(0, &backwards), Ok(7));
+        let wide = HwOutput::new(OutputType::Vibrate, 256);
+        assert!(matches!(byte(3, &wide), Err(ProtocolError::ValueOutOfRange { feature: 3, .. })));
+        assert!(matches!(magnitude(3, &wide), Err(ProtocolError::ValueOutOfRange { .. })));
+        let rotate = HwOutput::new(OutputType::Rotate, 1);
+        assert_eq!(byte_of(&[OutputType::Vibrate])(1, &rotate), Err(unsupported(1, &rotate)));
+    }
+
+    #[test]
+    fn write_each_takes_one_or_several_writes_per_command() {
+        let vibrate = |value| HwOutput::new(OutputType::Vibrate, value);
+        let batch = [(0, vibrate(1)), (1, vibrate(2))];
+        let one = write_each(&batch, byte, |_, _, level| Ok(tx([level])));
+        assert_eq!(one, Ok(vec![tx([1]), tx([2])]));
+        let two = write_each(&batch, byte, |_, _, level| Ok(vec![tx([level]), tx([0])]));
+        assert_eq!(two, Ok(vec![tx([1]), tx([0]), tx([2]), tx([0])]));
+        let refused = write_each(&batch, byte, |feature, command, level| {
+            if feature == 1 { Err(unsupported(feature, command)) } else { Ok(tx([level])) }
+        });
+        assert_eq!(refused, Err(unsupported(1, &vibrate(2))));
+    }
+}
