@@ -69,7 +69,8 @@ pub(crate) async fn serve(
     let client = Client::connect(CLIENT_NAME, InProcessConnector::new(hub, config))
         .await
         .context("starting the REST API's session")?;
-    info!(address = %listener.local_addr().unwrap_or(address), "REST API listening on http://{address}/api/v1");
+    let local = listener.local_addr().unwrap_or(address);
+    info!(address = %local, "REST API listening on http://{local}/api/v1");
     // Event streams end when the engine stops, or the graceful shutdown would wait for them.
     let (stop_tx, stop) = watch::channel(false);
     let state = Api { client: Arc::new(client), stop };

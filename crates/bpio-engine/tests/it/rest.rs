@@ -9,8 +9,7 @@ use crate::{Engine, within};
 
 /// An engine serving the REST API with the simulated devices, and its `http://…/api/v1` base.
 async fn rest_engine() -> (Engine, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut engine = Engine::launch(&["--rest-api-port", &port.to_string(), "--simulate"]);
+    let mut engine = Engine::launch(&["--rest-api-port", "0", "--simulate"]);
     let base = engine.url_logged_after("REST API listening on").await;
     (engine, base)
 }
