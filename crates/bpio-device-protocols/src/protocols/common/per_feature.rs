@@ -94,6 +94,13 @@ impl PerFeature {
         self
     }
 
+    /// The same protocol, for firmware whose every device has the identifier `identifier`
+    /// whatever it advertises.
+    pub(crate) fn identified_as(mut self: Box<Self>, identifier: &str) -> Box<Self> {
+        identifier.clone_into(&mut self.identifier);
+        self
+    }
+
     /// The same protocol, whose last write is the keep-alive after `interval` of silence when
     /// the backend needs one (nothing before the first write).
     pub(crate) fn repeating_last(mut self: Box<Self>, interval: Duration) -> Box<Self> {
