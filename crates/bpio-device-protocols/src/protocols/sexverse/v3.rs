@@ -36,7 +36,7 @@ struct SexverseV3 {
 
 impl Protocol for SexverseV3 {
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
-        let last_motor = definition.features.iter().filter(|f| !f.outputs.is_empty()).next_back();
+        let last_motor = definition.features.iter().rfind(|f| !f.outputs.is_empty());
         self.last = last_motor.and_then(|f| motor_number(f.index)).map(|m| [0xa1, 0x04, 0x00, m]);
         Ok(())
     }
