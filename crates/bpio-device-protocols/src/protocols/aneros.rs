@@ -15,8 +15,8 @@ pub(crate) const NAME: &str = "aneros";
 /// The command byte of the first motor; the next motors follow it.
 const FIRST_MOTOR: u8 = 0xf1;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(NAME, info, write)
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(write)
 }
 
 fn write(feature: u32, command: &HwOutput, speed: u8) -> Result<HardwareCommand, ProtocolError> {

@@ -16,9 +16,8 @@ pub(crate) const NAME: &str = "lioness";
 
 const START: [u8; 6] = [0x01, 0xaa, 0xaa, 0xbb, 0xcc, 0x10];
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(NAME, info, write)
-        .with_init([HardwareCommand::subscribe(Endpoint::Rx), tx_acked(START)])
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(write).with_init([HardwareCommand::subscribe(Endpoint::Rx), tx_acked(START)])
 }
 
 fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {

@@ -24,7 +24,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
-use super::common::{byte, out_of_range, tx, unsupported};
+use super::common::{byte, launch_speed, out_of_range, tx, unsupported};
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
 
@@ -44,15 +44,14 @@ const BOTH_TREADS: u8 = 0x20;
 /// Added to the component for a move backwards.
 const BACKWARDS: u8 = 0x80;
 /// The slowest speed byte that moves the treads.
-const SLOWEST: f64 = 40.0;
+const SLOWEST: u8 = 40;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(RealTouch { identifier: info.name.to_owned(), init: VecDeque::new(), position: 0 })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(RealTouch { init: VecDeque::new(), position: 0 })
 }
 
 #[derive(Debug)]
 struct RealTouch {
-    identifier: String,
     /// The init steps still to take.
     init: VecDeque<Step>,
     /// The last target position.
@@ -68,22 +67,22 @@ fn report(command: &[u8]) -> HardwareCommand {
     tx(report)
 }
 
-/// The speed byte of a move over `distance` (a fraction of the stroke) in `duration_ms`.
-fn speed(distance: f64, duration_ms: u16) -> u8 {
-    if distance <= 0.0 {
-        return 40;
+/// The speed byte of a move of `from` → `to` in `duration_ms`: the Launch curve from the
+/// slowest speed that moves the treads to the byte's top.
+fn speed(from: u8, to: u8, duration_ms: u16) -> u8 {
+    let launch = launch_speed(from, to, duration_ms.into());
+    // A move of no distance (whatever its time) is the slowest; one of no time is infinitely
+    // fast, the top of the byte, as is everything past it.
+    if launch.is_nan() {
+        return SLOWEST;
     }
-    let launch = 250.0 * (f64::from(duration_ms) * 90.0 / (distance * 100.0)).powf(-1.05);
-    // A move of no time is infinitely fast: the top of the byte, as is everything past it.
+    let scaled = f64::from(SLOWEST) + f64::from(u8::MAX - SLOWEST) * launch;
     #[allow(clippy::cast_possible_truncation)] // Clamped to the byte's range first.
-    let byte = (SLOWEST + (255.0 - SLOWEST) * launch).clamp(0.0, 255.0) as u8;
+    let byte = scaled.clamp(0.0, 255.0) as u8;
     byte
 }
 
 impl Protocol for RealTouch {
-    no_inputs!();
-    identified_by_name!(@identifier);
-
     fn poll_step(&mut self) -> Result<Step, ProtocolError> {
         Ok(self.init.pop_front().unwrap_or(Step::Done))
     }
@@ -126,9 +125,8 @@ impl Protocol for RealTouch {
                 .ok_or(ProtocolError::BadDuration { feature: *feature, duration: None })?;
             let duration = u16::try_from(duration).unwrap_or(u16::MAX);
             let belts = if target < position { BOTH_TREADS | BACKWARDS } else { BOTH_TREADS };
-            let distance = f64::from(target.abs_diff(position)) / f64::from(TOP);
             let [low, high] = duration.to_le_bytes();
-            writes.push(report(&[MOVE, belts, speed(distance, duration), low, high]));
+            writes.push(report(&[MOVE, belts, speed(position, target, duration), low, high]));
             position = target;
         }
         self.position = position;

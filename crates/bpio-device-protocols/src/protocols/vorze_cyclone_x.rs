@@ -20,13 +20,12 @@ pub(crate) const NAME: &str = "vorze-cyclone-x";
 /// The top speed the frame's one digit carries.
 const TOP_SPEED: u8 = 10;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(CycloneX { identifier: info.name.to_owned(), counter_clockwise: false })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(CycloneX { counter_clockwise: false })
 }
 
 #[derive(Debug)]
 struct CycloneX {
-    identifier: String,
     /// The direction of the last rotation.
     counter_clockwise: bool,
 }
@@ -55,9 +54,6 @@ fn report(counter_clockwise: bool, speed: u8) -> [u8; 16] {
 }
 
 impl Protocol for CycloneX {
-    identified_by_name!();
-    no_inputs!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],

@@ -37,17 +37,12 @@ const STOP: [u8; PACKET_LENGTH] = {
 /// What surrounds each copy of the strength word in a running packet.
 const FILL: [u8; 6] = [0x00, 0xfc, 0x00, 0xfe, 0x40, 0x01];
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(MizzZeeV3 {
-        identifier: info.name.to_owned(),
-        init: InitSequence::new([tx_acked(STOP)]),
-        running: None,
-    })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(MizzZeeV3 { init: InitSequence::new([tx_acked(STOP)]), running: None })
 }
 
 #[derive(Debug)]
 struct MizzZeeV3 {
-    identifier: String,
     init: InitSequence,
     /// The packet of the running motor; `None` when it is stopped.
     running: Option<[u8; PACKET_LENGTH]>,
@@ -69,9 +64,6 @@ fn packet(level: u32) -> [u8; PACKET_LENGTH] {
 }
 
 impl Protocol for MizzZeeV3 {
-    identified_by_name!();
-    no_inputs!();
-
     fn poll_step(&mut self) -> Result<Step, ProtocolError> {
         Ok(self.init.poll())
     }
