@@ -6,8 +6,8 @@
 //! per second rounded up, `u`, and maps it in three bands: up to 50 u/s the code is `u / 2`,
 //! up to 750 it is `25 + (u - 50) / 4`, up to 2000 it is `200 + (u - 750) / 25` (each division
 //! rounded up), and anything faster (a duration of 0 included) is the top code, 250. No distance
-//! is code 0, which holds the device still. Facts from the reference implementation (which takes
-//! a zero distance in zero time for the top code).
+//! is code 0, which holds the device still, even in no time (where the reference sends the top
+//! code). Facts from the reference implementation.
 //!
 //! A position is not stopped, so a stop sends nothing. No handshake, no inputs; the identifier
 //! is the advertised name.
@@ -59,16 +59,20 @@ impl Protocol for ServeU {
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        write_each(batch, byte, |feature, command, position| {
+        // The last target changes only once the whole batch is encoded.
+        let mut last = self.position;
+        let writes = write_each(batch, byte, |feature, command, position| {
             if command.output != OutputType::HwPositionWithDuration {
                 return Err(unsupported(feature, command));
             }
             let duration =
                 command.duration.ok_or(ProtocolError::BadDuration { feature, duration: None })?;
-            let code = speed(position.abs_diff(self.position), duration);
-            self.position = position;
+            let code = speed(position.abs_diff(last), duration);
+            last = position;
             Ok(tx([0x01, position, code]))
-        })
+        })?;
+        self.position = last;
+        Ok(writes)
     }
 }
 
