@@ -58,15 +58,17 @@ enum Encoder {
 /// is at most a fixed [`InitSequence`] and whose every write sets one feature and depends on
 /// nothing sent before: a batch is [`write_each`] with the protocol's [`WriteFn`] (or its
 /// [`SignedWriteFn`] for each command). Some firmware wants its last write repeated when the
-/// backend needs traffic ([`Self::repeating_last`]).
+/// backend needs traffic ([`Self::repeating_last`]), or always ([`Self::always_repeating_last`]).
 #[derive(Debug)]
 pub(crate) struct PerFeature {
     /// Set for firmware identified by a fixed identifier rather than its advertised name.
     identifier: Option<&'static str>,
     init: InitSequence,
     encoder: Encoder,
-    /// Repeat the last write after this long without writes, when the backend needs traffic.
+    /// Repeat the last write after this long without writes.
     repeat_after: Option<Duration>,
+    /// When the repeat applies.
+    repeat_when: KeepaliveWhen,
     last: Option<HardwareCommand>,
 }
 
@@ -104,12 +106,26 @@ impl PerFeature {
         self
     }
 
+    /// The same protocol, for firmware that stops without traffic: whatever the backend, the
+    /// last write is the keep-alive after `interval` of silence, and `rest` is until the first.
+    pub(crate) fn always_repeating_last(
+        mut self: Box<Self>,
+        interval: Duration,
+        rest: HardwareCommand,
+    ) -> Box<Self> {
+        self.repeat_after = Some(interval);
+        self.repeat_when = KeepaliveWhen::Always;
+        self.last = Some(rest);
+        self
+    }
+
     fn new(encoder: Encoder) -> Self {
         Self {
             identifier: None,
             init: InitSequence::default(),
             encoder,
             repeat_after: None,
+            repeat_when: KeepaliveWhen::BackendRequires,
             last: None,
         }
     }
@@ -129,7 +145,7 @@ impl Protocol for PerFeature {
         self.repeat_after.map(|interval| Keepalive {
             interval,
             commands: self.last.iter().cloned().collect(),
-            when: KeepaliveWhen::BackendRequires,
+            when: self.repeat_when,
         })
     }
 
