@@ -1,18 +1,30 @@
 //! What the Svakom protocol versions share: the common packet shape, and [`PairFirmware`], the
 //! protocol of the v4 to v6 firmware, whose first two vibrators share one packet.
 
+use std::time::Duration;
+
 use bpio_device_config::{Definition, OutputKind};
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
 use super::common::{byte, tx};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
+
+/// When the firmware that stops without traffic gets its last packet again, for backends that
+/// need traffic.
+pub(crate) const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// `55 <command> <mode> 00 <on> <speed>`, the packet most Svakom firmware takes: `<on>` is 1 for
 /// any speed above 0.
 pub(crate) const fn packet(command: u8, mode: u8, speed: u8) -> [u8; 6] {
     [0x55, command, mode, 0x00, if speed > 0 { 1 } else { 0 }, speed]
+}
+
+/// `packet` with the trailing zero of the firmware that takes seven bytes.
+pub(crate) const fn padded(packet: [u8; 6]) -> [u8; 7] {
+    let [a, b, c, d, e, f] = packet;
+    [a, b, c, d, e, f, 0x00]
 }
 
 /// The packet of an output that is not one of the pair's vibrators; refuses what the firmware
@@ -27,16 +39,20 @@ pub(crate) struct Version {
     /// A device with a single vibrator always has it addressed as set 0 (v4, v6); otherwise it
     /// is named as motor 1 while it runs (v5).
     pub(crate) lone_is_set_zero: bool,
+    /// The pair packet's `<on>` byte while a motor runs.
+    pub(crate) on: u8,
+    /// The last packet is the keep-alive, when the backend needs traffic.
+    pub(crate) repeats_last: bool,
     /// Every other output.
     pub(crate) other: OtherFn,
 }
 
-/// The v4 to v6 firmware: no handshake, no inputs, identified by the advertised name, writes
-/// on `tx` without response.
+/// The v4 to v6 firmware, and Barney's: no handshake, no inputs, identified by the advertised
+/// name, writes on `tx` without response.
 ///
 /// Vibrators on features 0 and 1 share `55 03 <which> 00 <on> <speed>`: the faster of the two
-/// speeds, and `<which>` naming the motors that run, 0 both (or none), 1 the first, 2 the
-/// second. The protocol remembers both speeds; a batch setting either is one write of this
+/// speeds, `<on>` the version's byte while either runs (0 when both stop), and `<which>` naming
+/// the motors that run, 0 both (or none), 1 the first, 2 the second. The protocol remembers both speeds; a batch setting either is one write of this
 /// packet, first (its features are the lowest), then one write for each other output.
 #[derive(Debug)]
 pub(crate) struct PairFirmware {
@@ -46,6 +62,8 @@ pub(crate) struct PairFirmware {
     speeds: [u8; 2],
     /// Set 0 always: the definition has one vibrator and the version wants it so.
     lone: bool,
+    /// The last write, for versions that repeat it.
+    last: Option<HardwareCommand>,
 }
 
 impl PairFirmware {
@@ -57,12 +75,12 @@ impl PairFirmware {
             version,
             speeds: [0, 0],
             lone: false,
+            last: None,
         })
     }
 
     fn write(&self, packet: [u8; 6]) -> HardwareCommand {
-        let [a, b, c, d, e, f] = packet;
-        if self.version.padded { tx([a, b, c, d, e, f, 0x00]) } else { tx(packet) }
+        if self.version.padded { tx(padded(packet)) } else { tx(packet) }
     }
 
     fn pair_packet(&self) -> [u8; 6] {
@@ -74,7 +92,8 @@ impl PairFirmware {
         } else {
             2
         };
-        packet(0x03, which, first.max(second))
+        let speed = first.max(second);
+        [0x55, 0x03, which, 0x00, if speed > 0 { self.version.on } else { 0x00 }, speed]
     }
 }
 
@@ -114,6 +133,19 @@ impl Protocol for PairFirmware {
         }
         self.speeds = speeds;
         let pair = pair_changed.then(|| self.pair_packet());
-        Ok(pair.into_iter().chain(others).map(|packet| self.write(packet)).collect())
+        let writes: Vec<_> =
+            pair.into_iter().chain(others).map(|packet| self.write(packet)).collect();
+        if let Some(last) = writes.last() {
+            self.last = Some(last.clone());
+        }
+        Ok(writes)
+    }
+
+    fn keepalive(&self) -> Option<Keepalive> {
+        self.version.repeats_last.then(|| Keepalive {
+            interval: KEEPALIVE_INTERVAL,
+            commands: self.last.iter().cloned().collect(),
+            when: KeepaliveWhen::BackendRequires,
+        })
     }
 }

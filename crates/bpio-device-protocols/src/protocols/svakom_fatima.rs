@@ -13,7 +13,7 @@ use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
 use super::common::{PerFeature, tx, unsupported};
-use super::svakom_sam2::KEEPALIVE_INTERVAL;
+use super::svakom::KEEPALIVE_INTERVAL;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 

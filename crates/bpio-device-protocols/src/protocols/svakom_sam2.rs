@@ -6,20 +6,16 @@
 //! When the backend needs traffic, the last packet is repeated after 5 s without writes (facts
 //! from the reference implementation).
 
-use std::time::Duration;
-
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
 use super::common::{PerFeature, tx_acked, unsupported};
+use super::svakom::KEEPALIVE_INTERVAL;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "svakom-sam2";
-
-/// When the last packet is repeated, for backends that need traffic (`svakom-fatima` too).
-pub(crate) const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     PerFeature::create(NAME, info, write).repeating_last(KEEPALIVE_INTERVAL)

@@ -18,7 +18,11 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 pub(crate) const NAME: &str = "svakom-v6";
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PairFirmware::create(NAME, info, Version { padded: true, lone_is_set_zero: true, other })
+    PairFirmware::create(
+        NAME,
+        info,
+        Version { padded: true, lone_is_set_zero: true, on: 0x01, repeats_last: false, other },
+    )
 }
 
 fn other(feature: u32, command: &HwOutput) -> Result<[u8; 6], ProtocolError> {
