@@ -1,5 +1,6 @@
-//! The whole protocol of the simplest firmware ([`PerFeature`]), and the fixed init writes some
-//! firmware needs once configured ([`InitSequence`]).
+//! The whole protocol of the simplest firmware ([`PerFeature`]), the fixed init writes some
+//! firmware needs once configured ([`InitSequence`]), and the keep-alive of firmware that stops
+//! without traffic ([`RepeatLast`]).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use bpio_hardware::HardwareCommand;
 
 use super::{byte, write_each};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol, Step};
+use crate::protocol::{HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
 
 /// Init commands sent in order once the device is configured; identification (before
 /// `configure`) has no steps.
@@ -37,6 +38,37 @@ impl InitSequence {
     }
 }
 
+/// The keep-alive of firmware that stops without traffic: its last write again, after `interval`
+/// of silence, when the backend needs traffic. Nothing is sent before the first write.
+#[derive(Debug, Clone)]
+pub(crate) struct RepeatLast {
+    interval: Duration,
+    last: Option<HardwareCommand>,
+}
+
+impl RepeatLast {
+    /// Repeats after `interval` of silence.
+    pub(crate) const fn new(interval: Duration) -> Self {
+        Self { interval, last: None }
+    }
+
+    /// The writes of a batch went out: the last of them is the one to repeat.
+    pub(crate) fn note(&mut self, writes: &[HardwareCommand]) {
+        if let Some(last) = writes.last() {
+            self.last = Some(last.clone());
+        }
+    }
+
+    /// The keep-alive as it stands.
+    pub(crate) fn keepalive(&self) -> Keepalive {
+        Keepalive {
+            interval: self.interval,
+            commands: self.last.iter().cloned().collect(),
+            when: KeepaliveWhen::BackendRequires,
+        }
+    }
+}
+
 /// Makes the write for one feature's command, given its value as a [`byte`]; refuses what the
 /// firmware cannot do.
 pub(crate) type WriteFn = fn(u32, &HwOutput, u8) -> Result<HardwareCommand, ProtocolError>;
@@ -61,28 +93,23 @@ enum Encoder {
 /// backend needs traffic ([`Self::repeating_last`]).
 #[derive(Debug)]
 pub(crate) struct PerFeature {
-    protocol: &'static str,
-    identifier: String,
+    /// Set for firmware identified by a fixed identifier rather than its advertised name.
+    identifier: Option<&'static str>,
     init: InitSequence,
     encoder: Encoder,
-    /// Repeat the last write after this long without writes, when the backend needs traffic.
-    repeat_after: Option<Duration>,
-    last: Option<HardwareCommand>,
+    /// The keep-alive, for firmware that wants its last write repeated.
+    repeat: Option<RepeatLast>,
 }
 
 impl PerFeature {
     /// The protocol `name` for the device `info`, encoding with `write`.
-    pub(crate) fn create(name: &'static str, info: &DeviceInfo<'_>, write: WriteFn) -> Box<Self> {
-        Box::new(Self::new(name, info, Encoder::Byte(write)))
+    pub(crate) fn create(write: WriteFn) -> Box<Self> {
+        Box::new(Self::new(Encoder::Byte(write)))
     }
 
     /// The protocol `name` for the device `info`, encoding signed values with `write`.
-    pub(crate) fn signed(
-        name: &'static str,
-        info: &DeviceInfo<'_>,
-        write: SignedWriteFn,
-    ) -> Box<Self> {
-        Box::new(Self::new(name, info, Encoder::Signed(write)))
+    pub(crate) fn signed(write: SignedWriteFn) -> Box<Self> {
+        Box::new(Self::new(Encoder::Signed(write)))
     }
 
     /// The same protocol, for firmware that needs the `init` writes once configured.
@@ -96,33 +123,24 @@ impl PerFeature {
 
     /// The same protocol, for firmware whose every device has the identifier `identifier`
     /// whatever it advertises.
-    pub(crate) fn identified_as(mut self: Box<Self>, identifier: &str) -> Box<Self> {
-        identifier.clone_into(&mut self.identifier);
+    pub(crate) fn identified_as(mut self: Box<Self>, identifier: &'static str) -> Box<Self> {
+        self.identifier = Some(identifier);
         self
     }
 
     /// The same protocol, whose last write is the keep-alive after `interval` of silence when
     /// the backend needs one (nothing before the first write).
     pub(crate) fn repeating_last(mut self: Box<Self>, interval: Duration) -> Box<Self> {
-        self.repeat_after = Some(interval);
+        self.repeat = Some(RepeatLast::new(interval));
         self
     }
 
-    fn new(protocol: &'static str, info: &DeviceInfo<'_>, encoder: Encoder) -> Self {
-        Self {
-            protocol,
-            identifier: info.name.to_owned(),
-            init: InitSequence::default(),
-            encoder,
-            repeat_after: None,
-            last: None,
-        }
+    fn new(encoder: Encoder) -> Self {
+        Self { identifier: None, init: InitSequence::default(), encoder, repeat: None }
     }
 }
 
 impl Protocol for PerFeature {
-    identified_by_name!(protocol);
-
     fn poll_step(&mut self) -> Result<Step, ProtocolError> {
         Ok(self.init.poll())
     }
@@ -133,11 +151,7 @@ impl Protocol for PerFeature {
     }
 
     fn keepalive(&self) -> Option<Keepalive> {
-        self.repeat_after.map(|interval| Keepalive {
-            interval,
-            commands: self.last.iter().cloned().collect(),
-            when: KeepaliveWhen::BackendRequires,
-        })
+        self.repeat.as_ref().map(RepeatLast::keepalive)
     }
 
     fn encode(
@@ -152,11 +166,13 @@ impl Protocol for PerFeature {
                 .map(|(feature, command)| write(*feature, command))
                 .collect::<Result<_, _>>()?,
         };
-        if let Some(last) = writes.last() {
-            self.last = Some(last.clone());
+        if let Some(repeat) = &mut self.repeat {
+            repeat.note(&writes);
         }
         Ok(writes)
     }
 
-    no_inputs!();
+    fn identifier(&self) -> Identifier<'_> {
+        self.identifier.map_or(Identifier::AdvertisedName, Identifier::Found)
+    }
 }
