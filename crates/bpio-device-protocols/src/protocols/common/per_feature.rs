@@ -9,6 +9,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 
 use super::{byte, write_each};
+use crate::device::stop_of;
 use crate::error::ProtocolError;
 use crate::protocol::{HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
 
@@ -39,7 +40,8 @@ impl InitSequence {
 }
 
 /// The keep-alive of firmware that stops without traffic: its last write again, after `interval`
-/// of silence, when the backend needs traffic. Nothing is sent before the first write.
+/// of silence, when the backend needs traffic. Nothing is sent before the first write (the
+/// protocols using it note the [`connection_stop`] when configured).
 #[derive(Debug, Clone)]
 pub(crate) struct RepeatLast {
     interval: Duration,
@@ -67,6 +69,13 @@ impl RepeatLast {
             when: KeepaliveWhen::BackendRequires,
         }
     }
+}
+
+/// The batch that stops every feature of `definition`. The reference writes it when a device
+/// whose keep-alive repeats its last write connects, so the last packet of this stop is what the
+/// keep-alive repeats until the first command: such protocols encode it when configured.
+pub(crate) fn connection_stop(definition: &Definition) -> Vec<(u32, HwOutput)> {
+    definition.features.iter().filter_map(stop_of).collect()
 }
 
 /// Makes the write for one feature's command, given its value as a [`byte`]; refuses what the
@@ -129,7 +138,7 @@ impl PerFeature {
     }
 
     /// The same protocol, whose last write is the keep-alive after `interval` of silence when
-    /// the backend needs one (nothing before the first write).
+    /// the backend needs one; before any command, the last packet of the [`connection_stop`].
     pub(crate) fn repeating_last(mut self: Box<Self>, interval: Duration) -> Box<Self> {
         self.repeat = Some(RepeatLast::new(interval));
         self
@@ -145,8 +154,13 @@ impl Protocol for PerFeature {
         Ok(self.init.poll())
     }
 
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         self.init.start();
+        if self.repeat.is_some() {
+            // Only the keep-alive keeps what it writes; a stop the firmware cannot take leaves
+            // nothing to repeat.
+            let _ = self.encode(&connection_stop(definition), true);
+        }
         Ok(())
     }
 

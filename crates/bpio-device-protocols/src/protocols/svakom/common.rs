@@ -10,7 +10,7 @@ use bpio_protocol::v4::OutputType;
 
 use crate::error::ProtocolError;
 use crate::protocol::{HwOutput, Keepalive, Protocol};
-use crate::protocols::common::{RepeatLast, byte, tx, unsupported};
+use crate::protocols::common::{RepeatLast, byte, connection_stop, tx, unsupported};
 
 /// `55 <command> <mode> 00 <on> <speed>`, the packet most Svakom firmware takes: `<on>` is 1 for
 /// any speed above 0.
@@ -25,7 +25,7 @@ pub(crate) const fn padded(packet: [u8; 6]) -> [u8; 7] {
 }
 
 /// When the last packet is repeated, for backends that need traffic, by the Svakom firmware that
-/// wants it.
+/// wants it (before any command: the last packet of the stop the reference writes on connecting).
 pub(crate) const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The packet of an output that is not one of the pair's vibrators; refuses what the firmware
@@ -111,6 +111,10 @@ impl Protocol for PairFirmware {
             .filter(|feature| feature.outputs.contains_key(&OutputKind::Vibrate))
             .count();
         self.lone = self.version.lone_is_set_zero && vibrators == 1;
+        if self.repeat.is_some() {
+            // Only the keep-alive keeps what it writes: the speeds are at rest already.
+            let _ = self.encode(&connection_stop(definition), true);
+        }
         Ok(())
     }
 

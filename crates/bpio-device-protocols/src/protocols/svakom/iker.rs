@@ -9,13 +9,14 @@
 //!
 //! When the backend needs traffic, the last packet is repeated after 5 s without writes.
 
+use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
 use super::common::KEEPALIVE_INTERVAL;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Keepalive, Protocol};
-use crate::protocols::common::{Levels, RepeatLast, byte_of, tx};
+use crate::protocols::common::{Levels, RepeatLast, byte_of, connection_stop, tx};
 
 /// The database name.
 pub(crate) const NAME: &str = "svakom-iker";
@@ -47,6 +48,12 @@ impl Iker {
 }
 
 impl Protocol for Iker {
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
+        // Only the keep-alive keeps what it writes: the levels are at rest already.
+        let _ = self.encode(&connection_stop(definition), true);
+        Ok(())
+    }
+
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
