@@ -40,18 +40,29 @@ impl InitSequence {
 }
 
 /// The keep-alive of firmware that stops without traffic: its last write again, after `interval`
-/// of silence, when the backend needs traffic. Nothing is sent before the first write (the
-/// protocols using it note the [`connection_stop`] when configured).
+/// of silence. Nothing is sent before the first write unless a packet at rest is given; the
+/// protocols without one note the [`connection_stop`] when configured.
 #[derive(Debug, Clone)]
 pub(crate) struct RepeatLast {
     interval: Duration,
+    when: KeepaliveWhen,
     last: Option<HardwareCommand>,
 }
 
 impl RepeatLast {
-    /// Repeats after `interval` of silence.
+    /// Repeats after `interval` of silence, when the backend needs traffic.
     pub(crate) const fn new(interval: Duration) -> Self {
-        Self { interval, last: None }
+        Self { interval, when: KeepaliveWhen::BackendRequires, last: None }
+    }
+
+    /// Repeats after `interval` of silence whatever the backend, `rest` until the first write.
+    pub(crate) const fn always(interval: Duration, rest: HardwareCommand) -> Self {
+        Self { interval, when: KeepaliveWhen::Always, last: Some(rest) }
+    }
+
+    /// Whether there is a packet to repeat yet.
+    pub(crate) const fn has_packet(&self) -> bool {
+        self.last.is_some()
     }
 
     /// The writes of a batch went out: the last of them is the one to repeat.
@@ -66,7 +77,7 @@ impl RepeatLast {
         Keepalive {
             interval: self.interval,
             commands: self.last.iter().cloned().collect(),
-            when: KeepaliveWhen::BackendRequires,
+            when: self.when,
         }
     }
 }
@@ -99,7 +110,7 @@ enum Encoder {
 /// is at most a fixed [`InitSequence`] and whose every write sets one feature and depends on
 /// nothing sent before: a batch is [`write_each`] with the protocol's [`WriteFn`] (or its
 /// [`SignedWriteFn`] for each command). Some firmware wants its last write repeated when the
-/// backend needs traffic ([`Self::repeating_last`]).
+/// backend needs traffic ([`Self::repeating_last`]), or always ([`Self::always_repeating_last`]).
 #[derive(Debug)]
 pub(crate) struct PerFeature {
     /// Set for firmware identified by a fixed identifier rather than its advertised name.
@@ -144,6 +155,17 @@ impl PerFeature {
         self
     }
 
+    /// The same protocol, for firmware that stops without traffic: whatever the backend, the
+    /// last write is the keep-alive after `interval` of silence, and `rest` is until the first.
+    pub(crate) fn always_repeating_last(
+        mut self: Box<Self>,
+        interval: Duration,
+        rest: HardwareCommand,
+    ) -> Box<Self> {
+        self.repeat = Some(RepeatLast::always(interval, rest));
+        self
+    }
+
     fn new(encoder: Encoder) -> Self {
         Self { identifier: None, init: InitSequence::default(), encoder, repeat: None }
     }
@@ -156,7 +178,7 @@ impl Protocol for PerFeature {
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         self.init.start();
-        if self.repeat.is_some() {
+        if self.repeat.as_ref().is_some_and(|repeat| !repeat.has_packet()) {
             // Only the keep-alive keeps what it writes; a stop the firmware cannot take leaves
             // nothing to repeat.
             let _ = self.encode(&connection_stop(definition), true);

@@ -7,9 +7,8 @@
 //!   30 %, so `s = (0.3 + 0.7 l / 1000) × 1023` rounded down (307 at level 1, 1023 at 1000);
 //! - level 0 is `[03 12]` followed by eighteen zeros, the stop packet, which init sends once as
 //!   the reference does when the device connects;
-//! - the firmware stops a motor that hears nothing for a while: after 200 ms without writes the
-//!   keep-alive repeats the packet while the motor runs (the reference repeats it forever; a
-//!   stopped motor needs no packet to stay stopped).
+//! - the firmware wants steady traffic: after 200 ms without writes the keep-alive repeats the
+//!   last packet written, the stop included, as the reference does.
 
 use std::time::Duration;
 
@@ -38,14 +37,14 @@ const STOP: [u8; PACKET_LENGTH] = {
 const FILL: [u8; 6] = [0x00, 0xfc, 0x00, 0xfe, 0x40, 0x01];
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(MizzZeeV3 { init: InitSequence::new([tx_acked(STOP)]), running: None })
+    Box::new(MizzZeeV3 { init: InitSequence::new([tx_acked(STOP)]), last: STOP })
 }
 
 #[derive(Debug)]
 struct MizzZeeV3 {
     init: InitSequence,
-    /// The packet of the running motor; `None` when it is stopped.
-    running: Option<[u8; PACKET_LENGTH]>,
+    /// The last packet written, which the keep-alive repeats.
+    last: [u8; PACKET_LENGTH],
 }
 
 /// The packet for `level` (0–1000).
@@ -85,18 +84,18 @@ impl Protocol for MizzZeeV3 {
                 .ok()
                 .filter(|level| *level <= TOP)
                 .ok_or_else(|| out_of_range(*feature, command))?;
-            packets.push((level, packet(level)));
+            packets.push(packet(level));
         }
-        if let Some((level, last)) = packets.last() {
-            self.running = (*level > 0).then_some(*last);
+        if let Some(last) = packets.last() {
+            self.last = *last;
         }
-        Ok(packets.into_iter().map(|(_, packet)| tx_acked(packet)).collect())
+        Ok(packets.into_iter().map(tx_acked).collect())
     }
 
     fn keepalive(&self) -> Option<Keepalive> {
         Some(Keepalive {
             interval: KEEPALIVE_INTERVAL,
-            commands: self.running.iter().map(|packet| tx_acked(*packet)).collect(),
+            commands: vec![tx_acked(self.last)],
             when: KeepaliveWhen::Always,
         })
     }
