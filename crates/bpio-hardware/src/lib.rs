@@ -52,7 +52,7 @@ pub use link::DeviceLink;
 pub use sink::{EventSink, SinkClosed};
 pub use stream::{StreamHardware, StreamTransport};
 pub use traits::{
-    Connector, FoundDevice, Hardware, HardwareManager, ManagerEvent, Parity, SerialSettings,
-    Specialization,
+    Connector, EndpointScope, FoundDevice, Hardware, HardwareManager, ManagerEvent, Parity,
+    SerialSettings, Specialization,
 };
 pub use uuid::{InvalidUuid, Uuid};

@@ -7,25 +7,42 @@ use crate::command::HardwareEvent;
 use crate::endpoint::Endpoint;
 use crate::error::HwError;
 use crate::sink::EventSink;
+use crate::traits::EndpointScope;
 
 /// Shared by a backend's I/O task (or thread) and its [`Hardware`](crate::Hardware): bytes from
 /// the device go to the server's sink once [`Connector::connect`](crate::Connector::connect) has
 /// attached it, and the disconnect is reported exactly once, whichever side notices it first.
+///
+/// The link also knows the device's [`EndpointScope`] and, for a connection that carries every
+/// endpoint, which endpoints are subscribed to, since bytes from such a device name none.
 #[derive(Debug, Default)]
 pub struct DeviceLink {
+    scope: EndpointScope,
     state: Mutex<LinkState>,
 }
 
 #[derive(Debug, Default)]
 struct LinkState {
     events: Option<EventSink<HardwareEvent>>,
+    /// In the order of subscription.
+    subscribed: Vec<Endpoint>,
     closed: bool,
 }
 
 impl DeviceLink {
-    /// An open link with no sink attached yet.
+    /// An open link of a device with named endpoints, with no sink attached yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An open link of a device whose endpoints are `scope`, with no sink attached yet.
+    pub fn with_scope(scope: EndpointScope) -> Self {
+        Self { scope, state: Mutex::default() }
+    }
+
+    /// Which endpoints the device serves.
+    pub fn scope(&self) -> EndpointScope {
+        self.scope
     }
 
     fn lock(&self) -> MutexGuard<'_, LinkState> {
@@ -50,6 +67,38 @@ impl DeviceLink {
             Some(events) => events.send(HardwareEvent::Notification { endpoint, data }).is_ok(),
             None => false,
         }
+    }
+
+    /// Records a subscription, which [`DeviceLink::notify_received`] delivers to.
+    pub fn subscribe(&self, endpoint: Endpoint) {
+        let mut state = self.lock();
+        if !state.subscribed.contains(&endpoint) {
+            state.subscribed.push(endpoint);
+        }
+    }
+
+    /// Forgets a subscription.
+    pub fn unsubscribe(&self, endpoint: Endpoint) {
+        self.lock().subscribed.retain(|subscribed| *subscribed != endpoint);
+    }
+
+    /// Delivers bytes the device sent without naming an endpoint. A device with named endpoints
+    /// sends on `rx`. On a connection that carries every endpoint, the bytes go to each endpoint
+    /// subscribed to, in the order of subscription, since only the protocol knows which it is
+    /// listening on; while none is, to `rx`, where a byte stream's replies arrive without
+    /// subscribing. Returns `false` when nobody takes them, as [`DeviceLink::notify`] does.
+    pub fn notify_received(&self, data: Vec<u8>) -> bool {
+        let state = self.lock();
+        let Some(events) = &state.events else { return false };
+        let targets = match (self.scope, state.subscribed.as_slice()) {
+            (EndpointScope::Every, subscribed @ [_, ..]) => subscribed,
+            _ => &[Endpoint::Rx][..],
+        };
+        targets.iter().all(|endpoint| {
+            let notification =
+                HardwareEvent::Notification { endpoint: *endpoint, data: data.clone() };
+            events.send(notification).is_ok()
+        })
     }
 
     /// Whether the link has closed.
@@ -102,6 +151,49 @@ mod tests {
                 HardwareEvent::Notification { endpoint: Endpoint::Rx, data: vec![2] },
                 HardwareEvent::Disconnected
             ]
+        );
+    }
+
+    #[test]
+    fn bytes_go_to_the_endpoints_subscribed_to_when_the_connection_carries_every_endpoint() {
+        let link = DeviceLink::with_scope(EndpointScope::Every);
+        let (sink, seen) = recording();
+        link.attach(sink).unwrap();
+        let on =
+            |endpoint, data: &[u8]| HardwareEvent::Notification { endpoint, data: data.to_vec() };
+        assert!(link.notify_received(vec![1]), "rx while nothing is subscribed");
+        link.subscribe(Endpoint::Whitelist);
+        link.subscribe(Endpoint::RxBleBattery);
+        link.subscribe(Endpoint::Whitelist);
+        assert!(link.notify_received(vec![2]));
+        link.unsubscribe(Endpoint::Whitelist);
+        assert!(link.notify_received(vec![3]));
+        link.unsubscribe(Endpoint::RxBleBattery);
+        assert!(link.notify_received(vec![4]));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                on(Endpoint::Rx, &[1]),
+                on(Endpoint::Whitelist, &[2]),
+                on(Endpoint::RxBleBattery, &[2]),
+                on(Endpoint::RxBleBattery, &[3]),
+                on(Endpoint::Rx, &[4]),
+            ]
+        );
+    }
+
+    #[test]
+    fn bytes_of_a_device_with_named_endpoints_stay_on_rx() {
+        let link = DeviceLink::new();
+        assert_eq!(link.scope(), EndpointScope::Named);
+        assert!(!link.notify_received(vec![1]), "nobody attached yet");
+        let (sink, seen) = recording();
+        link.attach(sink).unwrap();
+        link.subscribe(Endpoint::Command);
+        assert!(link.notify_received(vec![2]));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [HardwareEvent::Notification { endpoint: Endpoint::Rx, data: vec![2] }]
         );
     }
 

@@ -28,8 +28,15 @@ pub trait Hardware: Send + Sync + fmt::Debug {
     /// The backend-specific, stable address. Personal data.
     fn address(&self) -> &str;
 
-    /// The endpoints available after specialisation.
+    /// The endpoints the device has by name after specialisation (BLE: the characteristics
+    /// found; byte streams: `tx` and `rx`). Protocols tell firmware generations apart by them;
+    /// which endpoints take writes and subscriptions is [`Hardware::endpoint_scope`].
     fn endpoints(&self) -> &[Endpoint];
+
+    /// Which endpoints writes and subscriptions may name.
+    fn endpoint_scope(&self) -> EndpointScope {
+        EndpointScope::Named
+    }
 
     /// Whether the platform drops idle links unless something is written periodically (e.g. BLE
     /// on a backgrounded mobile OS); protocols' backend-only keep-alives then apply.
@@ -79,6 +86,20 @@ pub trait Hardware: Send + Sync + fmt::Debug {
             }
         }
     }
+}
+
+/// Which endpoints a connected device takes writes and subscriptions on
+/// ([`Hardware::endpoint_scope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EndpointScope {
+    /// Only those of [`Hardware::endpoints`], each a channel of its own.
+    #[default]
+    Named,
+    /// Every endpoint: the connection is one channel each way, which carries whatever endpoint a
+    /// protocol names (websocket devices, as with the reference). A write to any endpoint is sent
+    /// over it, a subscription to any endpoint is served from what the device sends, and a read
+    /// fails, since nothing can be read on demand.
+    Every,
 }
 
 /// Serial parity.

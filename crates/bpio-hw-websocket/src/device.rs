@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bpio_hardware::{
-    Connector, DeviceLink, Endpoint, EventSink, Hardware, HardwareEvent, HwError, Specialization,
-    StreamHardware, StreamTransport,
+    Connector, DeviceLink, EndpointScope, EventSink, Hardware, HardwareEvent, HwError,
+    Specialization, StreamHardware, StreamTransport,
 };
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -63,7 +63,9 @@ pub(crate) fn spawn<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let link = Arc::new(DeviceLink::new());
+    // Frames name no endpoint, so the socket carries every endpoint a protocol names, as the
+    // reference's websocket devices do: DIY firmware of any protocol relies on that.
+    let link = Arc::new(DeviceLink::with_scope(EndpointScope::Every));
     let (outgoing, outgoing_rx) = mpsc::channel(QUEUE);
     tokio::spawn(drive(socket, Arc::clone(&link), outgoing_rx, keepalive));
     WebsocketConnector { hello, link, outgoing }
@@ -148,7 +150,7 @@ async fn drive<S>(
 
 fn deliver(link: &DeviceLink, data: Vec<u8>) {
     let len = data.len();
-    if !link.notify(Endpoint::Rx, data) {
+    if !link.notify_received(data) {
         trace!(len, "bytes nobody takes (the device is not connected yet); dropped");
     }
 }

@@ -3,9 +3,12 @@
 //!
 //! A device opens a websocket (default port [`DEFAULT_PORT`]) and sends one text frame naming
 //! itself, `{"identifier": "...", "address": "...", "version": 1}`; from then on binary frames
-//! carry the device's bytes both ways: what the server writes to `tx` goes out as a binary frame,
-//! and every frame the device sends arrives as a notification on `rx`. The identifier is what
-//! `websocket` specifiers of the device database match.
+//! carry the device's bytes both ways. Frames name no endpoint, so the socket serves every
+//! endpoint, as the reference's does ([`EndpointScope::Every`](bpio_hardware::EndpointScope::Every)):
+//! a write to any endpoint goes out as a binary frame, and every frame the device sends arrives
+//! as a notification on each endpoint the protocol has subscribed to (on `rx` while it has
+//! subscribed to none). A read fails at once: there is nothing to read on demand. The identifier
+//! is what `websocket` specifiers of the device database match.
 //!
 //! The key design decision: **each socket has one task that owns it from the first byte to the
 //! end, and every way the connection can end is a disconnect.** A close frame, a read error, end

@@ -2,7 +2,8 @@
 //! behind a pseudo-terminal that a user config names, `--use-device-websocket-server` takes a
 //! Lovense device that connects over a websocket, and one client session drives both. The fake
 //! devices run the simulated firmware, so they answer as the real toys do, and every byte they
-//! receive is checked.
+//! receive is checked. Websocket devices of protocols that name other endpoints than `tx` and
+//! `rx` run hand-written firmware (issue 17).
 
 use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
@@ -303,6 +304,206 @@ async fn a_websocket_device_that_drops_mid_stream_leaves_and_the_other_is_still_
     // The serial device is still served.
     assert_eq!(session.request(position(200, tcode, 250)).await, json!({"Ok": {"Id": 200}}));
     expect_bytes(&mut pty.received, "L0250\nR0250\n").await;
+}
+
+/// A websocket device with hand-written firmware: `firmware` gets each frame the engine sends,
+/// and `None` every 20 ms, and gives what the device sends back. The tick stands in for a toy
+/// that repeats its status until answered, since a device cannot see a subscription.
+struct FrameDevice {
+    received: UnboundedReceiver<Vec<u8>>,
+}
+
+impl FrameDevice {
+    async fn connect(
+        url: &str,
+        identifier: &str,
+        mut firmware: impl FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send + 'static,
+    ) -> Self {
+        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let hello =
+            json!({"identifier": identifier, "address": format!("ws-{identifier}"), "version": 1});
+        socket.send(Message::text(hello.to_string())).await.unwrap();
+        let (frames, received) = unbounded_channel();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(20));
+            loop {
+                let answer = tokio::select! {
+                    frame = socket.next() => match frame {
+                        Some(Ok(Message::Binary(data))) => {
+                            let _ = frames.send(data.to_vec());
+                            firmware(Some(&data))
+                        }
+                        Some(Ok(_)) => None,
+                        _ => return,
+                    },
+                    _ = tick.tick() => firmware(None),
+                };
+                if let Some(answer) = answer
+                    && socket.send(Message::binary(answer)).await.is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Self { received }
+    }
+
+    /// A device that never sends anything.
+    async fn silent(url: &str, identifier: &str) -> Self {
+        Self::connect(url, identifier, |_| None).await
+    }
+
+    /// Receives frames until one equals `expected`; the ones before it must be `skippable`.
+    async fn expect(&mut self, expected: &[u8], skippable: &[&[u8]]) {
+        loop {
+            let frame = within("a frame", self.received.recv()).await.expect("the device is gone");
+            if frame == expected {
+                return;
+            }
+            assert!(
+                skippable.contains(&frame.as_slice()),
+                "{frame:02x?}, waiting for {expected:02x?}"
+            );
+        }
+    }
+}
+
+/// Lelo firmware (Harmony, F1s V2): it reports its password until the host writes it back, then
+/// that it is authorised until the first command.
+fn lelo_firmware() -> impl FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send + 'static {
+    let mut status = Some(LELO_PASSWORD);
+    move |frame| match frame {
+        None => status.map(Vec::from),
+        // A password report that crossed the host's answer may be answered twice.
+        Some(frame) if frame == LELO_PASSWORD => {
+            status = status.map(|_| LELO_AUTHORISED);
+            None
+        }
+        Some(_) => {
+            status = None;
+            None
+        }
+    }
+}
+
+const LELO_PASSWORD: [u8; 8] = [0x5a, 0xa5, 1, 2, 3, 4, 5, 6];
+const LELO_AUTHORISED: [u8; 8] = [1, 0, 0, 0, 0, 0, 0, 0];
+
+fn output(id: u64, device: u64, feature: u64, command: Value) -> Value {
+    json!({"OutputCmd": {"Id": id, "DeviceIndex": device, "FeatureIndex": feature, "Command": command}})
+}
+
+/// Websocket devices of protocols whose firmware names endpoints other than `tx` and `rx` (init
+/// on `firmware` or `txmode`, motors on `txvibrate`, a pairing handshake that waits for the
+/// device's notifications) are listed and driven, as the reference does (issue 17); a read,
+/// which a websocket device cannot serve, is refused at once.
+#[tokio::test]
+async fn r17_websocket_devices_serve_every_endpoint_their_protocol_names() {
+    let config = json!({
+        "version": {"major": 5, "minor": 0},
+        "user_configs": {"protocols": {
+            "kiiroo-v2": {"communication": [{"websocket": {"name": "Launch"}}]},
+            "mysteryvibe": {"communication": [{"websocket": {"name": "MV Crescendo"}}]},
+            "mysteryvibe-v2": {"communication": [{"websocket": {"name": "6907 MV1"}}]},
+            "lelo-f1sv2": {"communication": [{"websocket": {"name": "F1SV2A"}}]},
+            "lelo-harmony": {"communication": [{"websocket": {"name": "TOR3"}}]},
+            "kiiroo-prowand": {"communication": [{"websocket": {"name": "ProWand"}}]}
+        }}
+    });
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hardware-r17.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let mut engine = Engine::start(&[
+        "--use-device-websocket-server",
+        "--device-websocket-server-port",
+        "0",
+        "--user-device-config-file",
+        path.to_str().unwrap(),
+    ])
+    .await;
+    let url = engine.url_logged_after("listening for devices on").await;
+    let mut launch = FrameDevice::silent(&url, "Launch").await;
+    let mut crescendo = FrameDevice::silent(&url, "MV Crescendo").await;
+    let mut tenuto = FrameDevice::silent(&url, "6907 MV1").await;
+    let mut f1s = FrameDevice::connect(&url, "F1SV2A", lelo_firmware()).await;
+    let mut tor = FrameDevice::connect(&url, "TOR3", lelo_firmware()).await;
+    let mut prowand = FrameDevice::silent(&url, "ProWand").await;
+
+    let mut session = Session::open(&engine).await;
+    // Devices listed before the session opened are only in this answer.
+    session.request(json!({"RequestDeviceList": {"Id": 2}})).await;
+    assert_eq!(
+        session.request(json!({"StartScanning": {"Id": 3}})).await,
+        json!({"Ok": {"Id": 3}})
+    );
+    let names = [
+        "Fleshlight Launch",
+        "MysteryVibe Crescendo",
+        "MysteryVibe Tenuto Mini",
+        "Lelo F1s V2",
+        "Lelo Tor 3",
+        "Kiiroo ProWand",
+    ];
+    let indexes = session.wait_for(&names).await;
+    let [launch_at, crescendo_at, tenuto_at, f1s_at, tor_at, prowand_at] = indexes[..] else {
+        unreachable!()
+    };
+
+    // Init on `firmware` and `txmode`, then commands on `tx` and `txvibrate`.
+    launch.expect(&[0x00], &[]).await;
+    let stroke = json!({"HwPositionWithDuration": {"Value": 99, "Duration": 500}});
+    assert_eq!(session.request(output(10, launch_at, 0, stroke)).await, json!({"Ok": {"Id": 10}}));
+    launch.expect(&[99, 40], &[]).await;
+
+    crescendo.expect(&[0x43, 0x02, 0x00], &[]).await;
+    let vibrate = json!({"Vibrate": {"Value": 28}});
+    assert_eq!(
+        session.request(output(11, crescendo_at, 0, vibrate)).await,
+        json!({"Ok": {"Id": 11}})
+    );
+    crescendo.expect(&[28, 0, 0, 0, 0, 0], &[]).await;
+
+    tenuto.expect(&[0x03, 0x02, 0x40], &[]).await;
+    let vibrate = json!({"Vibrate": {"Value": 56}});
+    assert_eq!(session.request(output(12, tenuto_at, 2, vibrate)).await, json!({"Ok": {"Id": 12}}));
+    tenuto.expect(&[0, 0, 56], &[]).await;
+
+    // The pairing handshake: the password the device reported came back on the handshake's
+    // endpoint. Without `whitelist` among its named endpoints the F1s V2 is driven as a Harmony,
+    // as the reference drives it over a websocket.
+    f1s.expect(&LELO_PASSWORD, &[]).await;
+    let vibrate = json!({"Vibrate": {"Value": 50}});
+    assert_eq!(session.request(output(13, f1s_at, 1, vibrate)).await, json!({"Ok": {"Id": 13}}));
+    f1s.expect(&[0x0a, 0x12, 0x02, 0x08, 0, 0, 0, 0, 50, 0], &[&LELO_PASSWORD]).await;
+    tor.expect(&LELO_PASSWORD, &[]).await;
+    let vibrate = json!({"Vibrate": {"Value": 100}});
+    assert_eq!(session.request(output(14, tor_at, 0, vibrate)).await, json!({"Ok": {"Id": 14}}));
+    tor.expect(&[0x0a, 0x12, 0x01, 0x08, 0, 0, 0, 0, 100, 0], &[&LELO_PASSWORD]).await;
+
+    // A battery read needs a read from the device: refused at once, nothing sent.
+    let read = json!({"InputCmd": {"Id": 15, "DeviceIndex": prowand_at, "FeatureIndex": 1, "Type": "Battery", "Command": "Read"}});
+    let reply = session.request(read).await;
+    assert_eq!(
+        (&reply["Error"]["Id"], &reply["Error"]["ErrorCode"]),
+        (&json!(15), &json!(4)),
+        "{reply}"
+    );
+    let why = reply["Error"]["ErrorMessage"].as_str().unwrap();
+    assert!(why.contains("nothing can be read"), "{why}");
+    let vibrate = json!({"Vibrate": {"Value": 100}});
+    assert_eq!(
+        session.request(output(16, prowand_at, 0, vibrate)).await,
+        json!({"Ok": {"Id": 16}})
+    );
+    prowand.expect(&[0x00, 0x00, 0x64, 0xff, 100, 100], &[]).await;
+
+    // A stop reaches every motor; the MysteryVibes resend their packet until then.
+    assert_eq!(session.request(json!({"StopCmd": {"Id": 17}})).await, json!({"Ok": {"Id": 17}}));
+    crescendo.expect(&[0; 6], &[&[28, 0, 0, 0, 0, 0]]).await;
+    tenuto.expect(&[0; 3], &[&[0, 0, 56]]).await;
+    f1s.expect(&[0x0a, 0x12, 0x01, 0x08, 0, 0, 0, 0, 0, 0], &[]).await;
+    f1s.expect(&[0x0a, 0x12, 0x02, 0x08, 0, 0, 0, 0, 0, 0], &[]).await;
+    tor.expect(&[0x0a, 0x12, 0x01, 0x08, 0, 0, 0, 0, 0, 0], &[]).await;
+    prowand.expect(&[0x00, 0x00, 0x64, 0x00, 0, 0], &[]).await;
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use bpio_hardware::sim::{self, Firmware, LovenseFirmware};
 use bpio_hardware::{
-    AdvertisementBuf, Endpoint, FoundDevice, HardwareEvent, HardwareManager, HwError, ManagerEvent,
-    Specialization,
+    AdvertisementBuf, Endpoint, EndpointScope, FoundDevice, HardwareEvent, HardwareManager,
+    HwError, ManagerEvent, Specialization,
 };
 use bpio_hw_websocket::{Config, DeviceServer, Error, WebsocketManager};
 use futures_util::{SinkExt, StreamExt};
@@ -122,6 +122,7 @@ async fn a_device_identifies_itself_and_its_bytes_flow_both_ways() {
     let (sink, mut events) = events();
     let hardware = found.connector.connect(Specialization::Fixed, sink).await.unwrap();
     assert_eq!(hardware.endpoints(), [Endpoint::Tx, Endpoint::Rx]);
+    assert_eq!(hardware.endpoint_scope(), EndpointScope::Every);
     assert_eq!((hardware.name(), hardware.address()), ("LVS-Hush", "wsdev-1"));
 
     hardware.subscribe(Endpoint::Rx).await.unwrap();
@@ -139,11 +140,6 @@ async fn a_device_identifies_itself_and_its_bytes_flow_both_ways() {
         HardwareEvent::Notification { endpoint: Endpoint::Rx, data: b"OK;".to_vec() }
     );
     assert_eq!(firmware.lock().unwrap().motors(), [7]);
-
-    assert!(matches!(
-        hardware.write(Endpoint::Rx, b"x", false).await,
-        Err(HwError::NoEndpoint(Endpoint::Rx))
-    ));
     assert!(matches!(
         hardware.read(Endpoint::Rx, 0, Duration::from_secs(1)).await,
         Err(HwError::Unsupported(_))
@@ -154,6 +150,71 @@ async fn a_device_identifies_itself_and_its_bytes_flow_both_ways() {
     assert_eq!(next_event(&mut events).await, HardwareEvent::Disconnected);
     assert_eq!(within("the device's end", device).await.unwrap(), "closed");
     assert!(matches!(hardware.write(Endpoint::Tx, b"x", false).await, Err(HwError::Disconnected)));
+}
+
+/// The next binary frame the device receives.
+async fn next_frame(socket: &mut Socket) -> Vec<u8> {
+    loop {
+        match within("a frame", socket.next()).await {
+            Some(Ok(Message::Binary(data))) => return data.to_vec(),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("expected a binary frame, got {other:?}"),
+        }
+    }
+}
+
+/// Firmware of other protocols names endpoints other than `tx` and `rx` (issue 17): the socket
+/// carries them all, as the reference's does.
+#[tokio::test]
+async fn writes_to_any_endpoint_are_sent_and_frames_reach_the_endpoint_subscribed_to() {
+    let mut server = Server::start(Config::default()).await;
+    let mut socket =
+        server.device(r#"{"identifier": "F1SV2A", "address": "wsdev-3", "version": 1}"#).await;
+    let (sink, mut events) = events();
+    let hardware =
+        server.next_found().await.connector.connect(Specialization::Fixed, sink).await.unwrap();
+
+    for (endpoint, data) in [
+        (Endpoint::Firmware, vec![0x00]),
+        (Endpoint::TxMode, vec![0x43, 0x02, 0x00]),
+        (Endpoint::TxVibrate, vec![28, 0, 0]),
+        (Endpoint::Generic(0), vec![0x12, 0x34]),
+        (Endpoint::Tx, vec![0x01, 0x32, 0x00]),
+    ] {
+        hardware.write(endpoint, &data, true).await.unwrap();
+        assert_eq!(next_frame(&mut socket).await, data, "{endpoint}");
+    }
+
+    // Subscribed: frames arrive on the endpoint the protocol listens on.
+    hardware.subscribe(Endpoint::Whitelist).await.unwrap();
+    socket.send(Message::binary(vec![1, 0, 0, 0, 0, 0, 0, 0])).await.unwrap();
+    assert_eq!(
+        next_event(&mut events).await,
+        HardwareEvent::Notification {
+            endpoint: Endpoint::Whitelist,
+            data: vec![1, 0, 0, 0, 0, 0, 0, 0]
+        }
+    );
+    // Unsubscribed again: back on `rx`.
+    hardware.unsubscribe(Endpoint::Whitelist).await.unwrap();
+    socket.send(Message::binary(vec![9])).await.unwrap();
+    assert_eq!(
+        next_event(&mut events).await,
+        HardwareEvent::Notification { endpoint: Endpoint::Rx, data: vec![9] }
+    );
+
+    // A read fails at once and says why, on any endpoint; nothing reaches the device.
+    for endpoint in [Endpoint::Rx, Endpoint::Firmware, Endpoint::RxBleBattery] {
+        let read = within("a read to fail", hardware.read(endpoint, 1, PATIENCE)).await;
+        match read {
+            Err(err @ HwError::Unsupported(_)) => {
+                assert!(err.to_string().contains("nothing can be read"), "{err}");
+            }
+            other => panic!("expected a clear refusal, got {other:?}"),
+        }
+    }
+    hardware.write(Endpoint::Tx, b"after", false).await.unwrap();
+    assert_eq!(next_frame(&mut socket).await, b"after");
 }
 
 #[tokio::test]
