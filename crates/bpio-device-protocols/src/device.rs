@@ -8,7 +8,7 @@ use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputCommandType, InputType, OutputCommand, OutputType, Reading};
 
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Keepalive, Protocol, Step};
+use crate::protocol::{DeviceInfo, HwOutput, Identifier, InputPlan, Keepalive, Protocol, Step};
 use crate::registry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,8 @@ enum Phase {
 pub struct ProtocolDevice {
     name: &'static str,
     protocol: Box<dyn Protocol>,
+    /// The name the backend reported, the identifier of most firmware.
+    advertised_name: String,
     phase: Phase,
     features: Vec<Feature>,
     subscribed: BTreeSet<(u32, InputType)>,
@@ -53,6 +55,7 @@ impl ProtocolDevice {
         Ok(Self {
             name: entry.name,
             protocol: (entry.create)(info),
+            advertised_name: info.name.to_owned(),
             phase: Phase::Identifying,
             features: Vec::new(),
             subscribed: BTreeSet::new(),
@@ -92,9 +95,13 @@ impl ProtocolDevice {
         self.protocol.handle_step_timeout()
     }
 
-    /// The identifier from identification.
+    /// The identifier from identification; `None` selects the protocol's defaults.
     pub fn identifier(&self) -> Option<&str> {
-        self.protocol.identifier()
+        match self.protocol.identifier() {
+            Identifier::AdvertisedName => Some(&self.advertised_name),
+            Identifier::Found(identifier) => Some(identifier),
+            Identifier::Defaults => None,
+        }
     }
 
     /// Sets the resolved definition; init steps follow.

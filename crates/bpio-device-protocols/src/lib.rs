@@ -9,7 +9,8 @@
 //!
 //! Entry point: [`ProtocolDevice`], which wraps the [`Protocol`] implementation named by the
 //! device database ([`registry`]) and checks every command against the device's features
-//! before any bytes are produced. Each protocol is one file in `src/protocols/`.
+//! before any bytes are produced. Each protocol is one file in `src/protocols/`, found by the
+//! build script: adding a protocol is adding its file and its byte vectors.
 #![warn(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 
@@ -22,5 +23,7 @@ pub mod registry;
 pub use device::ProtocolDevice;
 pub use error::ProtocolError;
 pub use protocol::{
-    DeviceInfo, HwOutput, InputPlan, Keepalive, KeepaliveWhen, Protocol, ReplyWait, Step,
+    DeviceInfo, HwOutput, Identifier, InputPlan, Keepalive, KeepaliveWhen, Protocol, ReplyWait,
+    Step,
 };
+pub use protocols::common::BatteryRead;

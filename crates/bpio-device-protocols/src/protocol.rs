@@ -8,6 +8,7 @@ use bpio_hardware::{CompanyData, Endpoint, HardwareCommand, Transport};
 use bpio_protocol::v4::{InputType, OutputType, Reading};
 
 use crate::error::ProtocolError;
+use crate::protocols::common::BatteryRead;
 
 /// One feature's output as the encoder receives it: the hardware value after the mapping of
 /// PROTOCOL.md 7.3. This is the command type the server's scheduler coalesces per feature.
@@ -122,11 +123,34 @@ impl<'a> DeviceInfo<'a> {
     }
 }
 
+/// What identification found: the key that selects a device's configuration within its
+/// protocol (and its user record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifier<'a> {
+    /// The advertised name, as most firmware is identified.
+    AdvertisedName,
+    /// What the handshake read from the device (a model code, a device type).
+    Found(&'a str),
+    /// Nothing usable: the protocol's default configuration applies.
+    Defaults,
+}
+
+impl<'a> Identifier<'a> {
+    /// [`Identifier::Found`] for `Some`, [`Identifier::Defaults`] for `None`.
+    pub fn found(identifier: Option<&'a str>) -> Self {
+        identifier.map_or(Self::Defaults, Self::Found)
+    }
+}
+
 /// One device protocol: a pure state machine from commands to hardware commands.
 ///
 /// Implementors only encode and parse; [`crate::ProtocolDevice`] validates every command
 /// against the device's features first, keeps subscriptions, and enforces the phase order:
 /// identification steps, [`Protocol::configure`], init steps, then commands.
+///
+/// Only [`Protocol::encode`] is required. The defaults describe the most common firmware: no
+/// handshake, identified by the advertised name, one variant, no inputs, no keep-alive, no
+/// timer. A protocol overrides what its firmware does differently.
 pub trait Protocol: Send + fmt::Debug {
     /// The next handshake step: identification before `configure`, init after it. The default
     /// is for protocols without a handshake: done at once.
@@ -134,8 +158,12 @@ pub trait Protocol: Send + fmt::Debug {
         Ok(Step::Done)
     }
 
-    /// The bytes of a handshake read, or a notification that arrived during a handshake.
-    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError>;
+    /// The bytes of a handshake read, or a notification that arrived during a handshake. The
+    /// default is for protocols that ask for no data: any is a driver's mistake.
+    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
+        let _ = (endpoint, data);
+        Err(ProtocolError::OutOfOrder("data during a handshake that asked for none"))
+    }
 
     /// The wait of a [`Step::Await`] ended without a reply. A protocol that never waits has
     /// nothing to do.
@@ -143,9 +171,10 @@ pub trait Protocol: Send + fmt::Debug {
         Ok(())
     }
 
-    /// The identifier found by identification (DEVICE_CONFIG.md 7.2); `None` selects the
-    /// protocol's defaults.
-    fn identifier(&self) -> Option<&str>;
+    /// What identification found. The default: the advertised name.
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::AdvertisedName
+    }
 
     /// Takes the resolved definition and chooses the variant; init steps follow. The default
     /// is for protocols with one variant.
@@ -161,32 +190,54 @@ pub trait Protocol: Send + fmt::Debug {
         stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError>;
 
-    /// Plans a validated input `Read`.
-    fn read(&mut self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError>;
+    /// Where the device keeps its battery level, for firmware whose only input is a battery
+    /// read from a characteristic. The default: no battery.
+    fn battery(&self) -> Option<BatteryRead> {
+        None
+    }
 
-    /// Commands starting a validated subscription.
+    /// Plans a validated input `Read`. The default reads [`Protocol::battery`] and refuses
+    /// anything else.
+    fn read(&mut self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError> {
+        match self.battery() {
+            Some(battery) => battery.plan(feature, input),
+            None => Err(ProtocolError::UnsupportedInput { feature: feature.index, input }),
+        }
+    }
+
+    /// Commands starting a validated subscription. The default refuses: the firmware pushes
+    /// no readings.
     fn subscribe(
         &mut self,
         feature: &Feature,
         input: InputType,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError>;
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        Err(ProtocolError::UnsupportedInput { feature: feature.index, input })
+    }
 
-    /// Commands ending a subscription.
+    /// Commands ending a subscription. The default sends nothing.
     fn unsubscribe(
         &mut self,
         feature: &Feature,
         input: InputType,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError>;
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let _ = (feature, input);
+        Ok(Vec::new())
+    }
 
     /// Parses `data` from `endpoint` as a reading of `input` on `feature`; `None` when the
-    /// bytes are not such a reading.
+    /// bytes are not such a reading. The default parses the answer of a [`Protocol::battery`]
+    /// read; nothing else is a reading.
     fn parse_reading(
         &mut self,
         feature: u32,
         input: InputType,
         endpoint: Endpoint,
         data: &[u8],
-    ) -> Option<Reading>;
+    ) -> Option<Reading> {
+        let _ = feature;
+        self.battery()?.parse(input, endpoint, data)
+    }
 
     /// The keep-alive the device needs, if any.
     fn keepalive(&self) -> Option<Keepalive> {

@@ -12,8 +12,8 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "amorelie-joy";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(NAME, info, write).with_init([tx([0x03])])
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(write).with_init([tx([0x03])])
 }
 
 fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {

@@ -20,7 +20,7 @@ use bpio_protocol::v4::OutputType;
 
 use super::common::{Levels, byte_of, no_step_data};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocol::{DeviceInfo, HwOutput, Identifier, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "cueme";
@@ -79,8 +79,8 @@ impl Protocol for Cueme {
         no_step_data(NAME, endpoint, data)
     }
 
-    fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::found(self.identifier.as_deref())
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
@@ -107,8 +107,6 @@ impl Protocol for Cueme {
         };
         Ok(vec![self.packet()])
     }
-
-    no_inputs!();
 
     fn poll_timer(&self) -> Option<Duration> {
         (self.running_count() >= 2).then_some(TURN)

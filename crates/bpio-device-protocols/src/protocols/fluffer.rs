@@ -51,7 +51,6 @@ const BACKWARDS: u8 = 100;
 
 pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     Box::new(Fluffer {
-        identifier: info.name.to_owned(),
         code: info.manufacturer_data_of(COMPANY).map(device_code),
         stage: Stage::Identified,
         levels: Levels::new(0..2),
@@ -72,7 +71,6 @@ enum Stage {
 
 #[derive(Debug)]
 struct Fluffer {
-    identifier: String,
     /// The device's code from its manufacturer data; `None`: no authentication.
     code: Option<Result<Vec<u8>, ProtocolError>>,
     stage: Stage,
@@ -155,10 +153,6 @@ impl Protocol for Fluffer {
         Err(ProtocolError::Timeout { protocol: NAME })
     }
 
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
-    }
-
     fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
         self.stage = Stage::Subscribe;
         Ok(())
@@ -179,8 +173,6 @@ impl Protocol for Fluffer {
         let packet = [0x82, 0x0f, 0x05, 0x00, self.levels.at(0), self.levels.at(1), 0x00, 0x00];
         Ok(vec![tx(&packet)])
     }
-
-    no_inputs!();
 
     fn keepalive(&self) -> Option<Keepalive> {
         Some(Keepalive {

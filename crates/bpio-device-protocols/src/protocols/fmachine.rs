@@ -43,14 +43,8 @@ const INIT_PRESSES: u8 = 55;
 const INIT_PAUSE: Duration = Duration::from_millis(60);
 const TICK: Duration = Duration::from_millis(200);
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(FMachine {
-        identifier: info.name.to_owned(),
-        init: Init::Identified,
-        on: false,
-        speed: 0,
-        target: 0,
-    })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(FMachine { init: Init::Identified, on: false, speed: 0, target: 0 })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +68,6 @@ enum Init {
 
 #[derive(Debug)]
 struct FMachine {
-    identifier: String,
     init: Init,
     /// Whether the machine runs.
     on: bool,
@@ -116,8 +109,6 @@ impl FMachine {
 }
 
 impl Protocol for FMachine {
-    no_inputs!();
-
     fn poll_step(&mut self) -> Result<Step, ProtocolError> {
         Ok(match self.init {
             Init::Press { done } if done < INIT_PRESSES => {
@@ -148,10 +139,6 @@ impl Protocol for FMachine {
             self.init = Init::Press { done: done.saturating_add(1) };
         }
         Ok(())
-    }
-
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
     }
 
     fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {

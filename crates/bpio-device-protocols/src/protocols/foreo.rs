@@ -24,18 +24,15 @@ pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     } else {
         0
     };
-    Box::new(Foreo { identifier: info.name.to_owned(), mode })
+    Box::new(Foreo { mode })
 }
 
 #[derive(Debug)]
 struct Foreo {
-    identifier: String,
     mode: u8,
 }
 
 impl Protocol for Foreo {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -48,6 +45,4 @@ impl Protocol for Foreo {
             _ => Err(unsupported(feature, command)),
         })
     }
-
-    no_inputs!();
 }

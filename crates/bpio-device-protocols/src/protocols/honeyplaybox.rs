@@ -21,6 +21,7 @@ use std::time::Duration;
 use bpio_device_config::{Definition, Feature};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading};
+use md5::Digest as _;
 
 use super::common::{Levels, battery_byte};
 use crate::error::ProtocolError;
@@ -48,9 +49,8 @@ const HANDSHAKE_RETRIES: u8 = 3;
 const KEEPALIVE_INTERVAL: Duration = Duration::from_millis(500);
 const BATTERY_TIMEOUT: Duration = Duration::from_secs(1);
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
     Box::new(HoneyPlayBox {
-        name: info.name.to_owned(),
         stage: Stage::Identified,
         // The counter of the last frame sent: the handshake is frame 0.
         counter: u8::MAX,
@@ -71,7 +71,6 @@ enum Stage {
 
 #[derive(Debug)]
 struct HoneyPlayBox {
-    name: String,
     stage: Stage,
     /// The counter of the last frame sent.
     counter: u8,
@@ -108,7 +107,8 @@ impl HoneyPlayBox {
         signed.extend(&data);
         signed.extend(SECRET);
         signed.extend(self.token);
-        data.extend(md5(&signed).into_iter().take(8));
+        // The firmware's signature: the first half of the MD5 digest.
+        data.extend(md5::Md5::digest(&signed).into_iter().take(8));
         data
     }
 
@@ -156,7 +156,7 @@ fn frame(counter: u8, command: u8, data: &[u8]) -> HardwareCommand {
     let mut checked = vec![TYPE, command];
     checked.extend(length(data.len()));
     checked.extend_from_slice(data);
-    let crc = crc16_modbus(&checked);
+    let crc = CRC.checksum(&checked);
     let mut out = Vec::with_capacity(checked.len() + 10);
     out.extend(MAGIC);
     out.push(counter);
@@ -166,16 +166,8 @@ fn frame(counter: u8, command: u8, data: &[u8]) -> HardwareCommand {
     HardwareCommand::write_with_response(Endpoint::Tx, out)
 }
 
-fn crc16_modbus(data: &[u8]) -> u16 {
-    let mut crc: u16 = 0xffff;
-    for byte in data {
-        crc ^= u16::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xa001 } else { crc >> 1 };
-        }
-    }
-    crc
-}
+/// The frame checksum: CRC-16/MODBUS.
+const CRC: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_MODBUS);
 
 /// Takes the complete frames out of `buffer`; bytes before a frame start are dropped, an
 /// unfinished frame stays.
@@ -249,10 +241,6 @@ impl Protocol for HoneyPlayBox {
         Ok(())
     }
 
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.name)
-    }
-
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         self.motors = Levels::of_outputs(definition);
         self.stage = Stage::Subscribe;
@@ -289,8 +277,6 @@ impl Protocol for HoneyPlayBox {
         })
     }
 
-    no_subscriptions!();
-
     fn parse_reading(
         &mut self,
         _: u32,
@@ -316,83 +302,12 @@ impl Protocol for HoneyPlayBox {
     }
 }
 
-/// MD5 (RFC 1321) of `message`: the firmware's signature.
-fn md5(message: &[u8]) -> [u8; 16] {
-    const SHIFTS: [u32; 64] = [
-        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
-        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
-        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
-    ];
-    // The integer part of 2^32 * |sin(i + 1)|.
-    const SINES: [u32; 64] = [
-        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
-        0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
-        0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
-        0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
-        0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
-        0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
-        0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
-        0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-        0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
-        0xeb86d391,
-    ];
-    let mut state: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
-    let mut padded = message.to_vec();
-    padded.push(0x80);
-    while padded.len() % 64 != 56 {
-        padded.push(0);
-    }
-    let bits = u64::try_from(message.len()).unwrap_or(u64::MAX).wrapping_mul(8);
-    padded.extend(bits.to_le_bytes());
-    for block in padded.chunks_exact(64) {
-        let mut words = [0_u32; 16];
-        for (word, bytes) in words.iter_mut().zip(block.chunks_exact(4)) {
-            *word = <[u8; 4]>::try_from(bytes).map_or(0, u32::from_le_bytes);
-        }
-        let [mut a, mut b, mut c, mut d] = state;
-        for (round, (shift, sine)) in SHIFTS.iter().zip(SINES).enumerate() {
-            let (mix, word) = match round / 16 {
-                0 => ((b & c) | (!b & d), round),
-                1 => ((d & b) | (!d & c), (5 * round + 1) % 16),
-                2 => (b ^ c ^ d, (3 * round + 5) % 16),
-                _ => (c ^ (b | !d), (7 * round) % 16),
-            };
-            let input = words.get(word).copied().unwrap_or(0);
-            let sum = a.wrapping_add(mix).wrapping_add(sine).wrapping_add(input);
-            a = d;
-            d = c;
-            c = b;
-            b = b.wrapping_add(sum.rotate_left(*shift));
-        }
-        for (value, add) in state.iter_mut().zip([a, b, c, d]) {
-            *value = value.wrapping_add(add);
-        }
-    }
-    let mut digest = [0_u8; 16];
-    for (bytes, word) in digest.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_le_bytes());
-    }
-    digest
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn md5_matches_the_rfc_test_suite() {
-        let hex = |digest: [u8; 16]| digest.iter().map(|b| format!("{b:02x}")).collect::<String>();
-        assert_eq!(hex(md5(b"")), "d41d8cd98f00b204e9800998ecf8427e");
-        assert_eq!(hex(md5(b"abc")), "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(hex(md5(b"message digest")), "f96b697d7cb7938d525a2f31aaf161d0");
-        let long =
-            b"12345678901234567890123456789012345678901234567890123456789012345678901234567890";
-        assert_eq!(hex(md5(long)), "57edf4a22be3c955ac49da2e2107b67a");
-    }
-
     fn waiting() -> HoneyPlayBox {
         HoneyPlayBox {
-            name: String::new(),
             stage: Stage::Wait { silences: 0 },
             counter: 0,
             received: Vec::new(),

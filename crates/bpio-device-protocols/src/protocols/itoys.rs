@@ -19,18 +19,14 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "itoys";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(IToys { identifier: info.name.to_owned() })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(IToys)
 }
 
 #[derive(Debug)]
-struct IToys {
-    identifier: String,
-}
+struct IToys;
 
 impl Protocol for IToys {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -48,6 +44,4 @@ impl Protocol for IToys {
             Ok(vec![HardwareCommand::write(Endpoint::Tx, data)])
         })
     }
-
-    no_inputs!();
 }

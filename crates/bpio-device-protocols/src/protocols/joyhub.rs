@@ -32,17 +32,12 @@ const TEMPERATURE: u8 = 0x04;
 const LED: u8 = 0x14;
 const SPRAY: u8 = 0x24;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(JoyHub {
-        identifier: info.name.to_owned(),
-        motors: Levels::new(0..MOTOR_SLOTS),
-        spraying: false,
-    })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(JoyHub { motors: Levels::new(0..MOTOR_SLOTS), spraying: false })
 }
 
 #[derive(Debug)]
 struct JoyHub {
-    identifier: String,
     motors: Levels,
     /// A spray is on and the timer will turn it off.
     spraying: bool,
@@ -70,8 +65,6 @@ impl JoyHub {
 }
 
 impl Protocol for JoyHub {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -112,8 +105,6 @@ impl Protocol for JoyHub {
         writes.extend(others);
         Ok(writes)
     }
-
-    no_inputs!();
 
     fn poll_timer(&self) -> Option<Duration> {
         self.spraying.then_some(SPRAY_TIME)

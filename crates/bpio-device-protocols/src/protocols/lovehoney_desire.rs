@@ -16,21 +16,17 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "lovehoney-desire";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(LovehoneyDesire { identifier: info.name.to_owned(), speeds: vec![0] })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(LovehoneyDesire { speeds: vec![0] })
 }
 
 #[derive(Debug)]
 struct LovehoneyDesire {
-    identifier: String,
     /// The speed of each motor, by feature index: one or two.
     speeds: Vec<u8>,
 }
 
 impl Protocol for LovehoneyDesire {
-    identified_by_name!();
-    no_inputs!();
-
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let motors = definition.features.iter().filter(|f| !f.outputs.is_empty()).count();
         self.speeds = vec![0; motors.clamp(1, 2)];

@@ -34,7 +34,8 @@ use bpio_protocol::v4::{InputType, OutputType, Reading, ReadingValue};
 
 use crate::error::ProtocolError;
 use crate::protocol::{
-    DeviceInfo, HwOutput, InputPlan, Keepalive, KeepaliveWhen, Protocol, ReplyWait, Step,
+    DeviceInfo, HwOutput, Identifier, InputPlan, Keepalive, KeepaliveWhen, Protocol, ReplyWait,
+    Step,
 };
 
 /// The database name.
@@ -169,8 +170,8 @@ impl Protocol for Lovense {
         Ok(())
     }
 
-    fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::found(self.identifier.as_deref())
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {

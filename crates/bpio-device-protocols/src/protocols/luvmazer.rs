@@ -18,18 +18,14 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "luvmazer";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Luvmazer { identifier: info.name.to_owned() })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(Luvmazer)
 }
 
 #[derive(Debug)]
-struct Luvmazer {
-    identifier: String,
-}
+struct Luvmazer;
 
 impl Protocol for Luvmazer {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -53,6 +49,4 @@ impl Protocol for Luvmazer {
             Ok(vec![HardwareCommand::write(Endpoint::Tx, data)])
         })
     }
-
-    no_inputs!();
 }

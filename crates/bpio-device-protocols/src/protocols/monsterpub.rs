@@ -24,7 +24,7 @@ use bpio_protocol::v4::OutputType;
 
 use super::common::{Levels, ModelRead};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
+use crate::protocol::{DeviceInfo, HwOutput, Identifier, Protocol, Step};
 
 /// The database name.
 pub(crate) const NAME: &str = "monsterpub";
@@ -140,8 +140,8 @@ impl Protocol for MonsterPub {
         Ok(())
     }
 
-    fn identifier(&self) -> Option<&str> {
-        self.model.identifier()
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::found(self.model.identifier())
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
@@ -160,8 +160,6 @@ impl Protocol for MonsterPub {
         self.motors.apply(batch, &[OutputType::Vibrate, OutputType::Oscillate])?;
         Ok(vec![self.packet()])
     }
-
-    no_inputs!();
 }
 
 #[cfg(test)]

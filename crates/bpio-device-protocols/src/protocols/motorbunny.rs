@@ -19,8 +19,8 @@ pub(crate) const NAME: &str = "motorbunny";
 
 const END: u8 = 0xec;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::signed(NAME, info, write)
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::signed(write)
 }
 
 fn write(feature: u32, command: &HwOutput) -> Result<HardwareCommand, ProtocolError> {

@@ -16,8 +16,8 @@ pub(crate) const NAME: &str = "nexus-revo";
 /// What a clockwise turn adds to its speed.
 const CLOCKWISE: u8 = 2;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::signed(NAME, info, write)
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::signed(write)
 }
 
 fn write(feature: u32, command: &HwOutput) -> Result<HardwareCommand, ProtocolError> {

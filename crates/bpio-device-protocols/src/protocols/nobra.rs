@@ -15,8 +15,8 @@ pub(crate) const NAME: &str = "nobra";
 const STOP: u8 = 0x70;
 const SPEED_BASE: u8 = 0x60;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(NAME, info, write).with_init([tx([STOP])])
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(write).with_init([tx([STOP])])
 }
 
 fn write(feature: u32, command: &HwOutput, speed: u8) -> Result<HardwareCommand, ProtocolError> {

@@ -14,7 +14,7 @@ use bpio_protocol::v4::OutputType;
 
 use super::common::{Levels, no_step_data};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocol::{DeviceInfo, HwOutput, Identifier, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "patoo";
@@ -35,8 +35,8 @@ impl Protocol for Patoo {
         no_step_data(NAME, endpoint, data)
     }
 
-    fn identifier(&self) -> Option<&str> {
-        Some(&self.identifier)
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::Found(&self.identifier)
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
@@ -60,6 +60,4 @@ impl Protocol for Patoo {
             HardwareCommand::write_with_response(Endpoint::TxMode, [mode]),
         ])
     }
-
-    no_inputs!();
 }

@@ -13,18 +13,14 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "picobong";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Picobong { identifier: info.name.to_owned() })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(Picobong)
 }
 
 #[derive(Debug)]
-struct Picobong {
-    identifier: String,
-}
+struct Picobong;
 
 impl Protocol for Picobong {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -38,6 +34,4 @@ impl Protocol for Picobong {
             _ => Err(unsupported(feature, command)),
         })
     }
-
-    no_inputs!();
 }

@@ -15,8 +15,8 @@ pub(crate) const NAME: &str = "prettylove";
 /// The identifier of every device of this protocol.
 const IDENTIFIER: &str = "Aogu BLE";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(NAME, info, write).identified_as(IDENTIFIER)
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(write).identified_as(IDENTIFIER)
 }
 
 fn write(feature: u32, command: &HwOutput, speed: u8) -> Result<HardwareCommand, ProtocolError> {

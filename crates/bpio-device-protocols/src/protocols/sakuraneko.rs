@@ -14,8 +14,8 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "sakuraneko";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(NAME, info, write)
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(write)
 }
 
 fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {

@@ -21,7 +21,7 @@ use bpio_protocol::v4::OutputType;
 
 use super::common::{Levels, ModelRead};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol, Step};
+use crate::protocol::{DeviceInfo, HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
 
 /// The database name.
 pub(crate) const NAME: &str = "satisfyer";
@@ -90,8 +90,8 @@ impl Protocol for Satisfyer {
         Ok(())
     }
 
-    fn identifier(&self) -> Option<&str> {
-        self.model.identifier()
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::found(self.model.identifier())
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
@@ -108,8 +108,6 @@ impl Protocol for Satisfyer {
         self.motors.apply(batch, &[OutputType::Vibrate])?;
         Ok(vec![self.packet()])
     }
-
-    no_inputs!();
 
     fn keepalive(&self) -> Option<Keepalive> {
         Some(Keepalive {

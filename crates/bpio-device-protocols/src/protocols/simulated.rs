@@ -27,8 +27,8 @@ pub(crate) const RECORD_LEN: usize = 10;
 
 const READ_TIMEOUT: Duration = Duration::from_secs(1);
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Simulated { identifier: info.name.to_owned() })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(Simulated)
 }
 
 /// The wire code of an output type.
@@ -57,9 +57,7 @@ pub(crate) const fn input_endpoint(input: InputType) -> Option<Endpoint> {
 }
 
 #[derive(Debug)]
-struct Simulated {
-    identifier: String,
-}
+struct Simulated;
 
 impl Simulated {
     fn endpoint(feature: &Feature, input: InputType) -> Result<Endpoint, ProtocolError> {
@@ -69,8 +67,6 @@ impl Simulated {
 }
 
 impl Protocol for Simulated {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],

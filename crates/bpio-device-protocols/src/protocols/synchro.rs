@@ -14,8 +14,8 @@ pub(crate) const NAME: &str = "synchro";
 
 const COUNTER_CLOCKWISE: u8 = 0x80;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::signed(NAME, info, write)
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::signed(write)
 }
 
 fn write(feature: u32, command: &HwOutput) -> Result<HardwareCommand, ProtocolError> {

@@ -21,18 +21,14 @@ use crate::protocol::{DeviceInfo, HwOutput, InputPlan, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "tcode-v03";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(TCode { identifier: info.name.to_owned() })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(TCode)
 }
 
 #[derive(Debug)]
-struct TCode {
-    identifier: String,
-}
+struct TCode;
 
 impl Protocol for TCode {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],

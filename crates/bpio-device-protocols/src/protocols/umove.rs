@@ -23,7 +23,7 @@ use bpio_protocol::v4::OutputType;
 
 use super::common::{byte, no_step_data, out_of_range, tx, unsupported};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
+use crate::protocol::{DeviceInfo, HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "umove";
@@ -102,14 +102,12 @@ impl Umove {
 }
 
 impl Protocol for Umove {
-    no_inputs!();
-
     fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
         no_step_data(NAME, endpoint, data)
     }
 
-    fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::found(self.identifier.as_deref())
     }
 
     fn encode(

@@ -15,19 +15,16 @@ pub(crate) const NAME: &str = "utimi";
 
 const SLOTS: u32 = 5;
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Utimi { identifier: info.name.to_owned(), motors: Levels::new(0..SLOTS) })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(Utimi { motors: Levels::new(0..SLOTS) })
 }
 
 #[derive(Debug)]
 struct Utimi {
-    identifier: String,
     motors: Levels,
 }
 
 impl Protocol for Utimi {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -39,6 +36,4 @@ impl Protocol for Utimi {
         data.push(0xaa);
         Ok(vec![tx(data)])
     }
-
-    no_inputs!();
 }

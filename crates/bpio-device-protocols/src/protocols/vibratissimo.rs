@@ -15,7 +15,7 @@ use bpio_protocol::v4::OutputType;
 
 use super::common::{BatteryRead, Levels, ModelRead};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocol::{DeviceInfo, HwOutput, Identifier, Protocol, Step};
 
 /// The database name.
 pub(crate) const NAME: &str = "vibratissimo";
@@ -32,19 +32,27 @@ struct Vibratissimo {
     motors: Levels,
 }
 
-impl Vibratissimo {
-    #[allow(clippy::unused_self)] // The shape `battery_inputs!` calls.
-    const fn battery(&self) -> Option<BatteryRead> {
-        Some(BatteryRead::BLE)
-    }
-}
-
 fn model_name(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
 
 impl Protocol for Vibratissimo {
-    identified_by_model!(MODEL_LENGTH, model_name);
+    fn battery(&self) -> Option<BatteryRead> {
+        Some(BatteryRead::BLE)
+    }
+
+    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
+        Ok(self.model.poll(NAME, MODEL_LENGTH)?.unwrap_or(Step::Done))
+    }
+
+    fn handle_step_data(&mut self, endpoint: Endpoint, data: &[u8]) -> Result<(), ProtocolError> {
+        self.model.handle(NAME, endpoint, data, model_name);
+        Ok(())
+    }
+
+    fn identifier(&self) -> Identifier<'_> {
+        Identifier::found(self.model.identifier())
+    }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         self.motors = Levels::of_outputs(definition);
@@ -66,6 +74,4 @@ impl Protocol for Vibratissimo {
             HardwareCommand::write(Endpoint::TxVibrate, levels),
         ])
     }
-
-    battery_inputs!(Self::battery);
 }

@@ -90,8 +90,6 @@ fn piston_speed(distance: u8, duration_ms: u32) -> u8 {
 }
 
 impl Protocol for VorzeSa {
-    identified_by_name!();
-
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let name = self.identifier.to_ascii_lowercase();
         let model = |choices: &[(&str, u8)]| {
@@ -172,8 +170,6 @@ impl Protocol for VorzeSa {
             }
         }
     }
-
-    no_inputs!();
 }
 
 #[cfg(test)]

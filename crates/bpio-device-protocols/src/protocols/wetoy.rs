@@ -14,8 +14,8 @@ pub(crate) const NAME: &str = "wetoy";
 
 const STOP: [u8; 2] = [0x80, 0x03];
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(NAME, info, write).with_init([tx_acked(STOP)])
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(write).with_init([tx_acked(STOP)])
 }
 
 fn write(feature: u32, command: &HwOutput, speed: u8) -> Result<HardwareCommand, ProtocolError> {

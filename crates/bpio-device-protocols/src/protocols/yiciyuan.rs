@@ -30,13 +30,12 @@ const PACKET_LENGTH: usize = 16;
 /// How long a battery read waits for the push.
 const BATTERY_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Yiciyuan { identifier: info.name.to_owned(), axes: Levels::new(0..3) })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(Yiciyuan { axes: Levels::new(0..3) })
 }
 
 #[derive(Debug)]
 struct Yiciyuan {
-    identifier: String,
     axes: Levels,
 }
 
@@ -47,8 +46,6 @@ fn firmware_level(level: u8) -> u8 {
 }
 
 impl Protocol for Yiciyuan {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -64,8 +61,6 @@ impl Protocol for Yiciyuan {
     fn read(&mut self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError> {
         pushed_battery(feature, input, None, BATTERY_TIMEOUT)
     }
-
-    no_subscriptions!();
 
     fn parse_reading(
         &mut self,

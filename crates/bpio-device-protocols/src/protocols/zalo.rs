@@ -14,19 +14,16 @@ use crate::protocol::{DeviceInfo, HwOutput, Protocol};
 /// The database name.
 pub(crate) const NAME: &str = "zalo";
 
-pub(crate) fn create(info: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Zalo { identifier: info.name.to_owned(), motors: Levels::new(0..2) })
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(Zalo { motors: Levels::new(0..2) })
 }
 
 #[derive(Debug)]
 struct Zalo {
-    identifier: String,
     motors: Levels,
 }
 
 impl Protocol for Zalo {
-    identified_by_name!();
-
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
@@ -37,6 +34,4 @@ impl Protocol for Zalo {
         let mode = if first == 0 && second == 0 { 0x02 } else { 0x01 };
         Ok(vec![tx_acked([mode, first.max(1), second.max(1)])])
     }
-
-    no_inputs!();
 }

@@ -1,152 +1,14 @@
-//! What several protocols share, each piece once: the macros that implement the usual parts of
-//! [`crate::Protocol`], the refusals, hardware values as the byte a firmware takes, one write per
+//! What several protocol families share, each piece once: the refusals, hardware values as the byte a firmware takes, one write per
 //! command ([`write_each`]), motor levels for firmware that takes every motor in one write
 //! ([`Levels`], [`TypeLevels`]), the whole protocol of the simplest firmware ([`PerFeature`]),
 //! reads of a model or battery characteristic, and the AES-ECB encryption of several firmwares
 //! ([`EcbKey`]).
-//!
-//! `protocols/mod.rs` declares this module first, with `#[macro_use]`, so that its macros are in
-//! scope in every protocol.
-
-/// `handle_step_data` and `identifier` for protocols whose identifier is the advertised name,
-/// kept in a field `identifier`, and whose handshake reads nothing. Errors name the protocol
-/// `NAME`, or the protocol in the field `$protocol` of an implementation several protocols share.
-macro_rules! identified_by_name {
-    () => {
-        fn handle_step_data(
-            &mut self,
-            endpoint: bpio_hardware::Endpoint,
-            data: &[u8],
-        ) -> Result<(), $crate::error::ProtocolError> {
-            $crate::protocols::common::no_step_data(NAME, endpoint, data)
-        }
-
-        identified_by_name!(@identifier);
-    };
-    ($protocol:ident) => {
-        fn handle_step_data(
-            &mut self,
-            endpoint: bpio_hardware::Endpoint,
-            data: &[u8],
-        ) -> Result<(), $crate::error::ProtocolError> {
-            $crate::protocols::common::no_step_data(self.$protocol, endpoint, data)
-        }
-
-        identified_by_name!(@identifier);
-    };
-    (@identifier) => {
-        fn identifier(&self) -> Option<&str> {
-            Some(&self.identifier)
-        }
-    };
-}
-
-/// `poll_step`, `handle_step_data` and `identifier` for protocols whose only handshake is a
-/// [`ModelRead`] (kept in a field `model`) of `$length` bytes, parsed by `$parse`.
-macro_rules! identified_by_model {
-    ($length:expr, $parse:expr) => {
-        fn poll_step(&mut self) -> Result<$crate::protocol::Step, $crate::error::ProtocolError> {
-            Ok(self.model.poll(NAME, $length)?.unwrap_or($crate::protocol::Step::Done))
-        }
-
-        fn handle_step_data(
-            &mut self,
-            endpoint: bpio_hardware::Endpoint,
-            data: &[u8],
-        ) -> Result<(), $crate::error::ProtocolError> {
-            self.model.handle(NAME, endpoint, data, $parse);
-            Ok(())
-        }
-
-        fn identifier(&self) -> Option<&str> {
-            self.model.identifier()
-        }
-    };
-}
-
-/// `subscribe` and `unsubscribe` for devices whose inputs offer no subscription.
-macro_rules! no_subscriptions {
-    () => {
-        fn subscribe(
-            &mut self,
-            feature: &bpio_device_config::Feature,
-            input: bpio_protocol::v4::InputType,
-        ) -> Result<Vec<bpio_hardware::HardwareCommand>, $crate::error::ProtocolError> {
-            Err($crate::error::ProtocolError::UnsupportedInput { feature: feature.index, input })
-        }
-
-        fn unsubscribe(
-            &mut self,
-            _: &bpio_device_config::Feature,
-            _: bpio_protocol::v4::InputType,
-        ) -> Result<Vec<bpio_hardware::HardwareCommand>, $crate::error::ProtocolError> {
-            Ok(Vec::new())
-        }
-    };
-}
-
-/// The input half of [`crate::Protocol`] for devices without inputs: every read and subscription
-/// is refused, nothing is a reading.
-macro_rules! no_inputs {
-    () => {
-        fn read(
-            &mut self,
-            feature: &bpio_device_config::Feature,
-            input: bpio_protocol::v4::InputType,
-        ) -> Result<$crate::protocol::InputPlan, $crate::error::ProtocolError> {
-            Err($crate::error::ProtocolError::UnsupportedInput { feature: feature.index, input })
-        }
-
-        no_subscriptions!();
-
-        fn parse_reading(
-            &mut self,
-            _: u32,
-            _: bpio_protocol::v4::InputType,
-            _: bpio_hardware::Endpoint,
-            _: &[u8],
-        ) -> Option<bpio_protocol::v4::Reading> {
-            None
-        }
-    };
-}
-
-/// The input half of [`crate::Protocol`] for a protocol whose only input is a battery level read
-/// from a characteristic: `$battery(&self)` gives the [`BatteryRead`], `None` when the device has
-/// no battery. Subscriptions are refused.
-macro_rules! battery_inputs {
-    ($battery:path) => {
-        fn read(
-            &mut self,
-            feature: &bpio_device_config::Feature,
-            input: bpio_protocol::v4::InputType,
-        ) -> Result<$crate::protocol::InputPlan, $crate::error::ProtocolError> {
-            $battery(self)
-                .ok_or($crate::error::ProtocolError::UnsupportedInput {
-                    feature: feature.index,
-                    input,
-                })?
-                .plan(feature, input)
-        }
-
-        no_subscriptions!();
-
-        fn parse_reading(
-            &mut self,
-            _: u32,
-            input: bpio_protocol::v4::InputType,
-            endpoint: bpio_hardware::Endpoint,
-            data: &[u8],
-        ) -> Option<bpio_protocol::v4::Reading> {
-            $battery(self)?.parse(input, endpoint, data)
-        }
-    };
-}
 
 mod ecb;
 mod levels;
 mod per_feature;
 mod reads;
+mod typed_packet;
 
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
@@ -154,7 +16,9 @@ use bpio_protocol::v4::OutputType;
 pub(crate) use self::ecb::EcbKey;
 pub(crate) use self::levels::{Levels, TypeLevels};
 pub(crate) use self::per_feature::{InitSequence, PerFeature};
-pub(crate) use self::reads::{BatteryRead, ModelRead, battery_byte, pushed_battery};
+pub use self::reads::BatteryRead;
+pub(crate) use self::reads::{ModelRead, battery_byte, pushed_battery};
+pub(crate) use self::typed_packet::TypedPacket;
 use crate::error::ProtocolError;
 use crate::protocol::HwOutput;
 

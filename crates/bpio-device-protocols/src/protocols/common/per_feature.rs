@@ -9,7 +9,7 @@ use bpio_hardware::HardwareCommand;
 
 use super::{byte, write_each};
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol, Step};
+use crate::protocol::{HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
 
 /// Init commands sent in order once the device is configured; identification (before
 /// `configure`) has no steps.
@@ -61,8 +61,8 @@ enum Encoder {
 /// backend needs traffic ([`Self::repeating_last`]).
 #[derive(Debug)]
 pub(crate) struct PerFeature {
-    protocol: &'static str,
-    identifier: String,
+    /// Set for firmware identified by a fixed identifier rather than its advertised name.
+    identifier: Option<&'static str>,
     init: InitSequence,
     encoder: Encoder,
     /// Repeat the last write after this long without writes, when the backend needs traffic.
@@ -72,17 +72,13 @@ pub(crate) struct PerFeature {
 
 impl PerFeature {
     /// The protocol `name` for the device `info`, encoding with `write`.
-    pub(crate) fn create(name: &'static str, info: &DeviceInfo<'_>, write: WriteFn) -> Box<Self> {
-        Box::new(Self::new(name, info, Encoder::Byte(write)))
+    pub(crate) fn create(write: WriteFn) -> Box<Self> {
+        Box::new(Self::new(Encoder::Byte(write)))
     }
 
     /// The protocol `name` for the device `info`, encoding signed values with `write`.
-    pub(crate) fn signed(
-        name: &'static str,
-        info: &DeviceInfo<'_>,
-        write: SignedWriteFn,
-    ) -> Box<Self> {
-        Box::new(Self::new(name, info, Encoder::Signed(write)))
+    pub(crate) fn signed(write: SignedWriteFn) -> Box<Self> {
+        Box::new(Self::new(Encoder::Signed(write)))
     }
 
     /// The same protocol, for firmware that needs the `init` writes once configured.
@@ -96,8 +92,8 @@ impl PerFeature {
 
     /// The same protocol, for firmware whose every device has the identifier `identifier`
     /// whatever it advertises.
-    pub(crate) fn identified_as(mut self: Box<Self>, identifier: &str) -> Box<Self> {
-        identifier.clone_into(&mut self.identifier);
+    pub(crate) fn identified_as(mut self: Box<Self>, identifier: &'static str) -> Box<Self> {
+        self.identifier = Some(identifier);
         self
     }
 
@@ -108,10 +104,9 @@ impl PerFeature {
         self
     }
 
-    fn new(protocol: &'static str, info: &DeviceInfo<'_>, encoder: Encoder) -> Self {
+    fn new(encoder: Encoder) -> Self {
         Self {
-            protocol,
-            identifier: info.name.to_owned(),
+            identifier: None,
             init: InitSequence::default(),
             encoder,
             repeat_after: None,
@@ -121,8 +116,6 @@ impl PerFeature {
 }
 
 impl Protocol for PerFeature {
-    identified_by_name!(protocol);
-
     fn poll_step(&mut self) -> Result<Step, ProtocolError> {
         Ok(self.init.poll())
     }
@@ -158,5 +151,7 @@ impl Protocol for PerFeature {
         Ok(writes)
     }
 
-    no_inputs!();
+    fn identifier(&self) -> Identifier<'_> {
+        self.identifier.map_or(Identifier::AdvertisedName, Identifier::Found)
+    }
 }

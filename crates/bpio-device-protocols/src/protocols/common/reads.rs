@@ -72,25 +72,21 @@ impl ModelRead {
 /// A battery level read from a characteristic: `length` bytes from `endpoint`, the percentage at
 /// byte `at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BatteryRead {
+pub struct BatteryRead {
     /// Where to read.
-    pub(crate) endpoint: Endpoint,
+    pub endpoint: Endpoint,
     /// How many bytes the answer has.
-    pub(crate) length: u8,
+    pub length: u8,
     /// Which of them is the percentage.
-    pub(crate) at: usize,
+    pub at: usize,
 }
 
 impl BatteryRead {
     /// The standard Bluetooth battery level characteristic: one byte.
-    pub(crate) const BLE: Self = Self { endpoint: Endpoint::RxBleBattery, length: 1, at: 0 };
+    pub const BLE: Self = Self { endpoint: Endpoint::RxBleBattery, length: 1, at: 0 };
 
     /// The plan of a `Read`; only batteries can be read.
-    pub(crate) fn plan(
-        &self,
-        feature: &Feature,
-        input: InputType,
-    ) -> Result<InputPlan, ProtocolError> {
+    pub fn plan(&self, feature: &Feature, input: InputType) -> Result<InputPlan, ProtocolError> {
         if input != InputType::Battery {
             return Err(ProtocolError::UnsupportedInput { feature: feature.index, input });
         }
@@ -101,12 +97,7 @@ impl BatteryRead {
     }
 
     /// The reading in an answer of the expected length with a percentage of at most 100.
-    pub(crate) fn parse(
-        &self,
-        input: InputType,
-        endpoint: Endpoint,
-        data: &[u8],
-    ) -> Option<Reading> {
+    pub fn parse(&self, input: InputType, endpoint: Endpoint, data: &[u8]) -> Option<Reading> {
         if input != InputType::Battery
             || endpoint != self.endpoint
             || data.len() != usize::from(self.length)

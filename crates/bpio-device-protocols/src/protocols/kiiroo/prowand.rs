@@ -1,0 +1,44 @@
+//! Kiiroo ProWand and Luxus (BLE): one write per feature on `tx`, without response:
+//! `[00 00 64 <on> <level> <level>]`, `<on>` ff while running and 00 at level 0. The battery is
+//! the standard characteristic (`rxblebattery`; the reference asks for up to 20 bytes and uses
+//! the first, which is the whole of that characteristic). No handshake; the identifier is the
+//! advertised name.
+
+use bpio_hardware::HardwareCommand;
+use bpio_protocol::v4::OutputType;
+
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocols::common::{BatteryRead, byte, tx, unsupported, write_each};
+
+/// The database name.
+pub(crate) const NAME: &str = "kiiroo-prowand";
+
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    Box::new(ProWand)
+}
+
+#[derive(Debug)]
+struct ProWand;
+
+fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {
+    if command.output != OutputType::Vibrate {
+        return Err(unsupported(feature, command));
+    }
+    let on = if level == 0 { 0x00 } else { 0xff };
+    Ok(tx([0x00, 0x00, 0x64, on, level, level]))
+}
+
+impl Protocol for ProWand {
+    fn battery(&self) -> Option<BatteryRead> {
+        Some(BatteryRead::BLE)
+    }
+
+    fn encode(
+        &mut self,
+        batch: &[(u32, HwOutput)],
+        _stop: bool,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        write_each(batch, byte, write)
+    }
+}
