@@ -184,12 +184,7 @@ impl ProtocolDevice {
         self.features
             .iter()
             .filter(|candidate| feature.is_none_or(|index| candidate.index == index))
-            .filter_map(|candidate| {
-                let stoppable = OutputType::ALL.into_iter().filter(|kind| kind.is_stoppable());
-                let mut present =
-                    stoppable.filter(|kind| candidate.outputs.contains_key(&kind_of(*kind)));
-                present.next().map(|kind| (candidate.index, HwOutput::new(kind, 0)))
-            })
+            .filter_map(stop_of)
             .collect()
     }
 
@@ -382,6 +377,13 @@ fn enabled_output(feature: &Feature, output: OutputType) -> Result<&Output, Prot
 }
 
 /// The config kind of a wire output type.
+/// The stop command of `feature`, if it has one (see [`ProtocolDevice::stop_outputs`]).
+pub(crate) fn stop_of(feature: &Feature) -> Option<(u32, HwOutput)> {
+    let stoppable = OutputType::ALL.into_iter().filter(|kind| kind.is_stoppable());
+    let mut present = stoppable.filter(|kind| feature.outputs.contains_key(&kind_of(*kind)));
+    present.next().map(|kind| (feature.index, HwOutput::new(kind, 0)))
+}
+
 pub(crate) const fn kind_of(output: OutputType) -> OutputKind {
     match output {
         OutputType::Vibrate => OutputKind::Vibrate,

@@ -13,11 +13,15 @@
 //! protocol's timer, 100 ms apart, never past the goal. (The reference implementation cuts the
 //! way the same but sends its steps about 50 ms apart, halving the duration.) A speed change
 //! during a movement rides on the next step; `Position` goes at once and ends a movement.
-//! While the vibrator runs, the keep-alive repeats the last motion packet after 500 ms without
-//! writes, as the firmware expects traffic.
+//! The firmware expects traffic: after 500 ms without writes the keep-alive repeats the last
+//! packet written, whatever it was, as the reference does. Before any command that is the last
+//! packet of the stop the reference writes when the device connects (the heat packet at level
+//! 0, after a motion packet at speed 0 that used counter 0), so the first motion packet a
+//! client causes carries counter 1, as with the reference.
 
 use std::time::Duration;
 
+use bpio_device_config::{Definition, OutputKind};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
@@ -55,7 +59,7 @@ struct Umove {
     identifier: Option<String>,
     state: Motion,
     counter: u32,
-    /// The last motion packet written.
+    /// The last packet written, which the keep-alive repeats.
     last: Option<Vec<u8>>,
 }
 
@@ -99,6 +103,15 @@ impl Umove {
         self.last = Some(packet.clone());
         tx(packet)
     }
+
+    /// The heater packet for `level`.
+    fn heat_packet(&mut self, level: u8) -> HardwareCommand {
+        let packet = vec![
+            0x5a, 0xa5, 0x55, 0x06, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, level, 0xff,
+        ];
+        self.last = Some(packet.clone());
+        tx(packet)
+    }
 }
 
 impl Protocol for Umove {
@@ -108,6 +121,18 @@ impl Protocol for Umove {
 
     fn identifier(&self) -> Identifier<'_> {
         Identifier::found(self.identifier.as_deref())
+    }
+
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
+        // The reference's stop at connection: a motion packet at rest, then the heat off.
+        let has = |kind| definition.features.iter().any(|f| f.outputs.contains_key(&kind));
+        if has(OutputKind::Vibrate) {
+            let _ = self.motion_packet();
+        }
+        if has(OutputKind::Temperature) {
+            let _ = self.heat_packet(0);
+        }
+        Ok(())
     }
 
     fn encode(
@@ -154,19 +179,15 @@ impl Protocol for Umove {
             self.state = state;
         }
         if let Some(level) = heat {
-            writes.push(tx([
-                0x5a, 0xa5, 0x55, 0x06, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, level, 0xff,
-            ]));
+            writes.push(self.heat_packet(level));
         }
         Ok(writes)
     }
 
     fn keepalive(&self) -> Option<Keepalive> {
-        let repeat =
-            self.last.iter().filter(|_| self.state.speed > 0).map(|packet| tx(packet.clone()));
         Some(Keepalive {
             interval: KEEPALIVE_INTERVAL,
-            commands: repeat.collect(),
+            commands: self.last.iter().map(|packet| tx(packet.clone())).collect(),
             when: KeepaliveWhen::Always,
         })
     }

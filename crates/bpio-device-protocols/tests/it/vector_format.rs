@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use bpio_device_config::DeviceConfig;
-use bpio_hardware::{AdvertisementBuf, CompanyData, Endpoint, HardwareCommand, Uuid};
+use bpio_hardware::{AdvertisementBuf, CompanyData, Endpoint, HardwareCommand, UsbId, Uuid};
 use serde::Deserialize;
 
 /// What the scripted device does or is expected to receive, in order.
@@ -50,6 +50,12 @@ pub(crate) struct Identity {
     pub(crate) manufacturer_data: Vec<CompanyV>,
     #[serde(default)]
     pub(crate) port: Option<String>,
+    /// HID: the USB vendor id.
+    #[serde(default)]
+    pub(crate) vendor_id: Option<u16>,
+    /// HID: the USB product id.
+    #[serde(default)]
+    pub(crate) product_id: Option<u16>,
     /// The endpoints the connected hardware has; by default those the vector names.
     #[serde(default)]
     pub(crate) endpoints: Option<Vec<String>>,
@@ -236,6 +242,10 @@ pub(crate) fn advertisement(identity: &Identity) -> AdvertisementBuf {
         "serial" => {
             AdvertisementBuf::Serial { port: identity.port.clone().expect("serial needs `port`") }
         }
+        "hid" => AdvertisementBuf::Hid(UsbId {
+            vendor_id: identity.vendor_id.expect("hid needs `vendor_id`"),
+            product_id: identity.product_id.expect("hid needs `product_id`"),
+        }),
         "simulated" => AdvertisementBuf::Simulated { identifier: identity.name.clone() },
         "websocket" => AdvertisementBuf::Websocket { identifier: identity.name.clone() },
         other => panic!("transport {other} is not supported by vectors yet"),

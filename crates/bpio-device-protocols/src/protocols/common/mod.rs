@@ -15,7 +15,7 @@ use bpio_protocol::v4::OutputType;
 
 pub(crate) use self::ecb::EcbKey;
 pub(crate) use self::levels::{Levels, TypeLevels};
-pub(crate) use self::per_feature::{InitSequence, PerFeature};
+pub(crate) use self::per_feature::{InitSequence, PerFeature, RepeatLast, connection_stop};
 pub use self::reads::BatteryRead;
 pub(crate) use self::reads::{ModelRead, battery_byte, pushed_battery};
 pub(crate) use self::typed_packet::TypedPacket;
@@ -65,6 +65,17 @@ pub(crate) fn byte_of(
             Err(unsupported(feature, command))
         }
     }
+}
+
+/// The speed of a move of `from` → `to` (positions 0–99) in `duration_ms` on the curve of the
+/// Fleshlight Launch, which several strokers' firmware took over: with the distance `d` as a
+/// fraction of the stroke and the duration `t` in ms, `250 × (90 t / 100 d)^-1.05`, as a
+/// fraction of full speed. Very fast moves pass 1, a move of no time is infinite, a move of no
+/// distance is 0, and one of neither is NaN: each firmware maps these onto its own byte.
+pub(crate) fn launch_speed(from: u8, to: u8, duration_ms: u32) -> f64 {
+    let distance = f64::from(from.abs_diff(to)) / 99.0;
+    let stroke_time = f64::from(duration_ms) * 90.0 / (distance.min(1.0) * 100.0);
+    250.0 * stroke_time.powf(-1.05)
 }
 
 /// The number of the motor on `feature` for firmware that counts motors from 1 in feature

@@ -1,5 +1,6 @@
-//! The whole protocol of the simplest firmware ([`PerFeature`]), and the fixed init writes some
-//! firmware needs once configured ([`InitSequence`]).
+//! The whole protocol of the simplest firmware ([`PerFeature`]), the fixed init writes some
+//! firmware needs once configured ([`InitSequence`]), and the keep-alive of firmware that stops
+//! without traffic ([`RepeatLast`]).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 
 use super::{BatteryRead, byte, write_each};
+use crate::device::stop_of;
 use crate::error::ProtocolError;
 use crate::protocol::{HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
 
@@ -37,6 +39,56 @@ impl InitSequence {
     }
 }
 
+/// The keep-alive of firmware that stops without traffic: its last write again, after `interval`
+/// of silence. Nothing is sent before the first write unless a packet at rest is given; the
+/// protocols without one note the [`connection_stop`] when configured.
+#[derive(Debug, Clone)]
+pub(crate) struct RepeatLast {
+    interval: Duration,
+    when: KeepaliveWhen,
+    last: Option<HardwareCommand>,
+}
+
+impl RepeatLast {
+    /// Repeats after `interval` of silence, when the backend needs traffic.
+    pub(crate) const fn new(interval: Duration) -> Self {
+        Self { interval, when: KeepaliveWhen::BackendRequires, last: None }
+    }
+
+    /// Repeats after `interval` of silence whatever the backend, `rest` until the first write.
+    pub(crate) const fn always(interval: Duration, rest: HardwareCommand) -> Self {
+        Self { interval, when: KeepaliveWhen::Always, last: Some(rest) }
+    }
+
+    /// Whether there is a packet to repeat yet.
+    pub(crate) const fn has_packet(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// The writes of a batch went out: the last of them is the one to repeat.
+    pub(crate) fn note(&mut self, writes: &[HardwareCommand]) {
+        if let Some(last) = writes.last() {
+            self.last = Some(last.clone());
+        }
+    }
+
+    /// The keep-alive as it stands.
+    pub(crate) fn keepalive(&self) -> Keepalive {
+        Keepalive {
+            interval: self.interval,
+            commands: self.last.iter().cloned().collect(),
+            when: self.when,
+        }
+    }
+}
+
+/// The batch that stops every feature of `definition`. The reference writes it when a device
+/// whose keep-alive repeats its last write connects, so the last packet of this stop is what the
+/// keep-alive repeats until the first command: such protocols encode it when configured.
+pub(crate) fn connection_stop(definition: &Definition) -> Vec<(u32, HwOutput)> {
+    definition.features.iter().filter_map(stop_of).collect()
+}
+
 /// Makes the write for one feature's command, given its value as a [`byte`]; refuses what the
 /// firmware cannot do.
 pub(crate) type WriteFn = fn(u32, &HwOutput, u8) -> Result<HardwareCommand, ProtocolError>;
@@ -59,16 +111,15 @@ enum Encoder {
 /// whose every write sets one feature and depends on nothing sent before: a batch is
 /// [`write_each`] with the protocol's [`WriteFn`] (or its [`SignedWriteFn`] for each command).
 /// Some firmware wants its last write repeated when the backend needs traffic
-/// ([`Self::repeating_last`]).
+/// ([`Self::repeating_last`]), or always ([`Self::always_repeating_last`]).
 #[derive(Debug)]
 pub(crate) struct PerFeature {
     /// Set for firmware identified by a fixed identifier rather than its advertised name.
     identifier: Option<&'static str>,
     init: InitSequence,
     encoder: Encoder,
-    /// Repeat the last write after this long without writes, when the backend needs traffic.
-    repeat_after: Option<Duration>,
-    last: Option<HardwareCommand>,
+    /// The keep-alive, for firmware that wants its last write repeated.
+    repeat: Option<RepeatLast>,
     battery: Option<BatteryRead>,
 }
 
@@ -100,9 +151,20 @@ impl PerFeature {
     }
 
     /// The same protocol, whose last write is the keep-alive after `interval` of silence when
-    /// the backend needs one (nothing before the first write).
+    /// the backend needs one; before any command, the last packet of the [`connection_stop`].
     pub(crate) fn repeating_last(mut self: Box<Self>, interval: Duration) -> Box<Self> {
-        self.repeat_after = Some(interval);
+        self.repeat = Some(RepeatLast::new(interval));
+        self
+    }
+
+    /// The same protocol, for firmware that stops without traffic: whatever the backend, the
+    /// last write is the keep-alive after `interval` of silence, and `rest` is until the first.
+    pub(crate) fn always_repeating_last(
+        mut self: Box<Self>,
+        interval: Duration,
+        rest: HardwareCommand,
+    ) -> Box<Self> {
+        self.repeat = Some(RepeatLast::always(interval, rest));
         self
     }
 
@@ -117,8 +179,7 @@ impl PerFeature {
             identifier: None,
             init: InitSequence::default(),
             encoder,
-            repeat_after: None,
-            last: None,
+            repeat: None,
             battery: None,
         }
     }
@@ -129,17 +190,18 @@ impl Protocol for PerFeature {
         Ok(self.init.poll())
     }
 
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         self.init.start();
+        if self.repeat.as_ref().is_some_and(|repeat| !repeat.has_packet()) {
+            // Only the keep-alive keeps what it writes; a stop the firmware cannot take leaves
+            // nothing to repeat.
+            let _ = self.encode(&connection_stop(definition), true);
+        }
         Ok(())
     }
 
     fn keepalive(&self) -> Option<Keepalive> {
-        self.repeat_after.map(|interval| Keepalive {
-            interval,
-            commands: self.last.iter().cloned().collect(),
-            when: KeepaliveWhen::BackendRequires,
-        })
+        self.repeat.as_ref().map(RepeatLast::keepalive)
     }
 
     fn encode(
@@ -154,8 +216,8 @@ impl Protocol for PerFeature {
                 .map(|(feature, command)| write(*feature, command))
                 .collect::<Result<_, _>>()?,
         };
-        if let Some(last) = writes.last() {
-            self.last = Some(last.clone());
+        if let Some(repeat) = &mut self.repeat {
+            repeat.note(&writes);
         }
         Ok(writes)
     }

@@ -6,7 +6,7 @@ use bpio_protocol::v4::OutputType;
 
 use crate::error::ProtocolError;
 use crate::protocol::{HwOutput, Protocol, Step};
-use crate::protocols::common::{BatteryRead, InitSequence, byte, unsupported};
+use crate::protocols::common::{self, BatteryRead, InitSequence, byte, unsupported};
 
 /// Where the Pearl 2.1 (and the Keon of `kiiroo-v3`) keeps its battery level.
 pub(crate) const BATTERY: BatteryRead =
@@ -45,11 +45,9 @@ impl KiirooV21 {
 
 /// The Launch-family speed byte for a move of `from` → `to` (positions 0–99) in `duration_ms`.
 fn launch_speed(from: u8, to: u8, duration_ms: u32) -> u8 {
-    let distance = (f64::from(from) - f64::from(to)).abs() / 99.0;
-    let stroke_time = f64::from(duration_ms) * 90.0 / (distance.min(1.0) * 100.0);
-    let speed = 99.0 * 250.0 * stroke_time.powf(-1.05);
-    // No distance gives an infinite stroke time (speed 0) or, with no time either, NaN: both
-    // are 0. A zero duration over a distance is infinitely fast: the byte's top.
+    let speed = 99.0 * common::launch_speed(from, to, duration_ms);
+    // No distance gives speed 0 or, with no time either, NaN: both are 0. A zero duration over
+    // a distance is infinitely fast: the byte's top.
     if speed.is_nan() {
         return 0;
     }

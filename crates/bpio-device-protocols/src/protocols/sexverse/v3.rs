@@ -2,14 +2,16 @@
 //! by feature; no handshake, identified by the advertised name. Each feature of a batch is its
 //! own write.
 //!
-//! The firmware stops a motor that hears nothing for a while, so the protocol keeps them
-//! running: after 100 ms without writes, the keep-alive repeats the latest packet of every
-//! motor that runs (nothing once all are stopped). The reference drives vibrators and rotators
-//! this way; the database's Zeus also has an oscillating motor, which takes the same packet.
+//! The firmware wants steady traffic: after 100 ms without writes, the keep-alive repeats the
+//! last packet written, stops included, as the reference does. Before any command that is the
+//! stop of the last motor, which the reference writes when the device connects; so the resting
+//! device hears `a1 04 00 <last motor>` from the start. The reference drives vibrators and
+//! rotators this way; the database's Zeus also has an oscillating motor, which takes the same
+//! packet.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
@@ -23,22 +25,28 @@ pub(crate) const NAME: &str = "sexverse-v3";
 const KEEPALIVE_INTERVAL: Duration = Duration::from_millis(100);
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(SexverseV3 { running: BTreeMap::new() })
+    Box::new(SexverseV3 { last: None })
 }
 
 #[derive(Debug)]
 struct SexverseV3 {
-    /// The latest packet of each running motor, by feature.
-    running: BTreeMap<u32, [u8; 4]>,
+    /// The packet the keep-alive repeats.
+    last: Option<[u8; 4]>,
 }
 
 impl Protocol for SexverseV3 {
+    fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
+        let last_motor = definition.features.iter().rfind(|f| !f.outputs.is_empty());
+        self.last = last_motor.and_then(|f| motor_number(f.index)).map(|m| [0xa1, 0x04, 0x00, m]);
+        Ok(())
+    }
+
     fn encode(
         &mut self,
         batch: &[(u32, HwOutput)],
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let mut packets = Vec::with_capacity(batch.len());
+        let mut last = None;
         let writes = write_each(batch, byte, |feature, command, speed| {
             if !matches!(
                 command.output,
@@ -48,23 +56,17 @@ impl Protocol for SexverseV3 {
             }
             let motor = motor_number(feature).ok_or_else(|| unsupported(feature, command))?;
             let packet = [0xa1, 0x04, speed, motor];
-            packets.push((feature, speed, packet));
+            last = Some(packet);
             Ok(tx_acked(packet))
         })?;
-        for (feature, speed, packet) in packets {
-            if speed > 0 {
-                self.running.insert(feature, packet);
-            } else {
-                self.running.remove(&feature);
-            }
-        }
+        self.last = last.or(self.last);
         Ok(writes)
     }
 
     fn keepalive(&self) -> Option<Keepalive> {
         Some(Keepalive {
             interval: KEEPALIVE_INTERVAL,
-            commands: self.running.values().map(|packet| tx_acked(*packet)).collect(),
+            commands: self.last.iter().map(|packet| tx_acked(*packet)).collect(),
             when: KeepaliveWhen::Always,
         })
     }

@@ -2,19 +2,12 @@
 //! `55 03 <which> 00 <on> <speed> 00` (see [`PairFirmware`]); a lone vibrator is always set 0.
 //! A batch is one write.
 
-use super::common::{PairFirmware, Version};
-use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
-use crate::protocols::common::unsupported;
+use super::common::{PairFirmware, Version, pair_only};
+use crate::protocol::{DeviceInfo, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "svakom-v4";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PairFirmware::create(Version { padded: true, lone_is_set_zero: true, other })
-}
-
-/// The packet has room for the two vibrators only.
-fn other(feature: u32, command: &HwOutput) -> Result<[u8; 6], ProtocolError> {
-    Err(unsupported(feature, command))
+    PairFirmware::create(Version::padded(pair_only))
 }

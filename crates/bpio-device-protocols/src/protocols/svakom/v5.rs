@@ -13,7 +13,13 @@ use crate::protocols::common::{byte, unsupported};
 pub(crate) const NAME: &str = "svakom-v5";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PairFirmware::create(Version { padded: false, lone_is_set_zero: false, other })
+    PairFirmware::create(Version {
+        padded: false,
+        lone_is_set_zero: false,
+        on: 0x01,
+        repeats_last: false,
+        other,
+    })
 }
 
 fn other(feature: u32, command: &HwOutput) -> Result<[u8; 6], ProtocolError> {

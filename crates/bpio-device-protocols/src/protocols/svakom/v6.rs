@@ -18,7 +18,7 @@ use crate::protocols::common::{byte, magnitude, unsupported};
 pub(crate) const NAME: &str = "svakom-v6";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PairFirmware::create(Version { padded: true, lone_is_set_zero: true, other })
+    PairFirmware::create(Version::padded(other))
 }
 
 fn other(feature: u32, command: &HwOutput) -> Result<[u8; 6], ProtocolError> {
