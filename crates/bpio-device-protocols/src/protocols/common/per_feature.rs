@@ -8,7 +8,7 @@ use std::time::Duration;
 use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 
-use super::{byte, write_each};
+use super::{BatteryRead, byte, write_each};
 use crate::device::stop_of;
 use crate::error::ProtocolError;
 use crate::protocol::{HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
@@ -106,11 +106,12 @@ enum Encoder {
     Signed(SignedWriteFn),
 }
 
-/// A protocol for firmware without inputs, identified by the advertised name, whose handshake
-/// is at most a fixed [`InitSequence`] and whose every write sets one feature and depends on
-/// nothing sent before: a batch is [`write_each`] with the protocol's [`WriteFn`] (or its
-/// [`SignedWriteFn`] for each command). Some firmware wants its last write repeated when the
-/// backend needs traffic ([`Self::repeating_last`]), or always ([`Self::always_repeating_last`]).
+/// A protocol for firmware whose only input is at most a battery read ([`Self::with_battery`]),
+/// identified by the advertised name, whose handshake is at most a fixed [`InitSequence`] and
+/// whose every write sets one feature and depends on nothing sent before: a batch is
+/// [`write_each`] with the protocol's [`WriteFn`] (or its [`SignedWriteFn`] for each command).
+/// Some firmware wants its last write repeated when the backend needs traffic
+/// ([`Self::repeating_last`]), or always ([`Self::always_repeating_last`]).
 #[derive(Debug)]
 pub(crate) struct PerFeature {
     /// Set for firmware identified by a fixed identifier rather than its advertised name.
@@ -119,6 +120,7 @@ pub(crate) struct PerFeature {
     encoder: Encoder,
     /// The keep-alive, for firmware that wants its last write repeated.
     repeat: Option<RepeatLast>,
+    battery: Option<BatteryRead>,
 }
 
 impl PerFeature {
@@ -166,8 +168,20 @@ impl PerFeature {
         self
     }
 
+    /// The same protocol, for firmware that keeps its battery level where `battery` says.
+    pub(crate) fn with_battery(mut self: Box<Self>, battery: BatteryRead) -> Box<Self> {
+        self.battery = Some(battery);
+        self
+    }
+
     fn new(encoder: Encoder) -> Self {
-        Self { identifier: None, init: InitSequence::default(), encoder, repeat: None }
+        Self {
+            identifier: None,
+            init: InitSequence::default(),
+            encoder,
+            repeat: None,
+            battery: None,
+        }
     }
 }
 
@@ -210,5 +224,9 @@ impl Protocol for PerFeature {
 
     fn identifier(&self) -> Identifier<'_> {
         self.identifier.map_or(Identifier::AdvertisedName, Identifier::Found)
+    }
+
+    fn battery(&self) -> Option<BatteryRead> {
+        self.battery
     }
 }

@@ -9,17 +9,14 @@ use bpio_protocol::v4::OutputType;
 
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Protocol};
-use crate::protocols::common::{BatteryRead, byte, tx, unsupported, write_each};
+use crate::protocols::common::{BatteryRead, PerFeature, tx, unsupported};
 
 /// The database name.
 pub(crate) const NAME: &str = "kiiroo-prowand";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(ProWand)
+    PerFeature::create(write).with_battery(BatteryRead::BLE)
 }
-
-#[derive(Debug)]
-struct ProWand;
 
 fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand, ProtocolError> {
     if command.output != OutputType::Vibrate {
@@ -27,18 +24,4 @@ fn write(feature: u32, command: &HwOutput, level: u8) -> Result<HardwareCommand,
     }
     let on = if level == 0 { 0x00 } else { 0xff };
     Ok(tx([0x00, 0x00, 0x64, on, level, level]))
-}
-
-impl Protocol for ProWand {
-    fn battery(&self) -> Option<BatteryRead> {
-        Some(BatteryRead::BLE)
-    }
-
-    fn encode(
-        &mut self,
-        batch: &[(u32, HwOutput)],
-        _stop: bool,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        write_each(batch, byte, write)
-    }
 }

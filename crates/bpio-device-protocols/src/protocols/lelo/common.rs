@@ -34,8 +34,28 @@ pub(crate) fn create_with(
         endpoint,
         firmware,
         stage: Stage::Identified,
-        motors: Levels::new(0..2),
+        motors: F1sMotors::new(),
     })
+}
+
+/// The two motors of the F1s firmware, which takes both in every packet: `[01 <motor 0> <motor 1>]`
+/// on `tx`.
+#[derive(Debug)]
+pub(crate) struct F1sMotors(Levels);
+
+impl F1sMotors {
+    /// Both motors at rest.
+    pub(crate) fn new() -> Self {
+        Self(Levels::new(0..2))
+    }
+
+    /// The packet once `batch` is applied; a refused batch changes nothing.
+    pub(crate) fn packet(&mut self, batch: &[(u32, HwOutput)]) -> Result<Vec<u8>, ProtocolError> {
+        self.0.apply(batch, &[OutputType::Vibrate])?;
+        let mut data = vec![0x01];
+        data.extend(self.0.levels());
+        Ok(data)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +76,7 @@ struct LeloHarmony {
     firmware: Firmware,
     stage: Stage,
     /// The last level of each motor (F1s firmware).
-    motors: Levels,
+    motors: F1sMotors,
 }
 
 impl Protocol for LeloHarmony {
@@ -128,9 +148,7 @@ impl Protocol for LeloHarmony {
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         if self.firmware == Firmware::F1s {
-            self.motors.apply(batch, &[OutputType::Vibrate])?;
-            let mut data = vec![0x01];
-            data.extend(self.motors.levels());
+            let data = self.motors.packet(batch)?;
             return Ok(vec![HardwareCommand::write_with_response(Endpoint::Tx, data)]);
         }
         write_each(batch, magnitude, |feature, command, speed| {
@@ -157,7 +175,7 @@ mod tests {
             endpoint: Endpoint::Whitelist,
             firmware: Firmware::Harmony,
             stage: Stage::Subscribe,
-            motors: Levels::new(0..2),
+            motors: F1sMotors::new(),
         };
         assert!(matches!(device.poll_step(), Ok(Step::Command(_))));
         for _ in 1..MAX_SILENCES {

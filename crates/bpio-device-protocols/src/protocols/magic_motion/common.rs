@@ -18,6 +18,8 @@ pub(crate) enum Generation {
     First,
     /// `magic-motion-2`: two slots.
     Second,
+    /// `magic-motion-3`: one motor per packet, as the first with other middle bytes.
+    Third,
     /// `magic-motion-4`: two slots, with response, one motor mirrored.
     Fourth,
 }
@@ -50,6 +52,20 @@ impl MagicMotion {
     }
 }
 
+/// One packet per command, `0b ff 04 0a <middle> <middle> 00 04 08 L 64 00`.
+fn one_slot_packets(
+    batch: &[(u32, HwOutput)],
+    middle: u8,
+) -> Result<Vec<HardwareCommand>, ProtocolError> {
+    write_each(batch, byte, |feature, command, level| {
+        if !MOTOR_OUTPUTS.contains(&command.output) {
+            return Err(unsupported(feature, command));
+        }
+        let packet = [0x0b, 0xff, 0x04, 0x0a, middle, middle, 0x00, 0x04, 0x08, level, 0x64, 0x00];
+        Ok(HardwareCommand::write(Endpoint::Tx, packet))
+    })
+}
+
 impl Protocol for MagicMotion {
     fn battery(&self) -> Option<BatteryRead> {
         Some(BatteryRead::BLE)
@@ -67,14 +83,8 @@ impl Protocol for MagicMotion {
         _stop: bool,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         match self.generation {
-            Generation::First => write_each(batch, byte, |feature, command, level| {
-                if !MOTOR_OUTPUTS.contains(&command.output) {
-                    return Err(unsupported(feature, command));
-                }
-                let packet =
-                    [0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, level, 0x64, 0x00];
-                Ok(HardwareCommand::write(Endpoint::Tx, packet))
-            }),
+            Generation::First => one_slot_packets(batch, 0x32),
+            Generation::Third => one_slot_packets(batch, 0x46),
             Generation::Second => {
                 self.levels.apply_with(batch, byte_of(&MOTOR_OUTPUTS))?;
                 Ok(vec![HardwareCommand::write(Endpoint::Tx, self.two_slot_packet(0x0a))])

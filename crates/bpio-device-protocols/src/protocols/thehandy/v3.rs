@@ -21,6 +21,7 @@ use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
+use super::common::Fields;
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
 use crate::protocols::common::{out_of_range, tx, tx_acked, unsupported};
@@ -70,57 +71,10 @@ struct TheHandyV3 {
     next_id: u32,
 }
 
-/// Protocol-buffers writing, as much as these requests need.
-mod wire {
-    const VARINT: u32 = 0;
-    const FIXED32: u32 = 5;
-    const LENGTH_DELIMITED: u32 = 2;
-
-    pub(super) fn varint(out: &mut Vec<u8>, mut value: u64) {
-        while value >= 0x80 {
-            out.push(u8::try_from(value & 0x7f).unwrap_or_default() | 0x80);
-            value >>= 7;
-        }
-        out.push(u8::try_from(value).unwrap_or_default());
-    }
-
-    fn key(out: &mut Vec<u8>, field: u32, wire_type: u32) {
-        varint(out, u64::from((field << 3) | wire_type));
-    }
-
-    /// An unsigned integer or enum field, left out at 0.
-    pub(super) fn uint(out: &mut Vec<u8>, field: u32, value: u32) {
-        if value != 0 {
-            key(out, field, VARINT);
-            varint(out, u64::from(value));
-        }
-    }
-
-    /// A float field, left out at 0.
-    pub(super) fn float(out: &mut Vec<u8>, field: u32, value: f32) {
-        if value != 0.0 {
-            key(out, field, FIXED32);
-            out.extend(value.to_le_bytes());
-        }
-    }
-
-    /// A nested message field (present even when empty).
-    pub(super) fn message(out: &mut Vec<u8>, field: u32, body: &[u8]) {
-        key(out, field, LENGTH_DELIMITED);
-        varint(out, u64::try_from(body.len()).unwrap_or(u64::MAX));
-        out.extend_from_slice(body);
-    }
-}
-
 /// An `RpcMessage` holding the request `call` with parameters `params` and id `id` (0: none).
-fn request(id: u32, call: u32, params: &[u8]) -> Vec<u8> {
-    let mut inner = Vec::new();
-    wire::uint(&mut inner, 2, id);
-    wire::message(&mut inner, call, params);
-    let mut outer = Vec::new();
-    wire::uint(&mut outer, 1, 1);
-    wire::message(&mut outer, 2, &inner);
-    outer
+fn request(id: u32, call: u32, params: Fields) -> Vec<u8> {
+    let inner = Fields::new().uint(2, id).message(call, params);
+    Fields::new().uint(1, 1).message(2, inner).into_bytes()
 }
 
 /// `value` percent as a fraction.
@@ -130,23 +84,19 @@ fn fraction(feature: u32, command: &HwOutput) -> Result<f32, ProtocolError> {
 }
 
 /// The call and parameters of one output command.
-fn call_of(feature: u32, command: &HwOutput) -> Result<(u32, Vec<u8>), ProtocolError> {
-    let mut params = Vec::new();
-    let call = match (command.output, command.duration) {
+fn call_of(feature: u32, command: &HwOutput) -> Result<(u32, Fields), ProtocolError> {
+    Ok(match (command.output, command.duration) {
         (OutputType::HwPositionWithDuration, Some(ms)) => {
-            wire::float(&mut params, 1, fraction(feature, command)?);
-            wire::uint(&mut params, 2, ms);
-            POSITION_IN_TIME
+            let params = Fields::new().float(1, fraction(feature, command)?).uint(2, ms);
+            (POSITION_IN_TIME, params)
         }
-        (OutputType::Vibrate, _) if command.value == 0 => VIBRATE_STOP,
+        (OutputType::Vibrate, _) if command.value == 0 => (VIBRATE_STOP, Fields::new()),
         (OutputType::Vibrate, _) => {
-            wire::float(&mut params, 1, fraction(feature, command)?);
-            wire::uint(&mut params, 2, VIBRATE_FREQUENCY);
-            VIBRATE_SET
+            let amplitude = fraction(feature, command)?;
+            (VIBRATE_SET, Fields::new().float(1, amplitude).uint(2, VIBRATE_FREQUENCY))
         }
         _ => return Err(unsupported(feature, command)),
-    };
-    Ok((call, params))
+    })
 }
 
 impl TheHandyV3 {
@@ -169,7 +119,7 @@ impl Protocol for TheHandyV3 {
             Init::Ask { call } => {
                 self.init = Init::Wait { call };
                 let id = self.take_id();
-                Step::Command(tx(request(id, call, &[])))
+                Step::Command(tx(request(id, call, Fields::new())))
             }
             Init::Wait { .. } => Step::Await { endpoint: Endpoint::Rx, timeout: REPLY_TIMEOUT },
         })
@@ -211,7 +161,7 @@ impl Protocol for TheHandyV3 {
             .into_iter()
             .map(|(call, params)| {
                 let id = self.take_id();
-                tx_acked(request(id, call, &params))
+                tx_acked(request(id, call, params))
             })
             .collect())
     }
@@ -219,7 +169,7 @@ impl Protocol for TheHandyV3 {
     fn keepalive(&self) -> Option<Keepalive> {
         Some(Keepalive {
             interval: KEEPALIVE_INTERVAL,
-            commands: vec![tx_acked(request(0, CAPABILITIES_GET, &[]))],
+            commands: vec![tx_acked(request(0, CAPABILITIES_GET, Fields::new()))],
             when: KeepaliveWhen::BackendRequires,
         })
     }
