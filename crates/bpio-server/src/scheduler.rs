@@ -89,6 +89,12 @@ impl<C: Clone + PartialEq> DeviceScheduler<C> {
         self.last_write.get_or_insert(now);
     }
 
+    /// The protocol's own timer wrote to the device at `now` (a paced movement): that is
+    /// traffic too, so the next keep-alive counts from here and never lands mid-movement.
+    pub fn handle_written(&mut self, now: Instant) {
+        self.last_write = Some(now);
+    }
+
     /// Takes an accepted client command for `feature`.
     pub fn handle_command(&mut self, now: Instant, feature: u32, command: C) -> Enqueued {
         self.handle_commands(now, [(feature, command)])

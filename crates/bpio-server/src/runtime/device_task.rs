@@ -215,6 +215,9 @@ impl DeviceTask {
                     }
                     if protocol_timer.is_some_and(|due| due <= now) {
                         let commands = self.device.handle_timer();
+                        if !commands.is_empty() {
+                            scheduler.handle_written(now.into_std());
+                        }
                         self.unresponsive |= !execute_all(self.index, self.hardware.as_ref(), &commands).await;
                         protocol_timer = self.device.poll_timer().map(|after| now + after);
                     }

@@ -262,6 +262,17 @@ fn keepalives_count_from_the_connection_before_any_command() {
 }
 
 #[test]
+fn writes_of_the_protocols_own_timer_put_the_keepalive_off() {
+    let t0 = origin();
+    let mut s: DeviceScheduler<u32> = DeviceScheduler::new(GAP, Some(ms(500)));
+    s.handle_connected(t0);
+    s.handle_written(t0 + ms(400));
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(900)));
+    s.handle_timeout(t0 + ms(500));
+    assert_eq!(drain(&mut s), vec![], "no keep-alive right after a paced step");
+}
+
+#[test]
 fn a_disconnect_forgets_held_and_queued_output() {
     let t0 = origin();
     let mut s = DeviceScheduler::new(GAP, None);
