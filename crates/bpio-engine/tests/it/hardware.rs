@@ -506,6 +506,67 @@ async fn r17_websocket_devices_serve_every_endpoint_their_protocol_names() {
     prowand.expect(&[0x00, 0x00, 0x64, 0x00, 0, 0], &[]).await;
 }
 
+/// What a differential run against the reference found bpio doing differently with websocket
+/// devices (issue 17): a Galaku battery read subscribes to `rxblebattery` and asks on `tx`, the
+/// answer arriving as a frame; Libo Elle's vibrator takes its level on `txmode`; a resting
+/// Sexverse v3 hears its stop packet repeated from the connection on.
+#[tokio::test]
+async fn r17_websocket_devices_send_what_the_reference_sends() {
+    let config = json!({
+        "version": {"major": 5, "minor": 0},
+        "user_configs": {"protocols": {
+            "galaku": {"communication": [{"websocket": {"name": "TFG1"}}]},
+            "libo-elle": {"communication": [{"websocket": {"name": "PiPiJing"}}]},
+            "sexverse-v3": {"communication": [{"websocket": {"name": "TAY001"}}]}
+        }}
+    });
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hardware-r17-differences.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let mut engine = Engine::start(&[
+        "--use-device-websocket-server",
+        "--device-websocket-server-port",
+        "0",
+        "--user-device-config-file",
+        path.to_str().unwrap(),
+    ])
+    .await;
+    let url = engine.url_logged_after("listening for devices on").await;
+    // The Galaku answers its battery request with 87 %.
+    let mut galaku = FrameDevice::connect(&url, "TFG1", |frame| {
+        (frame == Some(&GALAKU_BATTERY_REQUEST[..])).then(|| vec![87])
+    })
+    .await;
+    let mut elle = FrameDevice::silent(&url, "PiPiJing").await;
+    let mut tay = FrameDevice::silent(&url, "TAY001").await;
+
+    let mut session = Session::open(&engine).await;
+    session.request(json!({"RequestDeviceList": {"Id": 2}})).await;
+    assert_eq!(
+        session.request(json!({"StartScanning": {"Id": 3}})).await,
+        json!({"Ok": {"Id": 3}})
+    );
+    let names = ["Galaku Aurora Aircraft Cup", "LiBo Elle", "Sexverse Tay 1"];
+    let indexes = session.wait_for(&names).await;
+    let [galaku_at, elle_at, _] = indexes[..] else { unreachable!() };
+
+    // Before any command, the resting keep-alive.
+    tay.expect(&[0xa1, 0x04, 0x00, 0x01], &[]).await;
+
+    let vibrate = json!({"Vibrate": {"Value": 1}});
+    assert_eq!(session.request(output(10, elle_at, 0, vibrate)).await, json!({"Ok": {"Id": 10}}));
+    elle.expect(&[0x01], &[]).await;
+
+    let read = json!({"InputCmd": {"Id": 11, "DeviceIndex": galaku_at, "FeatureIndex": 2, "Type": "Battery", "Command": "Read"}});
+    let reading = session.request(read).await;
+    assert_eq!(reading["InputReading"]["Id"], json!(11), "{reading}");
+    assert_eq!(reading["InputReading"]["Reading"]["Battery"]["Value"], json!(87), "{reading}");
+    galaku.expect(&GALAKU_BATTERY_REQUEST, &[]).await;
+}
+
+/// Galaku's scrambled battery request (payload `5a 00 00 01 13 00 00 00 00 00`).
+const GALAKU_BATTERY_REQUEST: [u8; 12] =
+    [0x23, 0x81, 0xbb, 0xab, 0xd2, 0xce, 0xd3, 0x23, 0xbb, 0xa3, 0x3b, 0xc2];
+
 #[tokio::test]
 async fn the_device_server_listens_where_the_client_server_does() {
     let mut engine =
