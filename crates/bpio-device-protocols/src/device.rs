@@ -1,6 +1,6 @@
 //! [`ProtocolDevice`]: one device's protocol plus the checks every protocol shares.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 use bpio_device_config::{Definition, Feature, InputCommand, InputKind, Output, OutputKind};
@@ -45,6 +45,8 @@ pub struct ProtocolDevice {
     phase: Phase,
     features: Vec<Feature>,
     subscribed: BTreeSet<(u32, InputType)>,
+    /// The protocol's fixed init commands still to send.
+    init: VecDeque<HardwareCommand>,
 }
 
 impl ProtocolDevice {
@@ -59,6 +61,7 @@ impl ProtocolDevice {
             phase: Phase::Identifying,
             features: Vec::new(),
             subscribed: BTreeSet::new(),
+            init: VecDeque::new(),
         })
     }
 
@@ -71,6 +74,9 @@ impl ProtocolDevice {
     pub fn poll_step(&mut self) -> Result<Step, ProtocolError> {
         match self.phase {
             Phase::Running => Ok(Step::Done),
+            Phase::Initialising if !self.init.is_empty() => {
+                Ok(self.init.pop_front().map_or(Step::Done, Step::Command))
+            }
             Phase::Identifying | Phase::Initialising => {
                 let step = self.protocol.poll_step()?;
                 if step == Step::Done && self.phase == Phase::Initialising {
@@ -110,6 +116,7 @@ impl ProtocolDevice {
             return Err(ProtocolError::OutOfOrder("configure twice"));
         }
         self.protocol.configure(definition)?;
+        self.init = self.protocol.init().into();
         self.features = definition.features.clone();
         self.phase = Phase::Initialising;
         Ok(())

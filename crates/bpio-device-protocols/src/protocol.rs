@@ -183,6 +183,12 @@ pub trait Protocol: Send + fmt::Debug {
         Ok(())
     }
 
+    /// Fixed commands sent in order once the device is configured, before any init steps of
+    /// [`Protocol::poll_step`]. The default: none.
+    fn init(&self) -> Vec<HardwareCommand> {
+        Vec::new()
+    }
+
     /// Encodes a validated batch, ascending by feature. `stop` is set for stop batches.
     fn encode(
         &mut self,

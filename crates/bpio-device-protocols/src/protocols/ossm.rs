@@ -12,20 +12,18 @@
 //! switch at once, as in an earlier revision of the reference. A stop is speed 0, so stopping a
 //! stream leaves it through the menu.
 
-use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
-use crate::protocols::common::{InitSequence, out_of_range, tx_acked, unsupported};
+use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocols::common::{out_of_range, tx_acked, unsupported};
 
 /// The database name.
 pub(crate) const NAME: &str = "ossm";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    let init = InitSequence::new([HardwareCommand::subscribe(Endpoint::Rx)]);
-    Box::new(Ossm { init, mode: None })
+    Box::new(Ossm { mode: None })
 }
 
 /// The machine's modes.
@@ -58,19 +56,13 @@ impl Mode {
 
 #[derive(Debug)]
 struct Ossm {
-    init: InitSequence,
     /// The mode the machine was last sent to; `None` before the first command.
     mode: Option<Mode>,
 }
 
 impl Protocol for Ossm {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        Ok(self.init.poll())
-    }
-
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
-        self.init.start();
-        Ok(())
+    fn init(&self) -> Vec<HardwareCommand> {
+        vec![HardwareCommand::subscribe(Endpoint::Rx)]
     }
 
     fn encode(

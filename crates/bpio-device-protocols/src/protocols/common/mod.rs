@@ -15,7 +15,7 @@ use bpio_protocol::v4::OutputType;
 
 pub(crate) use self::ecb::EcbKey;
 pub(crate) use self::levels::{Levels, TypeLevels};
-pub(crate) use self::per_feature::{InitSequence, PerFeature, RepeatLast, connection_stop};
+pub(crate) use self::per_feature::{PerFeature, RepeatLast, connection_stop};
 pub use self::reads::BatteryRead;
 pub(crate) use self::reads::{ModelRead, battery_byte, pushed_battery};
 pub(crate) use self::typed_packet::TypedPacket;

@@ -1,8 +1,6 @@
-//! The whole protocol of the simplest firmware ([`PerFeature`]), the fixed init writes some
-//! firmware needs once configured ([`InitSequence`]), and the keep-alive of firmware that stops
-//! without traffic ([`RepeatLast`]).
+//! The whole protocol of the simplest firmware ([`PerFeature`]), and the keep-alive of firmware
+//! that stops without traffic ([`RepeatLast`]).
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use bpio_device_config::Definition;
@@ -11,33 +9,7 @@ use bpio_hardware::HardwareCommand;
 use super::{BatteryRead, byte, write_each};
 use crate::device::stop_of;
 use crate::error::ProtocolError;
-use crate::protocol::{HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol, Step};
-
-/// Init commands sent in order once the device is configured; identification (before
-/// `configure`) has no steps.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct InitSequence {
-    pending: VecDeque<HardwareCommand>,
-    configured: bool,
-}
-
-impl InitSequence {
-    /// The sequence `commands`.
-    pub(crate) fn new(commands: impl IntoIterator<Item = HardwareCommand>) -> Self {
-        Self { pending: commands.into_iter().collect(), configured: false }
-    }
-
-    /// `configure` ran: the commands follow.
-    pub(crate) fn start(&mut self) {
-        self.configured = true;
-    }
-
-    /// The next handshake step.
-    pub(crate) fn poll(&mut self) -> Step {
-        let next = if self.configured { self.pending.pop_front() } else { None };
-        next.map_or(Step::Done, Step::Command)
-    }
-}
+use crate::protocol::{HwOutput, Identifier, Keepalive, KeepaliveWhen, Protocol};
 
 /// The keep-alive of firmware that stops without traffic: its last write again, after `interval`
 /// of silence. Nothing is sent before the first write unless a packet at rest is given; the
@@ -107,7 +79,7 @@ enum Encoder {
 }
 
 /// A protocol for firmware whose only input is at most a battery read ([`Self::with_battery`]),
-/// identified by the advertised name, whose handshake is at most a fixed [`InitSequence`] and
+/// identified by the advertised name, whose handshake is at most fixed init writes and
 /// whose every write sets one feature and depends on nothing sent before: a batch is
 /// [`write_each`] with the protocol's [`WriteFn`] (or its [`SignedWriteFn`] for each command).
 /// Some firmware wants its last write repeated when the backend needs traffic
@@ -116,7 +88,7 @@ enum Encoder {
 pub(crate) struct PerFeature {
     /// Set for firmware identified by a fixed identifier rather than its advertised name.
     identifier: Option<&'static str>,
-    init: InitSequence,
+    init: Vec<HardwareCommand>,
     encoder: Encoder,
     /// The keep-alive, for firmware that wants its last write repeated.
     repeat: Option<RepeatLast>,
@@ -139,7 +111,7 @@ impl PerFeature {
         mut self: Box<Self>,
         init: impl IntoIterator<Item = HardwareCommand>,
     ) -> Box<Self> {
-        self.init = InitSequence::new(init);
+        self.init = init.into_iter().collect();
         self
     }
 
@@ -175,23 +147,16 @@ impl PerFeature {
     }
 
     fn new(encoder: Encoder) -> Self {
-        Self {
-            identifier: None,
-            init: InitSequence::default(),
-            encoder,
-            repeat: None,
-            battery: None,
-        }
+        Self { identifier: None, init: Vec::new(), encoder, repeat: None, battery: None }
     }
 }
 
 impl Protocol for PerFeature {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        Ok(self.init.poll())
+    fn init(&self) -> Vec<HardwareCommand> {
+        self.init.clone()
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
-        self.init.start();
         if self.repeat.as_ref().is_some_and(|repeat| !repeat.has_packet()) {
             // Only the keep-alive keeps what it writes; a stop the firmware cannot take leaves
             // nothing to repeat.

@@ -1,12 +1,11 @@
 //! The state machine of the Kiiroo V2.1 protocols, and of `kiiroo-v2` and `kiiroo-v3`.
 
-use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
 use crate::error::ProtocolError;
-use crate::protocol::{HwOutput, Protocol, Step};
-use crate::protocols::common::{self, BatteryRead, InitSequence, byte, unsupported};
+use crate::protocol::{HwOutput, Protocol};
+use crate::protocols::common::{self, BatteryRead, byte, unsupported};
 
 /// Where the Pearl 2.1 (and the Keon of `kiiroo-v3`) keeps its battery level.
 pub(crate) const BATTERY: BatteryRead =
@@ -24,7 +23,7 @@ pub(crate) enum Packets {
 /// The state machine of the V2.1 protocols, and of `kiiroo-v2` and `kiiroo-v3`.
 #[derive(Debug)]
 pub(crate) struct KiirooV21 {
-    init: InitSequence,
+    init: Vec<HardwareCommand>,
     battery: Option<BatteryRead>,
     packets: Packets,
     /// The last position target, where the next move starts.
@@ -34,7 +33,7 @@ pub(crate) struct KiirooV21 {
 impl KiirooV21 {
     /// A device of `protocol` that needs the `init` writes and may have a battery.
     pub(crate) fn new(init: Vec<HardwareCommand>, battery: Option<BatteryRead>) -> Self {
-        Self { init: InitSequence::new(init), battery, packets: Packets::V21, position: 0 }
+        Self { init, battery, packets: Packets::V21, position: 0 }
     }
 
     /// The same, taking the packets of `packets`.
@@ -61,13 +60,8 @@ impl Protocol for KiirooV21 {
         self.battery
     }
 
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        Ok(self.init.poll())
-    }
-
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
-        self.init.start();
-        Ok(())
+    fn init(&self) -> Vec<HardwareCommand> {
+        self.init.clone()
     }
 
     fn encode(

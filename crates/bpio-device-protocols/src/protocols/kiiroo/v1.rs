@@ -21,8 +21,8 @@ use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol, Step};
-use crate::protocols::common::{InitSequence, byte, out_of_range, tx, unsupported};
+use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
+use crate::protocols::common::{byte, out_of_range, tx, unsupported};
 
 /// The database name.
 pub(crate) const NAME: &str = "kiiroo-v1";
@@ -40,7 +40,7 @@ pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
         HardwareCommand::write_with_response(Endpoint::Tx, *b"0,"),
     ];
     Box::new(KiirooV1 {
-        init: InitSequence::new(init),
+        init: init.to_vec(),
         stroker: false,
         position: 0,
         goal: 0,
@@ -51,7 +51,7 @@ pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
 
 #[derive(Debug)]
 struct KiirooV1 {
-    init: InitSequence,
+    init: Vec<HardwareCommand>,
     /// An Onyx: a definition with a position output.
     stroker: bool,
     /// Where the Onyx was last sent, on the firmware's scale.
@@ -91,15 +91,14 @@ impl KiirooV1 {
 }
 
 impl Protocol for KiirooV1 {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        Ok(self.init.poll())
+    fn init(&self) -> Vec<HardwareCommand> {
+        self.init.clone()
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let positions =
             |feature: &Feature| feature.outputs.contains_key(&OutputKind::HwPositionWithDuration);
         self.stroker = definition.features.iter().any(positions);
-        self.init.start();
         Ok(())
     }
 
@@ -164,11 +163,11 @@ mod tests {
 
     use bpio_protocol::v4::OutputType;
 
-    use super::{InitSequence, KiirooV1, SHORTEST_UNIT, text};
+    use super::{KiirooV1, SHORTEST_UNIT, text};
     use crate::protocol::{HwOutput, Protocol};
 
     fn onyx() -> KiirooV1 {
-        let init = InitSequence::default();
+        let init = Vec::new();
         KiirooV1 { init, stroker: true, position: 0, goal: 0, unit: SHORTEST_UNIT, halfway: false }
     }
 

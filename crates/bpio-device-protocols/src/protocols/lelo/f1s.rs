@@ -4,36 +4,28 @@
 //! batch is one write. No inputs; the identifier is the advertised name. Facts from the
 //! reference implementation.
 
-use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 
 use super::common::F1sMotors;
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol, Step};
-use crate::protocols::common::{InitSequence, tx};
+use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use crate::protocols::common::tx;
 
 /// The database name.
 pub(crate) const NAME: &str = "lelo-f1s";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    let init = InitSequence::new([HardwareCommand::subscribe(Endpoint::Rx)]);
-    Box::new(LeloF1s { init, motors: F1sMotors::new() })
+    Box::new(LeloF1s { motors: F1sMotors::new() })
 }
 
 #[derive(Debug)]
 struct LeloF1s {
-    init: InitSequence,
     motors: F1sMotors,
 }
 
 impl Protocol for LeloF1s {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        Ok(self.init.poll())
-    }
-
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
-        self.init.start();
-        Ok(())
+    fn init(&self) -> Vec<HardwareCommand> {
+        vec![HardwareCommand::subscribe(Endpoint::Rx)]
     }
 
     fn encode(

@@ -12,13 +12,12 @@
 
 use std::time::Duration;
 
-use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 
 use super::common::vibrator_only;
 use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol, Step};
-use crate::protocols::common::{InitSequence, out_of_range, tx_acked};
+use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
+use crate::protocols::common::{out_of_range, tx_acked};
 
 /// The database name.
 pub(crate) const NAME: &str = "mizzzee-v3";
@@ -37,12 +36,11 @@ const STOP: [u8; PACKET_LENGTH] = {
 const FILL: [u8; 6] = [0x00, 0xfc, 0x00, 0xfe, 0x40, 0x01];
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(MizzZeeV3 { init: InitSequence::new([tx_acked(STOP)]), last: STOP })
+    Box::new(MizzZeeV3 { last: STOP })
 }
 
 #[derive(Debug)]
 struct MizzZeeV3 {
-    init: InitSequence,
     /// The last packet written, which the keep-alive repeats.
     last: [u8; PACKET_LENGTH],
 }
@@ -63,13 +61,8 @@ fn packet(level: u32) -> [u8; PACKET_LENGTH] {
 }
 
 impl Protocol for MizzZeeV3 {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        Ok(self.init.poll())
-    }
-
-    fn configure(&mut self, _: &Definition) -> Result<(), ProtocolError> {
-        self.init.start();
-        Ok(())
+    fn init(&self) -> Vec<HardwareCommand> {
+        vec![tx_acked(STOP)]
     }
 
     fn encode(

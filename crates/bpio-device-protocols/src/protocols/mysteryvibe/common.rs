@@ -7,8 +7,8 @@ use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
 use crate::error::ProtocolError;
-use crate::protocol::{HwOutput, Protocol, Step};
-use crate::protocols::common::{InitSequence, Levels, byte_of};
+use crate::protocol::{HwOutput, Protocol};
+use crate::protocols::common::{Levels, byte_of};
 
 /// How often a running device gets its packet again.
 const RESEND_INTERVAL: Duration = Duration::from_millis(93);
@@ -16,7 +16,7 @@ const RESEND_INTERVAL: Duration = Duration::from_millis(93);
 /// A MysteryVibe device of either generation.
 #[derive(Debug)]
 pub(crate) struct MysteryVibe {
-    init: InitSequence,
+    init: Vec<HardwareCommand>,
     levels: Levels,
 }
 
@@ -24,7 +24,7 @@ impl MysteryVibe {
     /// A device of `protocol` whose init writes `mode` to `txmode`.
     pub(crate) fn new(mode: [u8; 3]) -> Self {
         Self {
-            init: InitSequence::new([HardwareCommand::write_with_response(Endpoint::TxMode, mode)]),
+            init: Vec::from([HardwareCommand::write_with_response(Endpoint::TxMode, mode)]),
             levels: Levels::default(),
         }
     }
@@ -35,14 +35,13 @@ impl MysteryVibe {
 }
 
 impl Protocol for MysteryVibe {
-    fn poll_step(&mut self) -> Result<Step, ProtocolError> {
-        Ok(self.init.poll())
+    fn init(&self) -> Vec<HardwareCommand> {
+        self.init.clone()
     }
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let motors = definition.features.iter().filter(|f| !f.outputs.is_empty()).count();
         self.levels = Levels::first(motors);
-        self.init.start();
         Ok(())
     }
 
