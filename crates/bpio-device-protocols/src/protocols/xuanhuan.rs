@@ -9,11 +9,9 @@
 use std::time::Duration;
 
 use bpio_hardware::HardwareCommand;
-use bpio_protocol::v4::OutputType;
 
-use super::common::{byte_of, tx_acked, write_each};
-use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Keepalive, KeepaliveWhen, Protocol};
+use super::common::{RefreshedSpeed, tx_acked};
+use crate::protocol::{DeviceInfo, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "xuanhuan";
@@ -21,39 +19,9 @@ pub(crate) const NAME: &str = "xuanhuan";
 const REPEAT_INTERVAL: Duration = Duration::from_millis(300);
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    Box::new(Xuanhuan { speed: 0 })
-}
-
-#[derive(Debug)]
-struct Xuanhuan {
-    /// The speed last written.
-    speed: u8,
+    RefreshedSpeed::create(packet, REPEAT_INTERVAL)
 }
 
 fn packet(speed: u8) -> HardwareCommand {
     tx_acked([0x03, 0x02, 0x00, speed])
-}
-
-impl Protocol for Xuanhuan {
-    fn encode(
-        &mut self,
-        batch: &[(u32, HwOutput)],
-        _stop: bool,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let mut last = self.speed;
-        let writes = write_each(batch, byte_of(&[OutputType::Vibrate]), |_, _, speed| {
-            last = speed;
-            Ok(packet(speed))
-        })?;
-        self.speed = last;
-        Ok(writes)
-    }
-
-    fn keepalive(&self) -> Option<Keepalive> {
-        Some(Keepalive {
-            interval: REPEAT_INTERVAL,
-            commands: (self.speed > 0).then(|| packet(self.speed)).into_iter().collect(),
-            when: KeepaliveWhen::Always,
-        })
-    }
 }

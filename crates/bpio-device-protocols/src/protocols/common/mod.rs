@@ -1,13 +1,15 @@
-//! What several protocol families share, each piece once: the refusals, hardware values as the byte a firmware takes, one write per
-//! command ([`write_each`]), motor levels for firmware that takes every motor in one write
-//! ([`Levels`], [`TypeLevels`]), the whole protocol of the simplest firmware ([`PerFeature`]),
-//! reads of a model or battery characteristic, and the AES-ECB encryption of several firmwares
-//! ([`EcbKey`]).
+//! What several protocol families share, each piece once: the refusals, hardware values as the
+//! byte a firmware takes, one write per command ([`write_each`]), motor levels for firmware that
+//! takes every motor in one write ([`Levels`], [`TypeLevels`]), the whole protocol of the
+//! simplest firmware ([`PerFeature`]) and of single-motor firmware that needs its speed repeated
+//! ([`RefreshedSpeed`]), reads of a model or battery characteristic, and the AES-ECB encryption
+//! of several firmwares ([`EcbKey`]).
 
 mod ecb;
 mod levels;
 mod per_feature;
 mod reads;
+mod refreshed_speed;
 mod typed_packet;
 
 use bpio_hardware::{Endpoint, HardwareCommand};
@@ -18,6 +20,7 @@ pub(crate) use self::levels::{Levels, TypeLevels};
 pub(crate) use self::per_feature::{PerFeature, RepeatLast, connection_stop};
 pub use self::reads::BatteryRead;
 pub(crate) use self::reads::{ModelRead, battery_byte, pushed_battery};
+pub(crate) use self::refreshed_speed::RefreshedSpeed;
 pub(crate) use self::typed_packet::TypedPacket;
 use crate::error::ProtocolError;
 use crate::protocol::HwOutput;

@@ -1,0 +1,29 @@
+//! Twerking Butt (BLE, also advertised as `BODIKANG`): recognised and listed, but the database
+//! gives it no features, so there is nothing to encode and every output is refused.
+//!
+//! The reference implementation has no module for this protocol. The protocol notes of the
+//! Buttplug project, <https://github.com/buttplugio/stpihkal/issues/69> (also
+//! `stpihkal/protocols/twerking-butt/index.md` in the `buttplugio/docs.buttplug.io`
+//! repository), record 16-byte packets on `tx` (`a6 61 <command> ...`, zero padded) for a
+//! pattern mode, an audio mode and stopping each, and status reports on `rx`. They are
+//! captures with guessed meanings (the two sources disagree on which command starts and which
+//! stops the audio mode) and no speed control, and the database maps none of them to a feature,
+//! so none is sent. No handshake; identified by the advertised name.
+
+use bpio_hardware::HardwareCommand;
+
+use super::common::{PerFeature, unsupported};
+use crate::error::ProtocolError;
+use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+
+/// The database name.
+pub(crate) const NAME: &str = "twerkingbutt";
+
+pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
+    PerFeature::create(refuse)
+}
+
+/// No output has a command: feature validation refuses every output before it gets here.
+fn refuse(feature: u32, command: &HwOutput, _: u8) -> Result<HardwareCommand, ProtocolError> {
+    Err(unsupported(feature, command))
+}
