@@ -10,20 +10,12 @@
 //! stops the audio mode) and no speed control, and the database maps none of them to a feature,
 //! so none is sent. No handshake; identified by the advertised name.
 
-use bpio_hardware::HardwareCommand;
-
-use super::common::{PerFeature, unsupported};
-use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
+use super::common::PerFeature;
+use crate::protocol::{DeviceInfo, Protocol};
 
 /// The database name.
 pub(crate) const NAME: &str = "twerkingbutt";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(refuse)
-}
-
-/// No output has a command: feature validation refuses every output before it gets here.
-fn refuse(feature: u32, command: &HwOutput, _: u8) -> Result<HardwareCommand, ProtocolError> {
-    Err(unsupported(feature, command))
+    PerFeature::listed_only()
 }

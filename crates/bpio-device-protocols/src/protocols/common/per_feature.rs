@@ -96,9 +96,15 @@ pub(crate) struct PerFeature {
 }
 
 impl PerFeature {
-    /// The protocol `name` for the device `info`, encoding with `write`.
+    /// The protocol of firmware that takes each feature's value as a byte, written by `write`.
     pub(crate) fn create(write: WriteFn) -> Box<Self> {
         Box::new(Self::new(Encoder::Byte(write)))
+    }
+
+    /// The protocol of a device the database lists without features and whose commands no
+    /// source documents: it is recognised and listed, and every output is refused.
+    pub(crate) fn listed_only() -> Box<Self> {
+        Self::create(|feature, command, _| Err(super::unsupported(feature, command)))
     }
 
     /// The protocol `name` for the device `info`, encoding signed values with `write`.

@@ -3,20 +3,12 @@
 //! recognises and lists the device and has nothing to send: every output is refused before it
 //! reaches the firmware (the database's pressure characteristic has no input feature either).
 
-use bpio_hardware::HardwareCommand;
-
-use crate::error::ProtocolError;
-use crate::protocol::{DeviceInfo, HwOutput, Protocol};
-use crate::protocols::common::{PerFeature, unsupported};
+use crate::protocol::{DeviceInfo, Protocol};
+use crate::protocols::common::PerFeature;
 
 /// The database name.
 pub(crate) const NAME: &str = "libo-karen";
 
 pub(crate) fn create(_: &DeviceInfo<'_>) -> Box<dyn Protocol> {
-    PerFeature::create(refuse)
-}
-
-/// No output has a known command.
-fn refuse(feature: u32, command: &HwOutput, _: u8) -> Result<HardwareCommand, ProtocolError> {
-    Err(unsupported(feature, command))
+    PerFeature::listed_only()
 }
