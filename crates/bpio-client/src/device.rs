@@ -299,12 +299,12 @@ impl Feature {
 
     /// The steps `output` accepts, if the feature offers it.
     pub fn output_range(&self, output: OutputType) -> Option<Range> {
-        self.ranges(output).map(|(range, _)| range)
+        self.ranges(output).map(|ranges| ranges.value)
     }
 
     /// The milliseconds [`Feature::position_with_duration`] accepts, if the feature offers it.
     pub fn duration_range(&self) -> Option<Range> {
-        self.ranges(OutputType::HwPositionWithDuration).and_then(|(_, duration)| duration)
+        self.ranges(OutputType::HwPositionWithDuration).and_then(|ranges| ranges.duration)
     }
 
     /// The input types the feature reports.
@@ -397,7 +397,7 @@ impl Feature {
     /// The command `target` stands for on this feature, or why there is none.
     fn plan(&self, target: Target) -> Result<OutputCommand, Error> {
         let output = target.output_type();
-        let (range, durations) =
+        let v4::OutputRanges { value: range, duration: durations } =
             self.ranges(output).ok_or_else(|| self.unsupported(Capability::Output(output)))?;
         let (value, duration_ms) = match target {
             Target::Level(output, level) => (level.steps(range, output.is_stoppable())?, 0),
@@ -422,7 +422,7 @@ impl Feature {
         Ok(OutputCommand::new(output, value, duration_ms))
     }
 
-    fn ranges(&self, output: OutputType) -> Option<(Range, Option<Range>)> {
+    fn ranges(&self, output: OutputType) -> Option<v4::OutputRanges> {
         self.info.output.as_ref()?.ranges(output)
     }
 

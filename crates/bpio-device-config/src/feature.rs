@@ -1,71 +1,31 @@
 //! Features: the outputs and inputs of a device, and their conversion to the wire.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
 use bpio_protocol::v4;
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::range::{ConfigRange, advertised_range, hardware_value};
 use bpio_hardware::Uuid;
 
-/// An output type as the config formats spell it (DEVICE_CONFIG.md 5.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum OutputKind {
-    Vibrate,
-    Rotate,
-    Oscillate,
-    Constrict,
-    Spray,
-    Temperature,
-    Led,
-    Position,
-    HwPositionWithDuration,
-}
-
-impl OutputKind {
-    /// Every output type.
-    pub const ALL: [Self; 9] = [
-        Self::Vibrate,
-        Self::Rotate,
-        Self::Oscillate,
-        Self::Constrict,
-        Self::Spray,
-        Self::Temperature,
-        Self::Led,
-        Self::Position,
-        Self::HwPositionWithDuration,
-    ];
-
-    /// The type with this config key.
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == key)
-    }
-
-    /// The wire type.
-    pub const fn to_protocol(self) -> v4::OutputType {
-        match self {
-            Self::Vibrate => v4::OutputType::Vibrate,
-            Self::Rotate => v4::OutputType::Rotate,
-            Self::Oscillate => v4::OutputType::Oscillate,
-            Self::Constrict => v4::OutputType::Constrict,
-            Self::Spray => v4::OutputType::Spray,
-            Self::Temperature => v4::OutputType::Temperature,
-            Self::Led => v4::OutputType::Led,
-            Self::Position => v4::OutputType::Position,
-            Self::HwPositionWithDuration => v4::OutputType::HwPositionWithDuration,
-        }
-    }
-
-    /// Whether values are positions (mapped with an offset and `reverse`) rather than speeds.
-    pub const fn is_position(self) -> bool {
-        matches!(self, Self::Position | Self::HwPositionWithDuration)
-    }
+/// A wire type named by a key in the config formats, which spell it in snake_case where the wire
+/// uses PascalCase (DEVICE_CONFIG.md 5.3, 5.4). The model uses the wire types themselves, so
+/// nothing converts between two vocabularies; only file keys are spelled here.
+pub trait ConfigKey: Copy + Ord + 'static {
+    /// Every value with a config key.
+    const ALL: &'static [Self];
 
     /// The key in config files.
-    pub const fn as_str(self) -> &'static str {
+    fn config_key(self) -> &'static str;
+
+    /// The value with this config key.
+    fn from_config_key(key: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|value| value.config_key() == key)
+    }
+}
+
+impl ConfigKey for v4::OutputType {
+    const ALL: &'static [Self] = &Self::ALL;
+
+    fn config_key(self) -> &'static str {
         match self {
             Self::Vibrate => "vibrate",
             Self::Rotate => "rotate",
@@ -80,81 +40,79 @@ impl OutputKind {
     }
 }
 
-impl fmt::Display for OutputKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+impl ConfigKey for v4::InputType {
+    const ALL: &'static [Self] = &Self::ALL;
 
-/// An input type as the config formats spell it (DEVICE_CONFIG.md 5.4).
-///
-/// The config knows `depth` and `position`, which have no reading format on the wire yet; they
-/// load but are never advertised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum InputKind {
-    Battery,
-    Rssi,
-    Pressure,
-    Button,
-    Depth,
-    Position,
-}
-
-impl InputKind {
-    /// Every input type.
-    pub const ALL: [Self; 6] =
-        [Self::Battery, Self::Rssi, Self::Pressure, Self::Button, Self::Depth, Self::Position];
-
-    /// The type with this config key.
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == key)
-    }
-
-    /// The wire type, or `None` for the reserved kinds.
-    pub const fn to_protocol(self) -> Option<v4::InputType> {
-        match self {
-            Self::Battery => Some(v4::InputType::Battery),
-            Self::Rssi => Some(v4::InputType::Rssi),
-            Self::Pressure => Some(v4::InputType::Pressure),
-            Self::Button => Some(v4::InputType::Button),
-            Self::Depth | Self::Position => None,
-        }
-    }
-
-    /// The key in config files.
-    pub const fn as_str(self) -> &'static str {
+    fn config_key(self) -> &'static str {
         match self {
             Self::Battery => "battery",
             Self::Rssi => "rssi",
             Self::Pressure => "pressure",
             Self::Button => "button",
-            Self::Depth => "depth",
-            Self::Position => "position",
         }
     }
 }
 
-/// A command an input accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub enum InputCommand {
-    #[serde(alias = "read")]
-    Read,
-    #[serde(alias = "subscribe")]
-    Subscribe,
-    #[serde(alias = "unsubscribe")]
-    Unsubscribe,
+/// Input keys the config formats know but the wire has no reading format for (DEVICE_CONFIG.md
+/// 5.4): they load, and are left out of the model, as nothing could ever use them.
+pub(crate) const RESERVED_INPUT_KEYS: [&str; 2] = ["depth", "position"];
+
+/// Whether values of `output` are positions (mapped with an offset and `reverse`) rather than
+/// speeds.
+pub(crate) const fn is_position(output: v4::OutputType) -> bool {
+    !output.is_stoppable()
 }
 
-impl InputCommand {
-    const fn to_protocol(self) -> v4::InputCommandType {
-        match self {
-            Self::Read => v4::InputCommandType::Read,
-            Self::Subscribe => v4::InputCommandType::Subscribe,
-            Self::Unsubscribe => v4::InputCommandType::Unsubscribe,
+/// Serde for a map keyed by [`ConfigKey`]s, for `#[serde(with = "config_keyed")]`.
+pub(crate) mod config_keyed {
+    use std::collections::BTreeMap;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::ConfigKey;
+
+    pub(crate) fn serialize<K: ConfigKey, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(map.iter().map(|(key, value)| (key.config_key(), value)))
+    }
+
+    pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: ConfigKey,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        struct Keyed<K, V>(PhantomData<(K, V)>);
+
+        impl<'de, K: ConfigKey, V: Deserialize<'de>> Visitor<'de> for Keyed<K, V> {
+            type Value = BTreeMap<K, V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map keyed by type")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some(key) = access.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let Some(kind) = K::from_config_key(&key) else {
+                        let known: Vec<&str> = K::ALL.iter().map(|k| k.config_key()).collect();
+                        return Err(de::Error::custom(format_args!(
+                            "unknown type `{key}`, expected one of {}",
+                            known.join(", ")
+                        )));
+                    };
+                    map.insert(kind, access.next_value()?);
+                }
+                Ok(map)
+            }
         }
+
+        deserializer.deserialize_map(Keyed(PhantomData))
     }
 }
 
@@ -198,8 +156,26 @@ impl Output {
         self.duration.and_then(|duration| advertised_range(duration, self.duration_limit))
     }
 
+    /// The ranges clients see, or `None` when the `Value` range cannot be advertised.
+    pub fn advertised(&self) -> Option<v4::OutputRanges> {
+        Some(v4::OutputRanges {
+            value: self.advertised_value()?,
+            duration: self.advertised_duration(),
+        })
+    }
+
+    /// The ranges of the hardware values an encoder takes: the base ranges, as advertised
+    /// without user limits (`[0, max]`, or `[-max, max]` when `min` is negative); `None` when
+    /// `max` is negative.
+    pub fn hardware_ranges(&self) -> Option<v4::OutputRanges> {
+        Some(v4::OutputRanges {
+            value: advertised_range(self.value, None)?,
+            duration: self.duration.and_then(|duration| advertised_range(duration, None)),
+        })
+    }
+
     /// The hardware value for an accepted client value (PROTOCOL.md 7.3).
-    pub fn hardware_value(&self, kind: OutputKind, value: i64) -> i64 {
+    pub fn hardware_value(&self, kind: v4::OutputType, value: i64) -> i64 {
         hardware_value(kind, self.value, self.limit, self.reverse, value)
     }
 }
@@ -210,7 +186,7 @@ pub struct Input {
     /// Range of each reported value.
     pub values: Vec<ConfigRange>,
     /// Commands the input accepts.
-    pub commands: Vec<InputCommand>,
+    pub commands: Vec<v4::InputCommandType>,
 }
 
 /// One feature of a device definition (DEVICE_CONFIG.md 5.2).
@@ -223,9 +199,9 @@ pub struct Feature {
     /// Free text, may be empty.
     pub description: String,
     /// Outputs by type.
-    pub outputs: BTreeMap<OutputKind, Output>,
+    pub outputs: BTreeMap<v4::OutputType, Output>,
     /// Inputs by type.
-    pub inputs: BTreeMap<InputKind, Input>,
+    pub inputs: BTreeMap<v4::InputType, Input>,
     /// `feature_settings.alt_protocol_index`: reserved, kept so it survives conversion.
     pub alt_protocol_index: Option<i64>,
 }
@@ -238,21 +214,25 @@ impl Feature {
         let mut any_output = false;
         for (kind, out) in self.outputs.iter().filter(|(_, out)| !out.disabled) {
             let Some(value) = out.advertised_value() else {
-                tracing::warn!(feature = self.index, output = %kind, "output with a negative max is not advertised");
+                tracing::warn!(
+                    feature = self.index,
+                    output = kind.config_key(),
+                    "output with a negative max is not advertised"
+                );
                 continue;
             };
             let range = Some(v4::ValueRange { value });
             any_output = true;
             match kind {
-                OutputKind::Vibrate => output.vibrate = range,
-                OutputKind::Rotate => output.rotate = range,
-                OutputKind::Oscillate => output.oscillate = range,
-                OutputKind::Constrict => output.constrict = range,
-                OutputKind::Spray => output.spray = range,
-                OutputKind::Temperature => output.temperature = range,
-                OutputKind::Led => output.led = range,
-                OutputKind::Position => output.position = range,
-                OutputKind::HwPositionWithDuration => {
+                v4::OutputType::Vibrate => output.vibrate = range,
+                v4::OutputType::Rotate => output.rotate = range,
+                v4::OutputType::Oscillate => output.oscillate = range,
+                v4::OutputType::Constrict => output.constrict = range,
+                v4::OutputType::Spray => output.spray = range,
+                v4::OutputType::Temperature => output.temperature = range,
+                v4::OutputType::Led => output.led = range,
+                v4::OutputType::Position => output.position = range,
+                v4::OutputType::HwPositionWithDuration => {
                     // The loader guarantees a duration on this type; without one it is unusable.
                     match out.advertised_duration() {
                         Some(duration) => {
@@ -267,13 +247,12 @@ impl Feature {
         let mut input = v4::FeatureInput::default();
         let mut any_input = false;
         for (kind, properties) in &self.inputs {
-            let Some(wire_kind) = kind.to_protocol() else { continue };
             let properties = Some(v4::InputProperties {
                 value: properties.values.iter().map(|range| range.to_protocol()).collect(),
-                command: properties.commands.iter().map(|command| command.to_protocol()).collect(),
+                command: properties.commands.clone(),
             });
             any_input = true;
-            match wire_kind {
+            match kind {
                 v4::InputType::Battery => input.battery = properties,
                 v4::InputType::Rssi => input.rssi = properties,
                 v4::InputType::Pressure => input.pressure = properties,

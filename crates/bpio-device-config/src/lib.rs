@@ -42,9 +42,7 @@ pub use communication::{
 pub use config::{DeviceConfig, Resolved, Source};
 pub use definition::{Definition, Inherited, Protocol};
 pub use error::{Error, FileKind, Location, Problem, Warning};
-pub use feature::{
-    Feature, Input, InputCommand, InputKind, Output, OutputKind, features_to_protocol,
-};
+pub use feature::{ConfigKey, Feature, Input, Output, features_to_protocol};
 pub use matching::{Candidate, Layer, MatchKind};
 pub use public::Version;
 pub use public::base::Strictness;

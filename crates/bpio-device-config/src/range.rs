@@ -5,7 +5,7 @@ use std::fmt;
 use bpio_protocol::v4;
 use serde::{Deserialize, Serialize};
 
-use crate::feature::OutputKind;
+use crate::feature::is_position;
 
 /// An inclusive `[min, max]` range from a config file, with `min <= max`.
 ///
@@ -117,7 +117,7 @@ pub fn advertised_range(base: ConfigRange, limit: Option<ConfigRange>) -> Option
 /// `lo + v`, or `hi - v` when reversed, where `[lo, hi]` is the user limit or `[0, base max]`.
 /// The arithmetic saturates, so a value the caller failed to validate cannot overflow.
 pub fn hardware_value(
-    kind: OutputKind,
+    kind: v4::OutputType,
     base: ConfigRange,
     limit: Option<ConfigRange>,
     reverse: bool,
@@ -127,7 +127,7 @@ pub fn hardware_value(
         Some(limit) => (i64::from(limit.min), i64::from(limit.max)),
         None => (0, i64::from(base.max)),
     };
-    if kind.is_position() {
+    if is_position(kind) {
         if reverse { hi.saturating_sub(value) } else { lo.saturating_add(value) }
     } else if value == 0 {
         0

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::config::{DefRef, DeviceConfig, UserDefinition};
 use crate::definition::Definition;
 use crate::error::{Error, FileKind, Location, Problem, Warning};
-use crate::feature::Output;
+use crate::feature::{ConfigKey, Output};
 use crate::range::ConfigRange;
 use crate::user::{DeviceKey, DeviceRecord, OutputOverride};
 
@@ -85,7 +85,9 @@ fn resolve_record(
             for (kind, output) in &mut merged.outputs {
                 let Some(user) = outputs.get(kind) else { continue };
                 apply_override(output, user).map_err(|(key, problem)| {
-                    invalid(&format!("config.features[{slot}].output.{kind}.{key}"), problem)
+                    let field =
+                        format!("config.features[{slot}].output.{}.{key}", kind.config_key());
+                    invalid(&field, problem)
                 })?;
             }
         }

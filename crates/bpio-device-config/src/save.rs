@@ -7,10 +7,11 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use bpio_protocol::v4;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, FileKind, Location, Problem};
-use crate::feature::OutputKind;
+use crate::feature::{ConfigKey, is_position};
 use crate::range::ConfigRange;
 use crate::user::{DeviceRecord, SimulatedDevice, UserConfig};
 
@@ -218,17 +219,18 @@ fn write_record(element: &mut Map<String, Value>, record: &DeviceRecord) {
                 _ => Map::new(),
             };
             outputs.retain(|key, _| {
-                OutputKind::from_key(key).is_none_or(|kind| feature.outputs.contains_key(&kind))
+                v4::OutputType::from_config_key(key)
+                    .is_none_or(|kind| feature.outputs.contains_key(&kind))
             });
             for (kind, output) in &feature.outputs {
-                let entry = object_at(&mut outputs, kind.as_str());
+                let entry = object_at(&mut outputs, kind.config_key());
                 let range = |limit: Option<ConfigRange>| {
                     limit.map(|limit| json!([limit.min(), limit.max()]))
                 };
                 set_or_remove(entry, "value", range(output.limit));
                 set_or_remove(entry, "duration", range(output.duration_limit));
                 entry.insert("disabled".into(), output.disabled.into());
-                if kind.is_position() {
+                if is_position(*kind) {
                     entry.insert("reverse".into(), output.reverse.into());
                 }
             }

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use bpio_protocol::v4;
+
 use crate::communication::Specifier;
 use crate::definition::Definition;
 use crate::error::{Error, Warning};
-use crate::feature::OutputKind;
 use crate::public::Version;
 use crate::range::ConfigRange;
 use bpio_hardware::Uuid;
@@ -80,7 +81,7 @@ pub struct FeatureOverride {
     /// Id of the base feature.
     pub base_id: Uuid,
     /// Per-output overrides.
-    pub outputs: BTreeMap<OutputKind, OutputOverride>,
+    pub outputs: BTreeMap<v4::OutputType, OutputOverride>,
 }
 
 /// The user's settings for one output.

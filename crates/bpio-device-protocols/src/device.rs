@@ -3,9 +3,11 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
-use bpio_device_config::{Definition, Feature, InputCommand, InputKind, Output, OutputKind};
+use bpio_device_config::{Definition, Feature, Output};
 use bpio_hardware::{Endpoint, HardwareCommand};
-use bpio_protocol::v4::{InputCommandType, InputType, OutputCommand, OutputType, Reading};
+use bpio_protocol::v4::{
+    InputCommandType, InputType, OutputCommand, OutputRanges, OutputRefusal, OutputType, Reading,
+};
 
 use crate::error::ProtocolError;
 use crate::protocol::{DeviceInfo, HwOutput, Identifier, InputPlan, Keepalive, Protocol, Step};
@@ -140,26 +142,17 @@ impl ProtocolDevice {
         command: &OutputCommand,
     ) -> Result<HwOutput, ProtocolError> {
         let output_type = command.output_type();
-        let found = self.feature(feature)?;
-        let output = enabled_output(found, output_type)?;
+        let output = enabled_output(self.feature(feature)?, output_type)?;
         let value = command.value();
-        let in_range = output.advertised_value().is_some_and(|range| range.contains(value));
-        if !in_range {
-            return Err(ProtocolError::ValueOutOfRange { feature, output: output_type, value });
-        }
-        let duration = match command.duration() {
-            None => None,
-            Some(duration) => {
-                let ok = output.advertised_duration().is_some_and(|range| range.contains(duration));
-                let bad = || ProtocolError::BadDuration { feature, duration: Some(duration) };
-                if !ok {
-                    return Err(bad());
-                }
-                Some(u32::try_from(duration).map_err(|_| bad())?)
-            }
-        };
-        let kind = kind_of(output_type);
-        let hardware = output.hardware_value(kind, value);
+        check(feature, output_type, output.advertised(), value, command.duration())?;
+        let duration = command
+            .duration()
+            .map(|duration| {
+                u32::try_from(duration)
+                    .map_err(|_| ProtocolError::BadDuration { feature, duration: Some(duration) })
+            })
+            .transpose()?;
+        let hardware = output.hardware_value(output_type, value);
         let value = i32::try_from(hardware).map_err(|_| ProtocolError::ValueOutOfRange {
             feature,
             output: output_type,
@@ -205,13 +198,13 @@ impl ProtocolDevice {
     ) -> Result<InputPlan, ProtocolError> {
         self.running()?;
         let found = self.feature(feature)?.clone();
-        let offered = found
-            .inputs
-            .get(&input_kind(input))
-            .ok_or(ProtocolError::UnsupportedInput { feature, input })?;
+        let offered =
+            found.inputs.get(&input).ok_or(ProtocolError::UnsupportedInput { feature, input })?;
         let needed = match command {
-            InputCommandType::Read => InputCommand::Read,
-            InputCommandType::Subscribe | InputCommandType::Unsubscribe => InputCommand::Subscribe,
+            InputCommandType::Read => InputCommandType::Read,
+            InputCommandType::Subscribe | InputCommandType::Unsubscribe => {
+                InputCommandType::Subscribe
+            }
         };
         if !offered.commands.contains(&needed) {
             return Err(ProtocolError::UnsupportedInputCommand { feature, input, command });
@@ -328,35 +321,13 @@ impl ProtocolDevice {
         let output = if stop {
             found
                 .outputs
-                .get(&kind_of(command.output))
+                .get(&command.output)
                 .ok_or(ProtocolError::UnsupportedOutput { feature, output: command.output })?
         } else {
             enabled_output(found, command.output)?
         };
-        let max = output.value.max();
-        let value = command.value;
-        let fits =
-            value.unsigned_abs() <= max.unsigned_abs() && (value >= 0 || output.value.min() < 0);
-        if !fits || max < 0 {
-            return Err(ProtocolError::ValueOutOfRange {
-                feature,
-                output: command.output,
-                value: value.into(),
-            });
-        }
-        let bad_duration =
-            ProtocolError::BadDuration { feature, duration: command.duration.map(i64::from) };
-        match (command.output, command.duration, output.duration) {
-            (OutputType::HwPositionWithDuration, Some(duration), Some(range)) => {
-                if i64::from(duration) > i64::from(range.max()) {
-                    return Err(bad_duration);
-                }
-            }
-            (OutputType::HwPositionWithDuration, _, _) => return Err(bad_duration),
-            (_, Some(_), _) => return Err(bad_duration),
-            (_, None, _) => {}
-        }
-        Ok(())
+        let duration = command.duration.map(i64::from);
+        check(feature, command.output, output.hardware_ranges(), command.value.into(), duration)
     }
 
     fn running(&self) -> Result<(), ProtocolError> {
@@ -375,41 +346,35 @@ impl ProtocolDevice {
     }
 }
 
+/// Checks `value` and `duration` of `output` on `feature` against `ranges`: the advertised ones
+/// for a client command, the base ones for what an encoder receives. `None` (a negative `max`)
+/// fits no value.
+fn check(
+    feature: u32,
+    output: OutputType,
+    ranges: Option<OutputRanges>,
+    value: i64,
+    duration: Option<i64>,
+) -> Result<(), ProtocolError> {
+    let out_of_range = || ProtocolError::ValueOutOfRange { feature, output, value };
+    let ranges = ranges.ok_or_else(out_of_range)?;
+    ranges.check(output, value, duration).map_err(|refusal| match refusal {
+        OutputRefusal::Value { .. } => out_of_range(),
+        _ => ProtocolError::BadDuration { feature, duration },
+    })
+}
+
 fn enabled_output(feature: &Feature, output: OutputType) -> Result<&Output, ProtocolError> {
     feature
         .outputs
-        .get(&kind_of(output))
+        .get(&output)
         .filter(|found| !found.disabled)
         .ok_or(ProtocolError::UnsupportedOutput { feature: feature.index, output })
 }
 
-/// The config kind of a wire output type.
 /// The stop command of `feature`, if it has one (see [`ProtocolDevice::stop_outputs`]).
 pub(crate) fn stop_of(feature: &Feature) -> Option<(u32, HwOutput)> {
     let stoppable = OutputType::ALL.into_iter().filter(|kind| kind.is_stoppable());
-    let mut present = stoppable.filter(|kind| feature.outputs.contains_key(&kind_of(*kind)));
+    let mut present = stoppable.filter(|kind| feature.outputs.contains_key(kind));
     present.next().map(|kind| (feature.index, HwOutput::new(kind, 0)))
-}
-
-pub(crate) const fn kind_of(output: OutputType) -> OutputKind {
-    match output {
-        OutputType::Vibrate => OutputKind::Vibrate,
-        OutputType::Rotate => OutputKind::Rotate,
-        OutputType::Oscillate => OutputKind::Oscillate,
-        OutputType::Constrict => OutputKind::Constrict,
-        OutputType::Temperature => OutputKind::Temperature,
-        OutputType::Led => OutputKind::Led,
-        OutputType::Spray => OutputKind::Spray,
-        OutputType::Position => OutputKind::Position,
-        OutputType::HwPositionWithDuration => OutputKind::HwPositionWithDuration,
-    }
-}
-
-const fn input_kind(input: InputType) -> InputKind {
-    match input {
-        InputType::Battery => InputKind::Battery,
-        InputType::Rssi => InputKind::Rssi,
-        InputType::Pressure => InputKind::Pressure,
-        InputType::Button => InputKind::Button,
-    }
 }

@@ -539,25 +539,13 @@ impl Session {
     fn check_output(&self, cmd: &v4::OutputCmd) -> Result<(), String> {
         let (device, feature) = (cmd.device_index, cmd.feature_index);
         let output = cmd.command.output_type();
-        let ranges = self
-            .feature(device, feature)?
+        self.feature(device, feature)?
             .output
             .as_ref()
             .and_then(|outputs| outputs.ranges(output))
-            .ok_or_else(|| {
-                format!("feature {feature} of device {device} has no {output} output")
-            })?;
-        let (value_range, duration_range) = ranges;
-        let value = cmd.command.value();
-        if !value_range.contains(value) {
-            return Err(format!("{output} value {value} is outside {value_range}"));
-        }
-        if let (Some(duration), Some(range)) = (cmd.command.duration(), duration_range)
-            && !range.contains(duration)
-        {
-            return Err(format!("{output} duration {duration} is outside {range}"));
-        }
-        Ok(())
+            .ok_or_else(|| format!("feature {feature} of device {device} has no {output} output"))?
+            .check(output, cmd.command.value(), cmd.command.duration())
+            .map_err(|refusal| refusal.to_string())
     }
 
     fn handle_input_cmd(&mut self, cmd: v4::InputCmd) {

@@ -10,13 +10,14 @@ mod json;
 
 use std::collections::BTreeMap;
 
+use bpio_protocol::v4;
 use serde::{Deserialize, Serialize};
 
 use crate::base::BaseDatabase;
 use crate::communication::Specifier;
 use crate::definition::{Definition, Inherited, Protocol};
 use crate::error::{Error, FileKind, Location, Problem};
-use crate::feature::{Feature, Input, InputCommand, InputKind, Output, OutputKind};
+use crate::feature::{Feature, Input, Output, config_keyed};
 use crate::public::{Version, deserialize};
 use crate::range::ConfigRange;
 use bpio_hardware::Uuid;
@@ -75,10 +76,10 @@ struct FeatureFile {
     id: Uuid,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     description: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    outputs: BTreeMap<OutputKind, OutputFile>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    inputs: BTreeMap<InputKind, InputFile>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "config_keyed")]
+    outputs: BTreeMap<v4::OutputType, OutputFile>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", with = "config_keyed")]
+    inputs: BTreeMap<v4::InputType, InputFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     alt_protocol_index: Option<i64>,
 }
@@ -99,7 +100,7 @@ struct OutputFile {
 #[serde(deny_unknown_fields)]
 struct InputFile {
     values: Vec<ConfigRange>,
-    commands: Vec<InputCommand>,
+    commands: Vec<v4::InputCommandType>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)]

@@ -10,6 +10,7 @@ pub(crate) mod user;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use bpio_protocol::v4;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
@@ -18,7 +19,7 @@ use crate::communication::{
 };
 use crate::definition::{Definition, Inherited};
 use crate::error::{Error, FileKind, Location, Problem};
-use crate::feature::{Feature, Input, InputCommand, InputKind, Output, OutputKind};
+use crate::feature::{ConfigKey, Feature, Input, Output, RESERVED_INPUT_KEYS};
 use crate::range::ConfigRange;
 use bpio_hardware::Uuid;
 
@@ -270,7 +271,7 @@ struct RawOutput {
 #[serde(deny_unknown_fields)]
 struct RawInput {
     value: Vec<[i64; 2]>,
-    command: Vec<InputCommand>,
+    command: Vec<v4::InputCommandType>,
 }
 
 #[derive(Deserialize)]
@@ -345,13 +346,14 @@ impl RawFeature {
         // Keys are read as strings so that error paths can name them (serde_path_to_error
         // cannot record enum map keys).
         for (key, raw) in self.output.unwrap_or_default() {
-            let kind = OutputKind::from_key(&key).ok_or_else(|| {
+            let kind = v4::OutputType::from_config_key(&key).ok_or_else(|| {
                 DefinitionError::Fatal(Error::Invalid {
                     location: location(format!("features[{position}].output.{key}")).into(),
                     problem: Problem::UnknownOutputType(key.clone()),
                 })
             })?;
-            let field = |key: &str| format!("features[{position}].output.{kind}.{key}");
+            let field =
+                |key: &str| format!("features[{position}].output.{}.{key}", kind.config_key());
             let missing = |key: &str| {
                 DefinitionError::Fatal(Error::Invalid {
                     location: location(field(key)).into(),
@@ -360,7 +362,7 @@ impl RawFeature {
             };
             let value = range(raw.value.ok_or_else(|| missing("value"))?, &|| field("value"))?;
             let duration = match (kind, raw.duration) {
-                (OutputKind::HwPositionWithDuration, None) => return Err(missing("duration")),
+                (v4::OutputType::HwPositionWithDuration, None) => return Err(missing("duration")),
                 (_, Some(duration)) => Some(range(duration, &|| field("duration"))?),
                 (_, None) => None,
             };
@@ -372,19 +374,23 @@ impl RawFeature {
         }
         let mut inputs = BTreeMap::new();
         for (key, raw) in self.input.unwrap_or_default() {
-            let kind = InputKind::from_key(&key).ok_or_else(|| {
-                DefinitionError::Fatal(Error::Invalid {
+            let kind = v4::InputType::from_config_key(&key);
+            if kind.is_none() && !RESERVED_INPUT_KEYS.contains(&key.as_str()) {
+                return Err(DefinitionError::Fatal(Error::Invalid {
                     location: location(format!("features[{position}].input.{key}")).into(),
                     problem: Problem::UnknownInputType(key.clone()),
-                })
-            })?;
+                }));
+            }
             let mut values = Vec::with_capacity(raw.value.len());
             for (slot, pair) in raw.value.into_iter().enumerate() {
                 values.push(range(pair, &|| {
-                    format!("features[{position}].input.{}.value[{slot}]", kind.as_str())
+                    format!("features[{position}].input.{key}.value[{slot}]")
                 })?);
             }
-            inputs.insert(kind, Input { values, commands: raw.command });
+            // A reserved input is checked like any other, then left out.
+            if let Some(kind) = kind {
+                inputs.insert(kind, Input { values, commands: raw.command });
+            }
         }
         Ok(Feature {
             index: self.index,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use bpio_protocol::v4;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -10,7 +11,7 @@ use super::{
 };
 use crate::communication::Specifier;
 use crate::error::{Error, FileKind, Location, Problem, Warning};
-use crate::feature::OutputKind;
+use crate::feature::ConfigKey;
 use crate::range::ConfigRange;
 use crate::user::{
     DeviceKey, DeviceRecord, FeatureOverride, OutputOverride, SimulatedDevice, UserConfig,
@@ -231,11 +232,12 @@ fn convert_record(position: usize, raw: RawRecord) -> Result<DeviceRecord, Error
     for (slot, raw_feature) in raw.config.features.iter().enumerate() {
         let mut outputs = BTreeMap::new();
         for (key, out) in &raw_feature.output {
-            let kind = OutputKind::from_key(key).ok_or_else(|| Error::Invalid {
+            let kind = v4::OutputType::from_config_key(key).ok_or_else(|| Error::Invalid {
                 location: location(format!("config.features[{slot}].output.{key}")).into(),
                 problem: Problem::UnknownOutputType(key.clone()),
             })?;
-            let field = |key: &str| format!("config.features[{slot}].output.{kind}.{key}");
+            let field =
+                |key: &str| format!("config.features[{slot}].output.{}.{key}", kind.config_key());
             let override_ = OutputOverride {
                 limit: limit(out.value, &|| field("value"))?,
                 duration_limit: limit(out.duration, &|| field("duration"))?,

@@ -1,6 +1,6 @@
 //! Shared helpers: the public files, read in place.
 
-use bpio_device_config::{BaseDatabase, DeviceConfig, Feature};
+use bpio_device_config::{BaseDatabase, ConfigKey, DeviceConfig, Feature};
 
 pub(crate) const V5: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -28,10 +28,10 @@ pub(crate) fn signature(features: &[Feature]) -> String {
                 .outputs
                 .iter()
                 .map(|(kind, output)| {
-                    format!("{kind}[{},{}]", output.value.min(), output.value.max())
+                    format!("{}[{},{}]", kind.config_key(), output.value.min(), output.value.max())
                 })
                 .collect();
-            let inputs: Vec<&str> = feature.inputs.keys().map(|kind| kind.as_str()).collect();
+            let inputs: Vec<&str> = feature.inputs.keys().map(|kind| kind.config_key()).collect();
             let inputs =
                 if inputs.is_empty() { String::new() } else { format!("|{}", inputs.join(",")) };
             format!("{}:{}{inputs}", feature.index, outputs.join(","))

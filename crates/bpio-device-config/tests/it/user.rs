@@ -1,9 +1,10 @@
 //! User configuration: records, limits, allow/deny, index reservation and saving.
 
 use bpio_device_config::{
-    Advertisement, BaseDatabase, DeviceConfig, DeviceKey, Error, OutputKind, Source, Specifier,
-    UserConfig, UserConfigDocument, Uuid, Warning, read_file, write_atomic,
+    Advertisement, BaseDatabase, DeviceConfig, DeviceKey, Error, Source, Specifier, UserConfig,
+    UserConfigDocument, Uuid, Warning, read_file, write_atomic,
 };
+use bpio_protocol::v4::OutputType;
 use proptest::prelude::*;
 
 use crate::support::{USER_V4, v5};
@@ -65,11 +66,11 @@ fn example_record_applies_limits_name_index_and_gap() {
         ("Example Rabbit", Some("Bedside rabbit"), Some(2))
     );
     assert_eq!(resolved.timing_gap_ms(75), 30);
-    let vibrate = &resolved.definition.features[0].outputs[&OutputKind::Vibrate];
+    let vibrate = &resolved.definition.features[0].outputs[&OutputType::Vibrate];
     assert_eq!(vibrate.advertised_value(), bpio_protocol::v4::Range::new(0, 12));
-    assert_eq!(vibrate.hardware_value(OutputKind::Vibrate, 1), 5);
-    assert_eq!(vibrate.hardware_value(OutputKind::Vibrate, 12), 16);
-    assert_eq!(vibrate.hardware_value(OutputKind::Vibrate, 0), 0);
+    assert_eq!(vibrate.hardware_value(OutputType::Vibrate, 1), 5);
+    assert_eq!(vibrate.hardware_value(OutputType::Vibrate, 12), 16);
+    assert_eq!(vibrate.hardware_value(OutputType::Vibrate, 0), 0);
     let device = serde_json::to_value(resolved.to_protocol_device(2, 30)).unwrap();
     assert_eq!(device["DeviceDisplayName"], "Bedside rabbit");
     assert_eq!(
@@ -85,7 +86,7 @@ fn example_record_applies_limits_name_index_and_gap() {
     let other = config.resolve("11:22", "example-proto", Some("EXT-RABBIT")).unwrap();
     assert_eq!(other.source, Source::Configuration);
     assert_eq!(
-        other.definition.features[0].outputs[&OutputKind::Vibrate].advertised_value(),
+        other.definition.features[0].outputs[&OutputType::Vibrate].advertised_value(),
         bpio_protocol::v4::Range::new(0, 20)
     );
 }
@@ -274,14 +275,14 @@ fn check_limit(base_max: i32, lo: i32, span: i32, value: i64) -> Result<(), Test
     prop_assert_eq!(advertised.max(), limit.max() - limit.min());
     prop_assert_eq!(advertised.min(), -advertised.max());
     let value = value.clamp(i64::from(advertised.min()), i64::from(advertised.max()));
-    let raw = hardware_value(OutputKind::Rotate, base, Some(limit), false, value);
+    let raw = hardware_value(OutputType::Rotate, base, Some(limit), false, value);
     if value == 0 {
         prop_assert_eq!(raw, 0);
     } else {
         prop_assert!(raw.abs() >= i64::from(limit.min()) && raw.abs() <= i64::from(limit.max()));
         prop_assert_eq!(raw.signum(), value.signum());
     }
-    let position = hardware_value(OutputKind::Position, base, Some(limit), true, value.abs());
+    let position = hardware_value(OutputType::Position, base, Some(limit), true, value.abs());
     prop_assert!(position >= i64::from(limit.min()) && position <= i64::from(limit.max()));
     Ok(())
 }

@@ -28,7 +28,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use bpio_device_config::{Definition, Feature, OutputKind};
+use bpio_device_config::{Definition, Feature};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::{InputType, OutputType, Reading, ReadingValue};
 
@@ -121,7 +121,7 @@ fn text_write(text: impl Into<String>) -> HardwareCommand {
     HardwareCommand::write(Endpoint::Tx, text.into().into_bytes())
 }
 
-fn has(feature: &Feature, kind: OutputKind) -> bool {
+fn has(feature: &Feature, kind: OutputType) -> bool {
     feature.outputs.contains_key(&kind)
 }
 
@@ -180,9 +180,9 @@ impl Protocol for Lovense {
         let count = |kind| outputs.iter().filter(|feature| has(feature, kind)).count();
         let vibrators = outputs
             .iter()
-            .filter(|f| has(f, OutputKind::Vibrate) || has(f, OutputKind::Oscillate))
+            .filter(|f| has(f, OutputType::Vibrate) || has(f, OutputType::Oscillate))
             .count();
-        let vibrate = count(OutputKind::Vibrate);
+        let vibrate = count(OutputType::Vibrate);
         let identifier = self.identifier.as_deref();
         self.variant = if matches!(identifier, Some("BA" | "H")) {
             Variant::Stroker(Stroker {
@@ -191,16 +191,16 @@ impl Protocol for Lovense {
             })
         } else if outputs.len() == 1 {
             Variant::Single
-        } else if outputs.len() == 2 && vibrate == 1 && count(OutputKind::Constrict) == 1 {
+        } else if outputs.len() == 2 && vibrate == 1 && count(OutputType::Constrict) == 1 {
             Variant::Max
-        } else if outputs.len() == 2 && vibrate == 1 && count(OutputKind::Rotate) == 1 {
+        } else if outputs.len() == 2 && vibrate == 1 && count(OutputType::Rotate) == 1 {
             Variant::RotateVibrator { clockwise: true }
         } else if (vibrators == 2 && outputs.len() > 2) || vibrators > 2 {
             Variant::Multi { values: outputs.iter().map(|feature| (feature.index, 0)).collect() }
         } else {
             let vibrators = outputs
                 .iter()
-                .filter(|feature| has(feature, OutputKind::Vibrate))
+                .filter(|feature| has(feature, OutputType::Vibrate))
                 .map(|feature| feature.index)
                 .collect();
             Variant::Dual { vibrators }

@@ -21,7 +21,7 @@
 
 use std::time::Duration;
 
-use bpio_device_config::{Definition, OutputKind};
+use bpio_device_config::Definition;
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
@@ -126,10 +126,10 @@ impl Protocol for Umove {
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         // The reference's stop at connection: a motion packet at rest, then the heat off.
         let has = |kind| definition.features.iter().any(|f| f.outputs.contains_key(&kind));
-        if has(OutputKind::Vibrate) {
+        if has(OutputType::Vibrate) {
             let _ = self.motion_packet();
         }
-        if has(OutputKind::Temperature) {
+        if has(OutputType::Temperature) {
             let _ = self.heat_packet(0);
         }
         Ok(())

@@ -71,7 +71,7 @@ impl DeviceView {
             };
             if let Some(output) = &feature.output {
                 for output_type in SCALAR_ORDER {
-                    if let Some(n) = output.ranges(output_type).and_then(|(r, _)| steps(r)) {
+                    if let Some(n) = output.ranges(output_type).and_then(|r| steps(r.value)) {
                         view.scalars.push(entry(output_type, n));
                     }
                 }

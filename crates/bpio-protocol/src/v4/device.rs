@@ -108,6 +108,75 @@ pub struct PositionWithDurationRange {
     pub duration: Range,
 }
 
+/// The ranges one output accepts: `Value`, and `Duration` for `HwPositionWithDuration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputRanges {
+    /// Accepted values.
+    pub value: Range,
+    /// Accepted durations in milliseconds; `HwPositionWithDuration` only.
+    pub duration: Option<Range>,
+}
+
+/// Why an output command does not fit the output it addresses (PROTOCOL.md 6.12 steps 4 and 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputRefusal {
+    /// The value is outside the `Value` range.
+    #[error("{output} value {value} is outside {range}")]
+    Value {
+        /// The output type.
+        output: OutputType,
+        /// The refused value.
+        value: i64,
+        /// The accepted range.
+        range: Range,
+    },
+    /// The duration is outside the `Duration` range.
+    #[error("{output} duration {duration} is outside {range}")]
+    Duration {
+        /// The output type.
+        output: OutputType,
+        /// The refused duration.
+        duration: i64,
+        /// The accepted range.
+        range: Range,
+    },
+    /// A duration on a type that takes none, or `HwPositionWithDuration` without a duration or
+    /// without a `Duration` range to check it against.
+    #[error("{output} does not take the duration {duration:?}")]
+    UnusableDuration {
+        /// The output type.
+        output: OutputType,
+        /// The duration given, if any.
+        duration: Option<i64>,
+    },
+}
+
+impl OutputRanges {
+    /// Checks a command's `value` and `duration` for `output` against these ranges: the one
+    /// check of an output command, whether against the advertised ranges or an encoder's.
+    pub fn check(
+        &self,
+        output: OutputType,
+        value: i64,
+        duration: Option<i64>,
+    ) -> Result<(), OutputRefusal> {
+        if !self.value.contains(value) {
+            return Err(OutputRefusal::Value { output, value, range: self.value });
+        }
+        let timed = output == OutputType::HwPositionWithDuration;
+        match (timed, duration, self.duration) {
+            (true, Some(duration), Some(range)) if !range.contains(duration) => {
+                Err(OutputRefusal::Duration { output, duration, range })
+            }
+            (true, Some(_), Some(_)) | (false, None, _) => Ok(()),
+            (true, _, _) | (false, Some(_), _) => {
+                Err(OutputRefusal::UnusableDuration { output, duration })
+            }
+        }
+    }
+}
+
 /// The `Input` object of a feature: one optional entry per input type.
 ///
 /// Read tolerantly, like every server message: input types this version does not know are
@@ -184,10 +253,11 @@ json_object!(
 );
 
 impl FeatureOutput {
-    /// The advertised `Value` range of `output`, and its `Duration` range for
-    /// `HwPositionWithDuration`; `None` when the feature does not offer that output.
-    pub fn ranges(&self, output: OutputType) -> Option<(Range, Option<Range>)> {
-        let value = |entry: Option<ValueRange>| entry.map(|e| (e.value, None));
+    /// The advertised ranges of `output`; `None` when the feature does not offer that output.
+    pub fn ranges(&self, output: OutputType) -> Option<OutputRanges> {
+        let value = |entry: Option<ValueRange>| {
+            entry.map(|e| OutputRanges { value: e.value, duration: None })
+        };
         match output {
             OutputType::Vibrate => value(self.vibrate),
             OutputType::Rotate => value(self.rotate),
@@ -197,9 +267,9 @@ impl FeatureOutput {
             OutputType::Temperature => value(self.temperature),
             OutputType::Led => value(self.led),
             OutputType::Position => value(self.position),
-            OutputType::HwPositionWithDuration => {
-                self.hw_position_with_duration.map(|e| (e.value, Some(e.duration)))
-            }
+            OutputType::HwPositionWithDuration => self
+                .hw_position_with_duration
+                .map(|e| OutputRanges { value: e.value, duration: Some(e.duration) }),
         }
     }
 

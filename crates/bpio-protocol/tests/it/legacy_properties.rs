@@ -77,8 +77,13 @@ fn check_advertised_attributes_drive_their_outputs(
             );
             let feature =
                 &devices.devices[&device.device_index].device_features[&output.feature_index];
-            let (range, _) =
-                feature.output.as_ref().unwrap().ranges(output.command.output_type()).unwrap();
+            let range = feature
+                .output
+                .as_ref()
+                .unwrap()
+                .ranges(output.command.output_type())
+                .unwrap()
+                .value;
             prop_assert_eq!(i64::from(range.max()), i64::from(attributes.step_count));
             prop_assert_eq!(&feature.feature_description, &attributes.feature_descriptor);
         }

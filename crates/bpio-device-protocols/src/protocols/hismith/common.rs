@@ -2,7 +2,7 @@
 //! writes, and the channels of the newer firmware ([`Hismith`], the state machine of both
 //! protocols).
 
-use bpio_device_config::{Definition, Feature, OutputKind};
+use bpio_device_config::{Definition, Feature};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
@@ -28,8 +28,8 @@ impl Channels {
         let features = &definition.features;
         let has = |feature: &Feature, kind| feature.outputs.contains_key(&kind);
         Self {
-            dual_vibrator: features.iter().filter(|f| has(f, OutputKind::Vibrate)).count() >= 2,
-            second_constrict: features.iter().position(|f| has(f, OutputKind::Constrict))
+            dual_vibrator: features.iter().filter(|f| has(f, OutputType::Vibrate)).count() >= 2,
+            second_constrict: features.iter().position(|f| has(f, OutputType::Constrict))
                 == Some(1),
         }
     }

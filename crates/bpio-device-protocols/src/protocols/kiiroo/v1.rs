@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use bpio_device_config::{Definition, Feature, OutputKind};
+use bpio_device_config::{Definition, Feature};
 use bpio_hardware::{Endpoint, HardwareCommand};
 use bpio_protocol::v4::OutputType;
 
@@ -97,7 +97,7 @@ impl Protocol for KiirooV1 {
 
     fn configure(&mut self, definition: &Definition) -> Result<(), ProtocolError> {
         let positions =
-            |feature: &Feature| feature.outputs.contains_key(&OutputKind::HwPositionWithDuration);
+            |feature: &Feature| feature.outputs.contains_key(&OutputType::HwPositionWithDuration);
         self.stroker = definition.features.iter().any(positions);
         Ok(())
     }

@@ -111,11 +111,10 @@ impl Protocol for SenseeV2 {
         self.groups = GROUPS
             .iter()
             .filter_map(|(output, code)| {
-                let kind = crate::device::kind_of(*output);
                 let motors: Vec<(u32, u8)> = definition
                     .features
                     .iter()
-                    .filter(|feature| feature.outputs.contains_key(&kind))
+                    .filter(|feature| feature.outputs.contains_key(output))
                     .map(|feature| (feature.index, 0))
                     .take(MAX_MOTORS)
                     .collect();

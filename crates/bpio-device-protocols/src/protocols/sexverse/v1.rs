@@ -70,7 +70,7 @@ impl Protocol for SexverseV1 {
             .flat_map(|feature| {
                 feature.outputs.keys().map(|kind| Motor {
                     feature: feature.index,
-                    output: kind.to_protocol(),
+                    output: *kind,
                     level: 0,
                 })
             })

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use bpio_device_config::{Definition, OutputKind};
+use bpio_device_config::Definition;
 use bpio_hardware::HardwareCommand;
 use bpio_protocol::v4::OutputType;
 
@@ -108,7 +108,7 @@ impl Protocol for PairFirmware {
         let vibrators = definition
             .features
             .iter()
-            .filter(|feature| feature.outputs.contains_key(&OutputKind::Vibrate))
+            .filter(|feature| feature.outputs.contains_key(&OutputType::Vibrate))
             .count();
         self.lone = self.version.lone_is_set_zero && vibrators == 1;
         if self.repeat.is_some() {
