@@ -8,6 +8,7 @@ mod hostile;
 mod interop;
 mod rest;
 mod safety;
+mod soak;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
