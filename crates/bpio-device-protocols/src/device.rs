@@ -46,6 +46,8 @@ pub struct ProtocolDevice {
     advertised_name: String,
     phase: Phase,
     features: Vec<Feature>,
+    /// The inputs subscribed to: the one record of them (the server keeps none), which decides
+    /// what a notification is parsed for and makes a repeated (un)subscribe change nothing.
     subscribed: BTreeSet<(u32, InputType)>,
     /// The protocol's fixed init commands still to send.
     init: VecDeque<HardwareCommand>,

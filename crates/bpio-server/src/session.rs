@@ -78,7 +78,8 @@ pub enum Action {
         /// Which input.
         input: v4::InputType,
     },
-    /// Start delivering readings of an input to [`Session::handle_input_event`].
+    /// Start delivering readings of an input to [`Session::handle_input_event`]; the device
+    /// keeps its subscriptions, so a repeat changes nothing.
     Subscribe {
         /// Device index.
         device: u32,
@@ -87,7 +88,7 @@ pub enum Action {
         /// Which input.
         input: v4::InputType,
     },
-    /// Stop delivering readings of an input.
+    /// Stop delivering readings of an input; nothing happens when it is not subscribed.
     Unsubscribe {
         /// Device index.
         device: u32,
@@ -99,6 +100,14 @@ pub enum Action {
     /// Send the stop commands of the selected outputs at once and drop held output for them:
     /// every device when `device` is `None`, every feature when `feature` is `None`.
     StopOutputs {
+        /// Device index, or all.
+        device: Option<u32>,
+        /// Feature index, or all.
+        feature: Option<u32>,
+    },
+    /// End the selected input subscriptions: every device when `device` is `None`, every
+    /// feature when `feature` is `None`.
+    StopInputs {
         /// Device index, or all.
         device: Option<u32>,
         /// Feature index, or all.
@@ -127,8 +136,6 @@ pub enum State {
     Closed,
 }
 
-type Subscription = (u32, u32, v4::InputType);
-
 /// One client session. See the module documentation.
 #[derive(Debug)]
 pub struct Session {
@@ -145,7 +152,6 @@ pub struct Session {
     known: v4::DeviceList,
     /// Converted messages not yet polled: one v4 message may become several.
     outbox: VecDeque<AnyServerMessage>,
-    subscriptions: BTreeSet<Subscription>,
     /// Replies in arrival order; a read holds its place until its reading arrives.
     replies: VecDeque<Reply>,
     events: VecDeque<ServerMessage>,
@@ -179,7 +185,6 @@ impl Session {
             devices: v4::DeviceList { id: 0, devices },
             known: v4::DeviceList { id: 0, devices: BTreeMap::new() },
             outbox: VecDeque::new(),
-            subscriptions: BTreeSet::new(),
             replies: VecDeque::new(),
             events: VecDeque::new(),
             actions: VecDeque::new(),
@@ -283,14 +288,14 @@ impl Session {
     }
 
     /// Handles the complete current device list. Sends a `DeviceList` event when it changed,
-    /// and ends reads and subscriptions of devices that went away (PROTOCOL.md 10.3, 10.5).
+    /// and ends reads of devices that went away (PROTOCOL.md 10.3, 10.5); their subscriptions
+    /// end with them.
     pub fn handle_devices(&mut self, devices: BTreeMap<u32, v4::Device>) {
         if devices == self.devices.devices {
             return;
         }
         let gone = |index: &u32| devices.get(index) != self.devices.devices.get(index);
         let gone: BTreeSet<u32> = self.devices.devices.keys().copied().filter(gone).collect();
-        self.subscriptions.retain(|(device, _, _)| !gone.contains(device));
         let failed: Vec<ReadToken> = self
             .reads
             .iter()
@@ -332,11 +337,10 @@ impl Session {
         self.fill(token, reply);
     }
 
-    /// Handles a reading of a subscribed input; sent as an event if this session subscribed.
+    /// Handles a reading of a subscribed input. Devices keep the subscriptions, and this
+    /// session's are the only ones (it ends them all when it ends), so the reading is sent.
     pub fn handle_input_event(&mut self, device: u32, feature: u32, reading: v4::Reading) {
-        if self.state == State::Connected
-            && self.subscriptions.contains(&(device, feature, reading.input_type()))
-        {
+        if self.state == State::Connected {
             self.events.push_back(ServerMessage::InputReading(v4::InputReading {
                 id: 0,
                 device_index: device,
@@ -569,7 +573,6 @@ impl Session {
             self.reply(error(id.get(), ErrorCode::Device, &why));
             return;
         }
-        let key = (device, feature, input);
         match cmd.command {
             v4::InputCommandType::Read => {
                 let token = ReadToken(self.next_token);
@@ -579,15 +582,11 @@ impl Session {
                 self.actions.push_back(Action::Read { token, device, feature, input });
             }
             v4::InputCommandType::Subscribe => {
-                if self.subscriptions.insert(key) {
-                    self.actions.push_back(Action::Subscribe { device, feature, input });
-                }
+                self.actions.push_back(Action::Subscribe { device, feature, input });
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
             v4::InputCommandType::Unsubscribe => {
-                if self.subscriptions.remove(&key) {
-                    self.actions.push_back(Action::Unsubscribe { device, feature, input });
-                }
+                self.actions.push_back(Action::Unsubscribe { device, feature, input });
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
         }
@@ -612,10 +611,7 @@ impl Session {
             self.actions.push_back(Action::StopOutputs { device, feature });
         }
         if cmd.stops_inputs() {
-            let selected = |(d, f, _): &Subscription| {
-                device.is_none_or(|x| x == *d) && feature.is_none_or(|x| x == *f)
-            };
-            self.unsubscribe_where(selected);
+            self.actions.push_back(Action::StopInputs { device, feature });
         }
         self.reply(ServerMessage::Ok(v4::Ok { id }));
     }
@@ -634,17 +630,8 @@ impl Session {
     fn end_session(&mut self) {
         self.actions.push_back(Action::StopScanning);
         self.actions.push_back(Action::StopOutputs { device: None, feature: None });
-        self.unsubscribe_where(|_| true);
+        self.actions.push_back(Action::StopInputs { device: None, feature: None });
         self.ping_deadline = None;
-    }
-
-    fn unsubscribe_where(&mut self, selected: impl Fn(&Subscription) -> bool) {
-        let ended: Vec<Subscription> =
-            self.subscriptions.iter().copied().filter(|s| selected(s)).collect();
-        for key @ (device, feature, input) in ended {
-            self.subscriptions.remove(&key);
-            self.actions.push_back(Action::Unsubscribe { device, feature, input });
-        }
     }
 
     fn handle_parse_error(&mut self, err: &ParseError) {

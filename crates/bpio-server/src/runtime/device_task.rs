@@ -50,6 +50,10 @@ pub(crate) enum DeviceRequest {
         feature: u32,
         input: v4::InputType,
     },
+    /// Ends every subscription of one feature, or of all.
+    StopInputs {
+        feature: Option<u32>,
+    },
 }
 
 /// A request on its way to a device task, with the backlog ticket dropped once it is taken up.
@@ -345,6 +349,13 @@ impl DeviceTask {
                     Err(err) => warn!(device = self.index, cause = %err, "input command refused"),
                 }
             }
+            DeviceRequest::StopInputs { feature } => match self.device.unsubscribe_all(feature) {
+                Ok(commands) => {
+                    self.unresponsive |=
+                        !execute_all(self.index, self.hardware.as_ref(), &commands).await;
+                }
+                Err(err) => warn!(device = self.index, cause = %err, "cannot end subscriptions"),
+            },
         }
     }
 

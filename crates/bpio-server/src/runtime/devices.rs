@@ -348,6 +348,15 @@ impl Hub {
                     let _ = connected.requests.send(Queued { request, ticket: ticket.another() });
                 }
             }
+            Action::StopInputs { device: Some(device), feature } => {
+                self.send(device, DeviceRequest::StopInputs { feature }, ticket);
+            }
+            Action::StopInputs { device: None, .. } => {
+                for connected in self.devices.values() {
+                    let request = DeviceRequest::StopInputs { feature: None };
+                    let _ = connected.requests.send(Queued { request, ticket: ticket.another() });
+                }
+            }
         }
     }
 

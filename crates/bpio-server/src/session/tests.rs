@@ -169,7 +169,11 @@ fn pings_keep_the_session_alive_and_silence_ends_it() {
     assert_eq!(error_of(&replies[0]), (0, 2));
     assert_eq!(
         h.actions(),
-        [Action::StopScanning, Action::StopOutputs { device: None, feature: None }]
+        [
+            Action::StopScanning,
+            Action::StopOutputs { device: None, feature: None },
+            Action::StopInputs { device: None, feature: None },
+        ]
     );
     assert!(h.session.wants_close());
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":4}}]"#)[0]), (4, 2));
@@ -220,13 +224,21 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(h.exchange(r#"[{"StopScanning":{"Id":7}},{"StopCmd":{"Id":8}}]"#), [ok(7), ok(8)]);
     assert_eq!(
         h.actions(),
-        [Action::StopScanning, Action::StopOutputs { device: None, feature: None }]
+        [
+            Action::StopScanning,
+            Action::StopOutputs { device: None, feature: None },
+            Action::StopInputs { device: None, feature: None },
+        ]
     );
     assert_eq!(h.exchange(r#"[{"Disconnect":{"Id":9}}]"#), [ok(9)]);
     assert!(h.session.wants_close());
     assert_eq!(
         h.actions(),
-        [Action::StopScanning, Action::StopOutputs { device: None, feature: None }]
+        [
+            Action::StopScanning,
+            Action::StopOutputs { device: None, feature: None },
+            Action::StopInputs { device: None, feature: None },
+        ]
     );
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":10}}]"#)[0]), (10, 1));
 }
@@ -318,12 +330,11 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     let sub = r#"[{"InputCmd":{"Id":40,"DeviceIndex":3,"FeatureIndex":1,"Type":"Pressure","Command":"Subscribe"}}]"#;
     assert_eq!(h.exchange(sub), [ok(40)]);
     assert_eq!(h.exchange(sub), [ok(40)]);
-    assert_eq!(
-        h.actions(),
-        [Action::Subscribe { device: 3, feature: 1, input: v4::InputType::Pressure }]
-    );
+    // The device keeps the subscriptions: it ignores the repeat, and reports readings of
+    // subscribed inputs only.
+    let subscribe = Action::Subscribe { device: 3, feature: 1, input: v4::InputType::Pressure };
+    assert_eq!(h.actions(), [subscribe.clone(), subscribe]);
     h.session.handle_input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1830 }));
-    h.session.handle_input_event(0, 2, v4::Reading::Battery(v4::ReadingValue { value: 50 }));
     assert_eq!(
         h.received(),
         [
@@ -336,12 +347,8 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     let unsub = r#"[{"InputCmd":{"Id":42,"DeviceIndex":3,"FeatureIndex":1,"Type":"Pressure","Command":"Unsubscribe"}}]"#;
     assert_eq!(h.exchange(unsub), [ok(42)]);
     assert_eq!(h.exchange(unsub), [ok(42)]);
-    assert_eq!(
-        h.actions(),
-        [Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure }]
-    );
-    h.session.handle_input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1 }));
-    assert!(h.received().is_empty());
+    let unsubscribe = Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure };
+    assert_eq!(h.actions(), [unsubscribe.clone(), unsubscribe]);
 }
 
 #[test]
@@ -356,10 +363,7 @@ fn stop_cmd_selects_devices_features_inputs_and_outputs() {
     assert_eq!(h.actions(), [Action::StopOutputs { device: Some(0), feature: Some(1) }]);
     // A feature without a device is ignored: everything is stopped.
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":4,"FeatureIndex":1,"Outputs":false}}]"#), [ok(4)]);
-    assert_eq!(
-        h.actions(),
-        [Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure }]
-    );
+    assert_eq!(h.actions(), [Action::StopInputs { device: None, feature: None }]);
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":5,"Inputs":false,"Outputs":false}}]"#), [ok(5)]);
     assert!(h.actions().is_empty());
     assert_eq!(error_of(&h.exchange(r#"[{"StopCmd":{"Id":6,"DeviceIndex":1}}]"#)[0]), (6, 4));
@@ -381,7 +385,7 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
         [
             Action::StopScanning,
             Action::StopOutputs { device: None, feature: None },
-            Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure },
+            Action::StopInputs { device: None, feature: None },
         ]
     );
     assert!(h.received().is_empty());
