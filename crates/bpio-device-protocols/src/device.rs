@@ -202,13 +202,7 @@ impl ProtocolDevice {
         let found = self.feature(feature)?.clone();
         let offered =
             found.inputs.get(&input).ok_or(ProtocolError::UnsupportedInput { feature, input })?;
-        let needed = match command {
-            InputCommandType::Read => InputCommandType::Read,
-            InputCommandType::Subscribe | InputCommandType::Unsubscribe => {
-                InputCommandType::Subscribe
-            }
-        };
-        if !offered.commands.contains(&needed) {
+        if !command.is_offered_by(&offered.commands) {
             return Err(ProtocolError::UnsupportedInputCommand { feature, input, command });
         }
         match command {

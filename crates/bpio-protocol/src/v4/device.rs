@@ -297,15 +297,8 @@ impl FeatureInput {
 }
 
 impl InputProperties {
-    /// Whether the input accepts `command`. `Unsubscribe` is accepted wherever `Subscribe` is
-    /// (PROTOCOL.md 6.11).
+    /// Whether the input accepts `command` (see [`InputCommandType::is_offered_by`]).
     pub fn accepts(&self, command: InputCommandType) -> bool {
-        match command {
-            InputCommandType::Unsubscribe => self
-                .command
-                .iter()
-                .any(|c| matches!(c, InputCommandType::Subscribe | InputCommandType::Unsubscribe)),
-            other => self.command.contains(&other),
-        }
+        command.is_offered_by(&self.command)
     }
 }

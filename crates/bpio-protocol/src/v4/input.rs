@@ -62,6 +62,19 @@ pub enum InputCommandType {
     Unsubscribe,
 }
 
+impl InputCommandType {
+    /// Whether an input that lists `offered` accepts this command. `Unsubscribe` is accepted
+    /// wherever `Subscribe` is (PROTOCOL.md 6.11).
+    pub fn is_offered_by(self, offered: &[Self]) -> bool {
+        match self {
+            Self::Unsubscribe => {
+                offered.iter().any(|c| matches!(c, Self::Subscribe | Self::Unsubscribe))
+            }
+            other => offered.contains(&other),
+        }
+    }
+}
+
 impl fmt::Display for InputCommandType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
