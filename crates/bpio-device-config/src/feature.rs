@@ -1,7 +1,8 @@
 //! Features: the outputs and inputs of a device, and their conversion to the wire.
 
-use bpio_protocol::v4;
 use std::collections::BTreeMap;
+
+use bpio_protocol::v4;
 
 use crate::range::{ConfigRange, advertised_range, hardware_value};
 use bpio_hardware::Uuid;
@@ -98,7 +99,7 @@ pub(crate) mod config_keyed {
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut map = BTreeMap::new();
-                while let Some(key) = access.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(key) = access.next_key::<String>()? {
                     let Some(kind) = K::from_config_key(&key) else {
                         let known: Vec<&str> = K::ALL.iter().map(|k| k.config_key()).collect();
                         return Err(de::Error::custom(format_args!(

@@ -58,3 +58,26 @@ fn embedded_config_matches_devices() {
     };
     assert_eq!(config.find(&seen, "a").unwrap().protocol, "lovense");
 }
+
+#[test]
+fn embedded_files_spell_types_in_snake_case_only() {
+    let file = |outputs: &str, inputs: &str| {
+        format!(
+            r#"{{"//": "{GENERATED_NOTE}", "protocol": "p", "defaults": {{"name": "P", "id": "3f7a25a5-df21-42ca-bf9f-d1c52df1f37e", "features": [
+              {{"index": 0, "id": "14bd7637-13ed-49ba-9eb9-9c8ba9abec20", "outputs": {{{outputs}}}, "inputs": {{{inputs}}}}}]}}}}"#
+        )
+    };
+    let ok = file(
+        r#""hw_position_with_duration": {"value": [0, 99], "duration": [0, 500]}"#,
+        r#""battery": {"values": [[0, 100]], "commands": ["Read"]}"#,
+    );
+    let protocol = embedded::parse_protocol_file("p", &ok).unwrap();
+    let features = &protocol.defaults.as_ref().unwrap().features;
+    let wire = bpio_device_config::features_to_protocol(features);
+    assert!(wire[&0].output.as_ref().unwrap().hw_position_with_duration.is_some());
+    assert!(wire[&0].input.as_ref().unwrap().battery.is_some());
+    let wire_spelling = file(r#""Vibrate": {"value": [0, 20]}"#, "");
+    assert!(embedded::parse_protocol_file("p", &wire_spelling).is_err());
+    let wire_spelling = file("", r#""Battery": {"values": [[0, 100]], "commands": ["Read"]}"#);
+    assert!(embedded::parse_protocol_file("p", &wire_spelling).is_err());
+}

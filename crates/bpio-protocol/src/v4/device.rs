@@ -302,3 +302,34 @@ impl InputProperties {
         command.is_offered_by(&self.command)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_ranges_check_the_value_then_the_duration() {
+        let range = |min, max| Range::new(min, max).unwrap();
+        let timed = OutputRanges { value: range(0, 100), duration: Some(range(0, 500)) };
+        let stroke = OutputType::HwPositionWithDuration;
+        assert_eq!(timed.check(stroke, 100, Some(500)), Ok(()));
+        let refused = timed.check(stroke, 101, Some(501)).unwrap_err();
+        assert_eq!(refused.to_string(), "HwPositionWithDuration value 101 is outside [0, 100]");
+        let refused = timed.check(stroke, 5, Some(501)).unwrap_err();
+        assert_eq!(refused.to_string(), "HwPositionWithDuration duration 501 is outside [0, 500]");
+        assert!(matches!(
+            timed.check(stroke, 5, None),
+            Err(OutputRefusal::UnusableDuration { duration: None, .. })
+        ));
+        let level = OutputRanges { value: range(-10, 10), duration: None };
+        assert_eq!(level.check(OutputType::Rotate, -10, None), Ok(()));
+        assert!(matches!(
+            level.check(OutputType::Rotate, 1, Some(5)),
+            Err(OutputRefusal::UnusableDuration { duration: Some(5), .. })
+        ));
+        assert!(matches!(
+            level.check(stroke, 1, Some(5)),
+            Err(OutputRefusal::UnusableDuration { duration: Some(5), .. })
+        ));
+    }
+}
