@@ -8,7 +8,7 @@ use crate::range::{ConfigRange, advertised_range, hardware_value};
 use bpio_hardware::Uuid;
 
 /// A wire type named by a key in the config formats, which spell it in snake_case where the wire
-/// uses PascalCase (DEVICE_CONFIG.md 5.3, 5.4). The model uses the wire types themselves, so
+/// uses PascalCase (docs/DEVICE_CONFIG.md 5.3, 5.4). The model uses the wire types themselves, so
 /// nothing converts between two vocabularies; only file keys are spelled here.
 pub trait ConfigKey: Copy + Ord + 'static {
     /// Every value with a config key.
@@ -54,7 +54,7 @@ impl ConfigKey for v4::InputType {
     }
 }
 
-/// Input keys the config formats know but the wire has no reading format for (DEVICE_CONFIG.md
+/// Input keys the config formats know but the wire has no reading format for (docs/DEVICE_CONFIG.md
 /// 5.4): they load, and are left out of the model, as nothing could ever use them.
 pub(crate) const RESERVED_INPUT_KEYS: [&str; 2] = ["depth", "position"];
 
@@ -175,7 +175,7 @@ impl Output {
         })
     }
 
-    /// The hardware value for an accepted client value (PROTOCOL.md 7.3).
+    /// The hardware value for an accepted client value (docs/PROTOCOL.md 7.3).
     pub fn hardware_value(&self, kind: v4::OutputType, value: i64) -> i64 {
         hardware_value(kind, self.value, self.limit, self.reverse, value)
     }
@@ -190,7 +190,7 @@ pub struct Input {
     pub commands: Vec<v4::InputCommandType>,
 }
 
-/// One feature of a device definition (DEVICE_CONFIG.md 5.2).
+/// One feature of a device definition (docs/DEVICE_CONFIG.md 5.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feature {
     /// Feature index exposed to clients.
@@ -209,7 +209,7 @@ pub struct Feature {
 
 impl Feature {
     /// The wire feature, or `None` when it has neither an enabled, advertisable output nor an
-    /// advertisable input (such features are left out of `DeviceFeatures`, PROTOCOL.md 6.11).
+    /// advertisable input (such features are left out of `DeviceFeatures`, docs/PROTOCOL.md 6.11).
     pub fn to_protocol(&self) -> Option<v4::Feature> {
         let mut output = v4::FeatureOutput::default();
         let mut any_output = false;
