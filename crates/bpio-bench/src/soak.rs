@@ -72,7 +72,7 @@ pub fn outputs(devices: &BTreeMap<u32, v4::Device>) -> Vec<Output> {
         for feature in device.device_features.values() {
             let Some(output) = &feature.output else { continue };
             for kind in output.types() {
-                if let Some((value, duration)) = output.ranges(kind) {
+                if let Some(v4::OutputRanges { value, duration }) = output.ranges(kind) {
                     let (device, feature) = (device.device_index, feature.feature_index);
                     all.push(Output { device, feature, kind, value, duration });
                 }
