@@ -1,18 +1,15 @@
 //! The device database and hardware managers the engine starts with.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use bpio::device_config::{BaseDatabase, DeviceConfig, Specifier, Warning, read_file};
-use bpio::hardware::sim::{self, SimHandle, SimulatedFirmware, SimulatedManager};
+use bpio::hardware::sim::{self, SimulatedManager};
 use bpio::hw_btleplug::{BtleplugConfig, BtleplugManager, DeviceFilter};
 use bpio::hw_hid::HidManager;
 use bpio::hw_serial::SerialManager;
 use bpio::hw_websocket::{self, DeviceServer};
-use bpio::server::SessionConfig;
-use bpio::server::runtime::{DeviceHub, ManagerFactory};
-use bpio::transport_ws;
+use bpio::server::runtime::ManagerFactory;
 use tracing::{debug, error, info, warn};
 
 use crate::options::Options;
@@ -88,66 +85,6 @@ fn report(warnings: &[Warning], user_file: bool) {
             "built-in device database: known duplicates of the public data, resolved as documented"
         ),
     }
-}
-
-/// Serves clients in process on a free loopback port, with one simulated sensor whose timing gap
-/// a user config sets to `gap_ms`: what the gap test and the jitter measurement run against.
-/// Returns the websocket URL and the sensor, whose writes can be inspected.
-pub async fn serve_gap_sensor(gap_ms: u32) -> Result<(String, SimHandle<SimulatedFirmware>)> {
-    const ADDRESS: &str = "gap-sensor";
-    let mut config = DeviceConfig::embedded()?;
-    config.apply_user_json(&simulation_config_with_gap(ADDRESS, gap_ms))?;
-    let handle: Arc<Mutex<Option<SimHandle<SimulatedFirmware>>>> = Arc::default();
-    let out = Arc::clone(&handle);
-    let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events);
-        let sensor = manager.add(sim::sensor(ADDRESS));
-        if let Ok(mut out) = out.lock() {
-            *out = Some(sensor);
-        }
-        Arc::new(manager)
-    });
-    let hub = DeviceHub::spawn(config, vec![factory]);
-    // The factory ran inside `spawn`, so the handle is there.
-    let sensor =
-        handle.lock().ok().and_then(|mut handle| handle.take()).context("the simulated sensor")?;
-    let listener = transport_ws::listen(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        transport_ws::Config::default(),
-    )
-    .await?;
-    let url = format!("ws://{}", listener.local_addr());
-    let session = SessionConfig::new("gap");
-    tokio::spawn(crate::serve(listener, session, hub, std::future::pending()));
-    Ok((url, sensor))
-}
-
-/// The simulation config with a device record that gives the simulated sensor at `address` the
-/// timing gap `gap_ms`.
-fn simulation_config_with_gap(address: &str, gap_ms: u32) -> String {
-    let mut config: serde_json::Value = match serde_json::from_str(SIMULATION_CONFIG) {
-        Ok(config) => config,
-        Err(_) => return SIMULATION_CONFIG.to_owned(),
-    };
-    // The ids of the sensor's definition and features in `simulation.json`.
-    let features: Vec<serde_json::Value> = (1..=4)
-        .map(|n| {
-            serde_json::json!({
-                "id": format!("7a9e0000-000{n}-4000-8000-00000000000{n}"),
-                "base_id": format!("5e4503d0-000{n}-4000-8000-00000000000{n}"),
-            })
-        })
-        .collect();
-    config["user_configs"]["devices"] = serde_json::json!([{
-        "identifier": {"protocol": "simulated", "identifier": "simulated-sensor", "address": address},
-        "config": {
-            "id": "7a9e0000-0000-4000-8000-000000000000",
-            "base_id": "5e4503d0-0000-4000-8000-000000000000",
-            "features": features,
-            "user_config": {"allow": false, "deny": false, "index": 0, "message_gap_ms": gap_ms}
-        }
-    }]);
-    config.to_string()
 }
 
 /// The hardware managers the flags ask for. The device websocket server is bound here, so a
