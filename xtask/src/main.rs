@@ -20,11 +20,12 @@ usage: cargo xtask <command>
 commands:
   ci                 everything CI runs: fmt, clippy, tests, docs, schema, fuzz and bench builds
   fmt                cargo fmt, and the protocol files that only the build script declares
-  tidy               check the dependency table, pure crates, test attributes
+  tidy               check the dependency table, pure crates, test attributes, citations
   coverage [--db FILE]  supported protocols and the device configurations they cover
   schema             validate the v4 fixtures against our schema and the public one
   fuzz [SECONDS] [TARGET...]  run the fuzz targets, 60 s each (installs cargo-fuzz; RUSTC_BOOTSTRAP=1)
-  bench [--reference PATH]  measure bpio-engine, the echo baseline and the reference server
+  bench [--runs N] [--reference PATH] [--soak-secs S]  measure bpio-engine, the echo baseline
+                     and the reference server; soak bpio-engine S seconds per mode (120)
   import-device-db [FILE]  regenerate the embedded device database from a public file (default: v5)
 ";
 

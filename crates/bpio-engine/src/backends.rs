@@ -23,6 +23,7 @@ pub(crate) async fn managers(
     let mut managers: Vec<ManagerFactory> = Vec::new();
     if options.simulate {
         managers.push(Box::new(|events| {
+            // Not recording: an engine keeps no history of what its devices were sent.
             let manager = SimulatedManager::new(events);
             manager.add(sim::lovense_hush("sim-lovense-hush"));
             manager.add(sim::lovense_edge("sim-lovense-edge"));

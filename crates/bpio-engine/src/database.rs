@@ -59,7 +59,7 @@ pub(crate) fn device_config(options: &Options) -> Result<DeviceConfig> {
     Ok(config)
 }
 
-/// Duplicates and skipped entries are resolved by the documented rules (DEVICE_CONFIG.md 1.1):
+/// Duplicates and skipped entries are resolved by the documented rules (docs/DEVICE_CONFIG.md 1.1):
 /// each goes to the debug log, and one line counts them, a warning for files the user gave.
 fn report(warnings: &[Warning], user_file: bool) {
     for warning in warnings {

@@ -129,12 +129,13 @@ pub struct SerialSettings {
 }
 
 /// How to open a discovered device, as the device config resolved it for the matched protocol
-/// (DEVICE_CONFIG.md 7.1 step 5).
+/// (docs/DEVICE_CONFIG.md 7.1 step 5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Specialization {
     /// BLE: GATT service → endpoint → characteristic. Every endpoint whose characteristic the
-    /// device has becomes available; a device with none of them fails with [`HwError::NoEndpoints`].
+    /// device has becomes available; a device with none of them fails with
+    /// [`HwError::NoEndpoints`].
     Btle {
         /// The `services` table of the matching `btle` specifier.
         services: BTreeMap<Uuid, BTreeMap<Endpoint, Uuid>>,

@@ -28,7 +28,7 @@ use bpio_hardware::{
 };
 use tracing::{debug, warn};
 
-/// The port name base databases use, which names no real port (DEVICE_CONFIG.md 3.2).
+/// The port name base databases use, which names no real port (docs/DEVICE_CONFIG.md 3.2).
 const PLACEHOLDER_PORT: &str = "default";
 
 /// The [`HardwareManager`] for serial ports. A scan reports every candidate port once and

@@ -5,8 +5,8 @@
 //! clock, sleep or spawn. The thin tokio driver in [`runtime`] runs them with real timers, while
 //! tests and benchmarks drive them with a manual clock.
 //!
-//! Today the crate holds the client [`session`], the per-device output [`scheduler`] and the
-//! [`runtime`]; the device manager follows.
+//! The crate holds the client [`session`], the per-device output [`scheduler`], and the
+//! [`runtime`] that drives them and owns the devices.
 #![warn(missing_docs)]
 
 pub mod runtime;

@@ -9,6 +9,7 @@ mod interop;
 mod rest;
 mod safety;
 mod simulated;
+mod soak;
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -27,7 +27,8 @@ pub(crate) async fn serve_simulated<T: Send + 'static>(
     let handles: Arc<Mutex<Option<T>>> = Arc::default();
     let out = Arc::clone(&handles);
     let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events);
+        // Recording: what each device received is what the callers inspect.
+        let manager = SimulatedManager::new(events).recording();
         *out.lock().unwrap() = Some(add(&manager));
         Arc::new(manager)
     });

@@ -1,6 +1,6 @@
 //! The task that owns the devices, and the handle sessions use to reach it.
 //!
-//! The hub runs the scan state of PROTOCOL.md 11 across every hardware manager, admits found
+//! The hub runs the scan state of docs/PROTOCOL.md 11 across every hardware manager, admits found
 //! devices (allow/deny, protocol match, connect, identify, resolve, init), gives each an index
 //! (10.1), starts one task per device, routes session actions to them, and publishes the device
 //! list whenever it changes.
@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 
 use super::backlog::{Backlog, Ticket};
 use super::device_task::{DeviceReport, DeviceRequest, DeviceTask, Queued, handshake};
+use super::records::{DEPARTED_KEPT, Key, Records};
 use crate::session::{Action, ReadFailed, ReadToken};
 
 /// What the devices tell the session attached to them.
@@ -124,7 +125,7 @@ impl DeviceHub {
             devices: BTreeMap::new(),
             connecting: BTreeMap::new(),
             starting: BTreeSet::new(),
-            known: BTreeMap::new(),
+            known: Records::new(DEPARTED_KEPT),
             session: None,
             list: list_tx,
             inbox: requests.downgrade(),
@@ -194,6 +195,7 @@ enum Scan {
 struct Connected {
     requests: mpsc::UnboundedSender<Queued>,
     address: String,
+    key: Key,
 }
 
 struct Hub {
@@ -208,8 +210,8 @@ struct Hub {
     connecting: BTreeMap<String, u32>,
     /// Devices running their init, not listed yet.
     starting: BTreeSet<u32>,
-    /// Indexes given out this run, by (address, protocol, identifier).
-    known: BTreeMap<(String, String, Option<String>), u32>,
+    /// Indexes given out this run.
+    known: Records,
     session: Option<mpsc::UnboundedSender<DeviceEvent>>,
     list: watch::Sender<BTreeMap<u32, v4::Device>>,
     inbox: mpsc::WeakUnboundedSender<HubEvent>,
@@ -256,7 +258,8 @@ impl Hub {
                 }
                 HubEvent::Device(DeviceReport::Gone { index }) => {
                     self.starting.remove(&index);
-                    if self.devices.remove(&index).is_some() {
+                    if let Some(gone) = self.devices.remove(&index) {
+                        self.known.departed(gone.key);
                         info!(index, "device disconnected");
                         self.list.send_modify(|list| {
                             list.remove(&index);
@@ -357,8 +360,8 @@ impl Hub {
         }
     }
 
-    /// Admission (DEVICE_CONFIG.md 7.1): allow/deny, not already here, a protocol we implement;
-    /// then connect and handshake in a task of its own.
+    /// Admission (docs/DEVICE_CONFIG.md 7.1): allow/deny, not already here, a protocol we
+    /// implement; then connect and handshake in a task of its own.
     fn admit(&mut self, found: FoundDevice) {
         let address = found.address.clone();
         let connected = self.devices.values().any(|d| d.address == address);
@@ -410,15 +413,16 @@ impl Hub {
             return;
         }
         let key = (ready.address.clone(), ready.protocol.clone(), ready.identifier.clone());
-        let index = match resolved.index().or_else(|| self.known.get(&key).copied()).or(reserved) {
+        let index = match resolved.index().or_else(|| self.known.index(&key)).or(reserved) {
             Some(index) => index,
             None => self.free_index(),
         };
-        self.known.insert(key, index);
+        self.known.connected(key.clone(), index);
         if let Some(old) = self.devices.remove(&index) {
-            // Only a hand-edited user config can put two devices on one index (PROTOCOL.md 10.1).
+            // Only a hand-edited user config can put two devices on one index (docs/PROTOCOL.md
+            // 10.1).
             warn!(index, "a device connected on an occupied index; the older one is removed");
-            drop(old);
+            self.known.departed(old.key);
         }
         let gap_ms = resolved.timing_gap_ms(ready.transport_gap_ms);
         let advertised = resolved.to_protocol_device(index, gap_ms);
@@ -437,18 +441,17 @@ impl Hub {
         };
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);
-        self.devices.insert(index, Connected { requests, address: ready.address });
+        self.devices.insert(index, Connected { requests, address: ready.address, key });
     }
 
-    /// The smallest index no known device holds (PROTOCOL.md 10.1).
+    /// The smallest index no known device holds (docs/PROTOCOL.md 10.1).
     fn free_index(&self) -> u32 {
         let reserved = self.config.next_free_index();
         let taken: BTreeSet<u32> = self
             .known
-            .values()
-            .chain(self.devices.keys())
-            .chain(self.connecting.values())
-            .copied()
+            .indexes()
+            .chain(self.devices.keys().copied())
+            .chain(self.connecting.values().copied())
             .collect();
         (0..).find(|index| *index >= reserved && !taken.contains(index)).unwrap_or(u32::MAX)
     }

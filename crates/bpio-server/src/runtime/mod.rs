@@ -10,6 +10,7 @@ mod client;
 mod device_task;
 mod devices;
 mod precise;
+mod records;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
 pub use devices::{DeviceEvent, DeviceHub, ManagerFactory};
