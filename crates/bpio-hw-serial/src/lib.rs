@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bpio_hardware::{
-    AdvertisementBuf, Connector, EventSink, FoundDevice, Hardware, HardwareEvent, HardwareManager,
-    HwError, ManagerEvent, Specialization,
+    AdvertisementBuf, DeviceConnector, EventSink, FoundDevice, Hardware, HardwareEvent,
+    HardwareManager, HwError, ManagerEvent, Specialization,
 };
 use tracing::{debug, warn};
 
@@ -121,7 +121,7 @@ struct SerialConnector {
 }
 
 #[async_trait]
-impl Connector for SerialConnector {
+impl DeviceConnector for SerialConnector {
     async fn connect(
         self: Box<Self>,
         specialization: Specialization,
