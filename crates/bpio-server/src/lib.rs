@@ -5,13 +5,17 @@
 //! clock, sleep or spawn. The thin tokio driver in [`runtime`] runs them with real timers, while
 //! tests and benchmarks drive them with a manual clock.
 //!
-//! Today the crate holds the client [`session`], the per-device output [`scheduler`] and the
-//! [`runtime`]; the device manager follows.
+//! The crate holds the client [`session`], the [`DeviceRequest`] it hands a device, the
+//! per-device output [`scheduler`] and the [`runtime`].
 #![warn(missing_docs)]
 
+mod error;
+mod request;
 pub mod runtime;
 pub mod scheduler;
 pub mod session;
 
+pub use error::Error;
+pub use request::{DeviceRequest, ReadToken};
 pub use scheduler::{DeviceScheduler, Dispatch, Enqueued};
-pub use session::{Action, ReadFailed, ReadToken, Session, SessionConfig, State};
+pub use session::{Action, Session, SessionConfig, State};

@@ -24,6 +24,9 @@ use bpio_protocol::{
 };
 use tracing::debug;
 
+use crate::error::Error;
+use crate::request::{DeviceRequest, ReadToken};
+
 /// Settings of a session.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -51,68 +54,23 @@ impl SessionConfig {
     }
 }
 
-/// Work for the device layer. Output values are in the client's advertised steps; mapping them
-/// to hardware values is the device layer's job.
+/// Work for the device layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Start discovery on every backend.
     StartScanning,
     /// Stop discovery; no `ScanningFinished` follows.
     StopScanning,
-    /// Accepted output commands for one device, one per feature, to be scheduled together
-    /// (one v4 `OutputCmd`, or every feature a legacy command addresses).
-    Output {
+    /// Stop every output of every device at once and drop their held output.
+    StopAllOutputs,
+    /// Work for one device, handed to it as it is.
+    Device {
         /// Device index.
         device: u32,
-        /// `(feature index, command)`, each already checked against the advertised ranges.
-        commands: Vec<(u32, v4::OutputCommand)>,
-    },
-    /// Read an input once and report it with [`Session::handle_reading`] and this `token`.
-    Read {
-        /// Names this read in the reply.
-        token: ReadToken,
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
-        /// Which input.
-        input: v4::InputType,
-    },
-    /// Start delivering readings of an input to [`Session::handle_input_event`].
-    Subscribe {
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
-        /// Which input.
-        input: v4::InputType,
-    },
-    /// Stop delivering readings of an input.
-    Unsubscribe {
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
-        /// Which input.
-        input: v4::InputType,
-    },
-    /// Send the stop commands of the selected outputs at once and drop held output for them:
-    /// every device when `device` is `None`, every feature when `feature` is `None`.
-    StopOutputs {
-        /// Device index, or all.
-        device: Option<u32>,
-        /// Feature index, or all.
-        feature: Option<u32>,
+        /// What the device is to do.
+        request: DeviceRequest,
     },
 }
-
-/// Names an outstanding read. Client Ids are not unique, so they never key server state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ReadToken(u64);
-
-/// Why a read failed, as the device layer reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadFailed(pub String);
 
 /// Where the session is in its life (PROTOCOL.md 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,8 +275,8 @@ impl Session {
         }
     }
 
-    /// Handles the result of an [`Action::Read`].
-    pub fn handle_reading(&mut self, token: ReadToken, result: Result<v4::Reading, ReadFailed>) {
+    /// Handles the result of a [`DeviceRequest::Read`].
+    pub fn handle_reading(&mut self, token: ReadToken, result: Result<v4::Reading, Error>) {
         let Some(read) = self.reads.remove(&token) else { return };
         let reply = match result {
             Ok(reading) => ServerMessage::InputReading(v4::InputReading {
@@ -327,7 +285,7 @@ impl Session {
                 feature_index: read.feature,
                 reading,
             }),
-            Err(ReadFailed(why)) => error(read.id.get(), ErrorCode::Device, &why),
+            Err(why) => error(read.id.get(), ErrorCode::Device, &why.to_string()),
         };
         self.fill(token, reply);
     }
@@ -531,7 +489,8 @@ impl Session {
             by_device.entry(cmd.device_index).or_default().push((cmd.feature_index, cmd.command));
         }
         for (device, commands) in by_device {
-            self.actions.push_back(Action::Output { device, commands });
+            let request = DeviceRequest::Output { commands };
+            self.actions.push_back(Action::Device { device, request });
         }
         self.reply(ServerMessage::Ok(v4::Ok { id }));
     }
@@ -588,17 +547,20 @@ impl Session {
                 self.next_token += 1;
                 self.reads.insert(token, PendingRead { id, device, feature });
                 self.replies.push_back(Reply::Waiting(token));
-                self.actions.push_back(Action::Read { token, device, feature, input });
+                let request = DeviceRequest::Read { token, feature, input };
+                self.actions.push_back(Action::Device { device, request });
             }
             v4::InputCommandType::Subscribe => {
                 if self.subscriptions.insert(key) {
-                    self.actions.push_back(Action::Subscribe { device, feature, input });
+                    let request = DeviceRequest::Subscribe { feature, input };
+                    self.actions.push_back(Action::Device { device, request });
                 }
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
             v4::InputCommandType::Unsubscribe => {
                 if self.subscriptions.remove(&key) {
-                    self.actions.push_back(Action::Unsubscribe { device, feature, input });
+                    let request = DeviceRequest::Unsubscribe { feature, input };
+                    self.actions.push_back(Action::Device { device, request });
                 }
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
@@ -621,7 +583,10 @@ impl Session {
             return;
         }
         if cmd.stops_outputs() {
-            self.actions.push_back(Action::StopOutputs { device, feature });
+            self.actions.push_back(match device {
+                Some(device) => Action::Device { device, request: DeviceRequest::Stop { feature } },
+                None => Action::StopAllOutputs,
+            });
         }
         if cmd.stops_inputs() {
             let selected = |(d, f, _): &Subscription| {
@@ -645,7 +610,7 @@ impl Session {
     /// PROTOCOL.md 4.3: stop scanning, stop every output, end every subscription.
     fn end_session(&mut self) {
         self.actions.push_back(Action::StopScanning);
-        self.actions.push_back(Action::StopOutputs { device: None, feature: None });
+        self.actions.push_back(Action::StopAllOutputs);
         self.unsubscribe_where(|_| true);
         self.ping_deadline = None;
     }
@@ -655,7 +620,8 @@ impl Session {
             self.subscriptions.iter().copied().filter(|s| selected(s)).collect();
         for key @ (device, feature, input) in ended {
             self.subscriptions.remove(&key);
-            self.actions.push_back(Action::Unsubscribe { device, feature, input });
+            let request = DeviceRequest::Unsubscribe { feature, input };
+            self.actions.push_back(Action::Device { device, request });
         }
     }
 

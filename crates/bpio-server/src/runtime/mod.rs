@@ -10,6 +10,8 @@ mod client;
 mod device_task;
 mod devices;
 mod precise;
+mod route;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
-pub use devices::{DeviceEvent, DeviceHub, ManagerFactory};
+pub use devices::{DeviceHub, ManagerFactory};
+pub use route::DeviceEvent;

@@ -7,7 +7,8 @@ use bpio_protocol::v4::{self, ServerMessage};
 use bpio_protocol::{ErrorCode, serialize_frame};
 use proptest::prelude::*;
 
-use super::{Action, ReadFailed, Session, SessionConfig, State};
+use super::{Action, Session, SessionConfig, State};
+use crate::{DeviceRequest, Error};
 
 const PING: Duration = Duration::from_millis(2000);
 
@@ -167,10 +168,7 @@ fn pings_keep_the_session_alive_and_silence_ends_it() {
     let replies = h.received();
     assert_eq!(replies.len(), 1);
     assert_eq!(error_of(&replies[0]), (0, 2));
-    assert_eq!(
-        h.actions(),
-        [Action::StopScanning, Action::StopOutputs { device: None, feature: None }]
-    );
+    assert_eq!(h.actions(), [Action::StopScanning, Action::StopAllOutputs]);
     assert!(h.session.wants_close());
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":4}}]"#)[0]), (4, 2));
     assert_eq!(h.session.poll_timeout(), None);
@@ -208,9 +206,11 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(replies, [ok(4), ok(5)]);
     assert_eq!(
         h.actions(),
-        [Action::Output {
+        [Action::Device {
             device: 0,
-            commands: vec![(0, v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0))]
+            request: DeviceRequest::Output {
+                commands: vec![(0, v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0))]
+            }
         }]
     );
     let replies =
@@ -218,16 +218,10 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(error_of(&replies[0]), (6, 4));
     assert!(replies[0].contains("21"), "{}", replies[0]);
     assert_eq!(h.exchange(r#"[{"StopScanning":{"Id":7}},{"StopCmd":{"Id":8}}]"#), [ok(7), ok(8)]);
-    assert_eq!(
-        h.actions(),
-        [Action::StopScanning, Action::StopOutputs { device: None, feature: None }]
-    );
+    assert_eq!(h.actions(), [Action::StopScanning, Action::StopAllOutputs]);
     assert_eq!(h.exchange(r#"[{"Disconnect":{"Id":9}}]"#), [ok(9)]);
     assert!(h.session.wants_close());
-    assert_eq!(
-        h.actions(),
-        [Action::StopScanning, Action::StopOutputs { device: None, feature: None }]
-    );
+    assert_eq!(h.actions(), [Action::StopScanning, Action::StopAllOutputs]);
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":10}}]"#)[0]), (10, 1));
 }
 
@@ -274,8 +268,12 @@ fn a_read_holds_later_replies_until_its_reading_arrives() {
         r#"[{"InputCmd":{"Id":20,"DeviceIndex":0,"FeatureIndex":2,"Type":"Battery","Command":"Read"}},{"Ping":{"Id":21}}]"#,
     );
     assert!(replies.is_empty(), "the Ok of the Ping waits behind the read: {replies:?}");
-    let [Action::Read { token, device: 0, feature: 2, input: v4::InputType::Battery }] =
-        h.actions()[..]
+    let [
+        Action::Device {
+            device: 0,
+            request: DeviceRequest::Read { token, feature: 2, input: v4::InputType::Battery },
+        },
+    ] = h.actions()[..]
     else {
         panic!()
     };
@@ -297,9 +295,15 @@ fn a_failed_read_or_a_device_that_drops_answers_error_device() {
     let tokens: Vec<_> = h
         .actions()
         .into_iter()
-        .map(|a| if let Action::Read { token, .. } = a { token } else { panic!() })
+        .map(|a| {
+            if let Action::Device { request: DeviceRequest::Read { token, .. }, .. } = a {
+                token
+            } else {
+                panic!()
+            }
+        })
         .collect();
-    h.session.handle_reading(tokens[0], Err(ReadFailed("read timed out".into())));
+    h.session.handle_reading(tokens[0], Err(Error::ReadTimedOut));
     let mut devices = example_devices();
     devices.remove(&3);
     h.session.handle_devices(devices);
@@ -320,7 +324,10 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     assert_eq!(h.exchange(sub), [ok(40)]);
     assert_eq!(
         h.actions(),
-        [Action::Subscribe { device: 3, feature: 1, input: v4::InputType::Pressure }]
+        [Action::Device {
+            device: 3,
+            request: DeviceRequest::Subscribe { feature: 1, input: v4::InputType::Pressure }
+        }]
     );
     h.session.handle_input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1830 }));
     h.session.handle_input_event(0, 2, v4::Reading::Battery(v4::ReadingValue { value: 50 }));
@@ -338,7 +345,10 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     assert_eq!(h.exchange(unsub), [ok(42)]);
     assert_eq!(
         h.actions(),
-        [Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure }]
+        [Action::Device {
+            device: 3,
+            request: DeviceRequest::Unsubscribe { feature: 1, input: v4::InputType::Pressure }
+        }]
     );
     h.session.handle_input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1 }));
     assert!(h.received().is_empty());
@@ -353,12 +363,18 @@ fn stop_cmd_selects_devices_features_inputs_and_outputs() {
         h.exchange(r#"[{"StopCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":1,"Inputs":false}}]"#),
         [ok(3)]
     );
-    assert_eq!(h.actions(), [Action::StopOutputs { device: Some(0), feature: Some(1) }]);
+    assert_eq!(
+        h.actions(),
+        [Action::Device { device: 0, request: DeviceRequest::Stop { feature: Some(1) } }]
+    );
     // A feature without a device is ignored: everything is stopped.
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":4,"FeatureIndex":1,"Outputs":false}}]"#), [ok(4)]);
     assert_eq!(
         h.actions(),
-        [Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure }]
+        [Action::Device {
+            device: 3,
+            request: DeviceRequest::Unsubscribe { feature: 1, input: v4::InputType::Pressure }
+        }]
     );
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":5,"Inputs":false,"Outputs":false}}]"#), [ok(5)]);
     assert!(h.actions().is_empty());
@@ -380,8 +396,11 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
         h.actions(),
         [
             Action::StopScanning,
-            Action::StopOutputs { device: None, feature: None },
-            Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure },
+            Action::StopAllOutputs,
+            Action::Device {
+                device: 3,
+                request: DeviceRequest::Unsubscribe { feature: 1, input: v4::InputType::Pressure }
+            },
         ]
     );
     assert!(h.received().is_empty());
@@ -454,7 +473,13 @@ fn a_legacy_handshake_fixes_the_version_for_the_rest_of_the_frame() {
     assert_eq!(replies[1], ok(2));
     assert_eq!(error_of(&replies[2]), (3, 3), "ScalarCmd is not part of v1");
     let vibrate = v4::OutputCommand::new(v4::OutputType::Vibrate, 10, 0);
-    assert_eq!(h.actions(), [Action::Output { device: 0, commands: vec![(0, vibrate)] }]);
+    assert_eq!(
+        h.actions(),
+        [Action::Device {
+            device: 0,
+            request: DeviceRequest::Output { commands: vec![(0, vibrate)] }
+        }]
+    );
 }
 
 #[test]
@@ -470,7 +495,10 @@ fn a_legacy_command_on_several_features_is_one_batch_with_one_reply_or_nothing()
         (0, v4::OutputCommand::new(v4::OutputType::Vibrate, 20, 0)),
         (1, v4::OutputCommand::new(v4::OutputType::Rotate, 5, 0)),
     ];
-    assert_eq!(h.actions(), [Action::Output { device: 0, commands }]);
+    assert_eq!(
+        h.actions(),
+        [Action::Device { device: 0, request: DeviceRequest::Output { commands } }]
+    );
     // The second sub-command names the wrong actuator type: the first is not sent either.
     let replies = h.exchange(
         r#"[{"ScalarCmd":{"Id":3,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"},{"Index":1,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#,
@@ -511,8 +539,12 @@ fn a_legacy_battery_read_answers_in_the_legacy_shape() {
     h.send(
         r#"[{"SensorReadCmd":{"Id":2,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Battery"}}]"#,
     );
-    let [Action::Read { token, device: 0, feature: 2, input: v4::InputType::Battery }] =
-        h.actions()[..]
+    let [
+        Action::Device {
+            device: 0,
+            request: DeviceRequest::Read { token, feature: 2, input: v4::InputType::Battery },
+        },
+    ] = h.actions()[..]
     else {
         panic!("one battery read");
     };
@@ -576,7 +608,7 @@ proptest! {
             let messages: Vec<String> = batch.iter().map(|m| { next_id += 1; m.replace("ID", &next_id.to_string()) }).collect();
             h.send(&format!("[{}]", messages.join(",")));
             for (i, action) in h.actions().into_iter().enumerate() {
-                if let Action::Read { token, .. } = action
+                if let Action::Device { request: DeviceRequest::Read { token, .. }, .. } = action
                     && i % 2 == 0
                 {
                         h.session.handle_reading(token, Ok(v4::Reading::Battery(v4::ReadingValue { value: 5 })));
