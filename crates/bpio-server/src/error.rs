@@ -3,6 +3,8 @@
 use bpio_device_protocols::ProtocolError;
 use bpio_hardware::{Endpoint, HwError};
 
+use crate::index::DeviceIndex;
+
 /// Why a device could not be connected or could not do what a session asked.
 ///
 /// The session maps it to the wire's `Error` message (code `ERROR_DEVICE`), with this text.
@@ -11,7 +13,7 @@ use bpio_hardware::{Endpoint, HwError};
 pub enum Error {
     /// No device has this index now.
     #[error("device {0} is not connected")]
-    NotConnected(u32),
+    NotConnected(DeviceIndex),
     /// A read waited for its notification past the protocol's timeout.
     #[error("the device did not answer the read in time")]
     ReadTimedOut,

@@ -10,12 +10,14 @@
 #![warn(missing_docs)]
 
 mod error;
+mod index;
 mod request;
 pub mod runtime;
 pub mod scheduler;
 pub mod session;
 
 pub use error::Error;
+pub use index::{DeviceIndex, FeatureIndex};
 pub use request::{DeviceRequest, ReadToken};
 pub use scheduler::{DeviceScheduler, Dispatch, Enqueued};
 pub use session::{Action, Session, SessionConfig, State};

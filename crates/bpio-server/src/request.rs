@@ -5,6 +5,8 @@
 
 use bpio_protocol::v4;
 
+use crate::index::FeatureIndex;
+
 /// Work for one device. Output values are in the client's advertised steps; mapping them to
 /// hardware values is the device's job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,14 +14,14 @@ pub enum DeviceRequest {
     /// Accepted output commands, one per feature, to be scheduled together (one v4
     /// `OutputCmd`, or every feature a legacy command addresses).
     Output {
-        /// `(feature index, command)`, each already checked against the advertised ranges.
-        commands: Vec<(u32, v4::OutputCommand)>,
+        /// `(feature, command)`, each already checked against the advertised ranges.
+        commands: Vec<(FeatureIndex, v4::OutputCommand)>,
     },
     /// Send the stop commands of the selected outputs at once and drop held output for them:
     /// every feature when `feature` is `None`.
     Stop {
         /// Feature index, or all.
-        feature: Option<u32>,
+        feature: Option<FeatureIndex>,
     },
     /// Read an input once and report it with
     /// [`Session::handle_reading`](crate::Session::handle_reading) and this `token`.
@@ -27,7 +29,7 @@ pub enum DeviceRequest {
         /// Names this read in the reply.
         token: ReadToken,
         /// Feature index.
-        feature: u32,
+        feature: FeatureIndex,
         /// Which input.
         input: v4::InputType,
     },
@@ -35,14 +37,14 @@ pub enum DeviceRequest {
     /// [`Session::handle_input_event`](crate::Session::handle_input_event).
     Subscribe {
         /// Feature index.
-        feature: u32,
+        feature: FeatureIndex,
         /// Which input.
         input: v4::InputType,
     },
     /// Stop delivering readings of an input.
     Unsubscribe {
         /// Feature index.
-        feature: u32,
+        feature: FeatureIndex,
         /// Which input.
         input: v4::InputType,
     },

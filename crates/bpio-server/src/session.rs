@@ -25,6 +25,7 @@ use bpio_protocol::{
 use tracing::debug;
 
 use crate::error::Error;
+use crate::index::{DeviceIndex, FeatureIndex};
 use crate::request::{DeviceRequest, ReadToken};
 
 /// Settings of a session.
@@ -65,8 +66,8 @@ pub enum Action {
     StopAllOutputs,
     /// Work for one device, handed to it as it is.
     Device {
-        /// Device index.
-        device: u32,
+        /// Which device.
+        device: DeviceIndex,
         /// What the device is to do.
         request: DeviceRequest,
     },
@@ -291,7 +292,13 @@ impl Session {
     }
 
     /// Handles a reading of a subscribed input; sent as an event if this session subscribed.
-    pub fn handle_input_event(&mut self, device: u32, feature: u32, reading: v4::Reading) {
+    pub fn handle_input_event(
+        &mut self,
+        device: DeviceIndex,
+        feature: FeatureIndex,
+        reading: v4::Reading,
+    ) {
+        let (device, feature) = (device.get(), feature.get());
         if self.state == State::Connected
             && self.subscriptions.contains(&(device, feature, reading.input_type()))
         {
@@ -484,13 +491,13 @@ impl Session {
         if let Some(why) = cmds.iter().find_map(|cmd| self.check_output(cmd).err()) {
             return self.reply(error(id, ErrorCode::Device, &why));
         }
-        let mut by_device: BTreeMap<u32, Vec<(u32, v4::OutputCommand)>> = BTreeMap::new();
+        let mut by_device: BTreeMap<u32, Vec<(FeatureIndex, v4::OutputCommand)>> = BTreeMap::new();
         for cmd in cmds {
-            by_device.entry(cmd.device_index).or_default().push((cmd.feature_index, cmd.command));
+            let feature = FeatureIndex::new(cmd.feature_index);
+            by_device.entry(cmd.device_index).or_default().push((feature, cmd.command));
         }
         for (device, commands) in by_device {
-            let request = DeviceRequest::Output { commands };
-            self.actions.push_back(Action::Device { device, request });
+            self.actions.push_back(for_device(device, DeviceRequest::Output { commands }));
         }
         self.reply(ServerMessage::Ok(v4::Ok { id }));
     }
@@ -547,20 +554,23 @@ impl Session {
                 self.next_token += 1;
                 self.reads.insert(token, PendingRead { id, device, feature });
                 self.replies.push_back(Reply::Waiting(token));
-                let request = DeviceRequest::Read { token, feature, input };
-                self.actions.push_back(Action::Device { device, request });
+                let request =
+                    DeviceRequest::Read { token, feature: FeatureIndex::new(feature), input };
+                self.actions.push_back(for_device(device, request));
             }
             v4::InputCommandType::Subscribe => {
                 if self.subscriptions.insert(key) {
-                    let request = DeviceRequest::Subscribe { feature, input };
-                    self.actions.push_back(Action::Device { device, request });
+                    let request =
+                        DeviceRequest::Subscribe { feature: FeatureIndex::new(feature), input };
+                    self.actions.push_back(for_device(device, request));
                 }
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
             v4::InputCommandType::Unsubscribe => {
                 if self.subscriptions.remove(&key) {
-                    let request = DeviceRequest::Unsubscribe { feature, input };
-                    self.actions.push_back(Action::Device { device, request });
+                    let request =
+                        DeviceRequest::Unsubscribe { feature: FeatureIndex::new(feature), input };
+                    self.actions.push_back(for_device(device, request));
                 }
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
@@ -584,7 +594,10 @@ impl Session {
         }
         if cmd.stops_outputs() {
             self.actions.push_back(match device {
-                Some(device) => Action::Device { device, request: DeviceRequest::Stop { feature } },
+                Some(device) => for_device(
+                    device,
+                    DeviceRequest::Stop { feature: feature.map(FeatureIndex::new) },
+                ),
                 None => Action::StopAllOutputs,
             });
         }
@@ -620,8 +633,8 @@ impl Session {
             self.subscriptions.iter().copied().filter(|s| selected(s)).collect();
         for key @ (device, feature, input) in ended {
             self.subscriptions.remove(&key);
-            let request = DeviceRequest::Unsubscribe { feature, input };
-            self.actions.push_back(Action::Device { device, request });
+            let request = DeviceRequest::Unsubscribe { feature: FeatureIndex::new(feature), input };
+            self.actions.push_back(for_device(device, request));
         }
     }
 
@@ -641,6 +654,11 @@ impl Session {
             *slot = Reply::Ready(message);
         }
     }
+}
+
+/// Work for the device with wire index `device`.
+fn for_device(device: u32, request: DeviceRequest) -> Action {
+    Action::Device { device: DeviceIndex::new(device), request }
 }
 
 fn not_connected(device: u32) -> String {

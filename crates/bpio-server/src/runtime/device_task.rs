@@ -16,6 +16,7 @@ use tracing::{debug, trace, warn};
 
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
+use crate::index::{DeviceIndex, FeatureIndex};
 use crate::request::{DeviceRequest, ReadToken};
 use crate::scheduler::{DeviceScheduler, Dispatch};
 
@@ -245,6 +246,7 @@ impl DeviceTask {
             DeviceRequest::Output { commands } => {
                 let mut batch = Vec::with_capacity(commands.len());
                 for (feature, command) in commands {
+                    let feature = feature.get();
                     match self.device.client_output(feature, &command) {
                         Ok(output) => batch.push((feature, output)),
                         // The session validated it against the same features; this is our bug.
@@ -255,10 +257,12 @@ impl DeviceTask {
                 trace!(device = self.index, ?outcome, "output");
             }
             DeviceRequest::Stop { feature } => {
+                let feature = feature.map(FeatureIndex::get);
                 let stops = self.device.stop_outputs(feature);
                 scheduler.handle_stop(now, feature, stops);
             }
             DeviceRequest::Read { token, feature, input } => {
+                let feature = feature.get();
                 let plan =
                     match self.device.handle_input(feature, input, v4::InputCommandType::Read) {
                         Ok(plan) => plan,
@@ -305,7 +309,7 @@ impl DeviceTask {
                 } else {
                     v4::InputCommandType::Unsubscribe
                 };
-                match self.device.handle_input(feature, input, command) {
+                match self.device.handle_input(feature.get(), input, command) {
                     Ok(plan) => {
                         self.unresponsive |=
                             !execute_all(self.index, self.hardware.as_ref(), &plan.commands).await;
@@ -343,7 +347,8 @@ impl DeviceTask {
             self.report_read(token, Ok(reading));
         }
         for (feature, reading) in self.device.handle_notification(endpoint, data) {
-            self.routes.tell_session(DeviceEvent::Input { device: self.index, feature, reading });
+            let (device, feature) = (DeviceIndex::new(self.index), FeatureIndex::new(feature));
+            self.routes.tell_session(DeviceEvent::Input { device, feature, reading });
         }
     }
 

@@ -22,6 +22,7 @@ use super::backlog::Backlog;
 use super::device_task::{DeviceReport, DeviceTask, handshake};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
+use crate::index::DeviceIndex;
 use crate::request::DeviceRequest;
 use crate::session::Action;
 
@@ -131,7 +132,7 @@ impl DeviceHub {
                         let result = Err(Error::NotConnected(device));
                         self.routes.tell_session(DeviceEvent::Reading { token, result });
                     } else {
-                        debug!(device, "action for a device that is gone");
+                        debug!(%device, "action for a device that is gone");
                     }
                 }
             }
@@ -230,7 +231,7 @@ impl Hub {
                 HubEvent::Device(DeviceReport::Gone { index }) => {
                     self.starting.remove(&index);
                     if self.devices.remove(&index).is_some() {
-                        self.routes.remove(index);
+                        self.routes.remove(DeviceIndex::new(index));
                         info!(index, "device disconnected");
                         self.list.send_modify(|list| {
                             list.remove(&index);
@@ -369,7 +370,7 @@ impl Hub {
         };
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);
-        self.routes.insert(index, requests);
+        self.routes.insert(DeviceIndex::new(index), requests);
         self.devices.insert(index, ready.address);
     }
 

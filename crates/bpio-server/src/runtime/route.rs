@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::backlog::Ticket;
 use crate::error::Error;
+use crate::index::{DeviceIndex, FeatureIndex};
 use crate::request::{DeviceRequest, ReadToken};
 
 /// What the devices tell the session attached to them.
@@ -28,10 +29,10 @@ pub enum DeviceEvent {
     },
     /// A reading of a subscribed input.
     Input {
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
+        /// Which device.
+        device: DeviceIndex,
+        /// Which feature.
+        feature: FeatureIndex,
         /// The reading.
         reading: v4::Reading,
     },
@@ -50,13 +51,13 @@ pub(super) struct Queued {
 /// Where requests and events go, shared by the hub task, its handles and the device tasks.
 #[derive(Debug, Default)]
 pub(super) struct Routes {
-    devices: RwLock<BTreeMap<u32, mpsc::UnboundedSender<Queued>>>,
+    devices: RwLock<BTreeMap<DeviceIndex, mpsc::UnboundedSender<Queued>>>,
     session: RwLock<Option<mpsc::UnboundedSender<DeviceEvent>>>,
 }
 
 impl Routes {
     /// Hands `queued` to device `index`; gives it back when no such device is connected.
-    pub(super) fn send(&self, index: u32, queued: Queued) -> Result<(), Queued> {
+    pub(super) fn send(&self, index: DeviceIndex, queued: Queued) -> Result<(), Queued> {
         match self.devices.read().unwrap_or_else(PoisonError::into_inner).get(&index) {
             Some(device) => device.send(queued).map_err(|closed| closed.0),
             None => Err(queued),
@@ -69,12 +70,12 @@ impl Routes {
     }
 
     /// Routes requests for `index` to `device` from now on, in place of any device before it.
-    pub(super) fn insert(&self, index: u32, device: mpsc::UnboundedSender<Queued>) {
+    pub(super) fn insert(&self, index: DeviceIndex, device: mpsc::UnboundedSender<Queued>) {
         self.devices.write().unwrap_or_else(PoisonError::into_inner).insert(index, device);
     }
 
     /// Ends the route to `index`.
-    pub(super) fn remove(&self, index: u32) {
+    pub(super) fn remove(&self, index: DeviceIndex) {
         self.devices.write().unwrap_or_else(PoisonError::into_inner).remove(&index);
     }
 

@@ -8,7 +8,7 @@ use bpio_protocol::{ErrorCode, serialize_frame};
 use proptest::prelude::*;
 
 use super::{Action, Session, SessionConfig, State};
-use crate::{DeviceRequest, Error};
+use crate::{DeviceIndex, DeviceRequest, Error, FeatureIndex};
 
 const PING: Duration = Duration::from_millis(2000);
 
@@ -207,9 +207,12 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(
         h.actions(),
         [Action::Device {
-            device: 0,
+            device: DeviceIndex::new(0),
             request: DeviceRequest::Output {
-                commands: vec![(0, v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0))]
+                commands: vec![(
+                    FeatureIndex::new(0),
+                    v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0)
+                )]
             }
         }]
     );
@@ -268,15 +271,15 @@ fn a_read_holds_later_replies_until_its_reading_arrives() {
         r#"[{"InputCmd":{"Id":20,"DeviceIndex":0,"FeatureIndex":2,"Type":"Battery","Command":"Read"}},{"Ping":{"Id":21}}]"#,
     );
     assert!(replies.is_empty(), "the Ok of the Ping waits behind the read: {replies:?}");
-    let [
-        Action::Device {
-            device: 0,
-            request: DeviceRequest::Read { token, feature: 2, input: v4::InputType::Battery },
-        },
-    ] = h.actions()[..]
+    let [Action::Device { device, request: DeviceRequest::Read { token, feature, input } }] =
+        h.actions()[..]
     else {
         panic!()
     };
+    assert_eq!(
+        (device, feature, input),
+        (DeviceIndex::new(0), FeatureIndex::new(2), v4::InputType::Battery)
+    );
     h.session.handle_reading(token, Ok(v4::Reading::Battery(v4::ReadingValue { value: 64 })));
     assert_eq!(
         h.received(),
@@ -325,12 +328,23 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     assert_eq!(
         h.actions(),
         [Action::Device {
-            device: 3,
-            request: DeviceRequest::Subscribe { feature: 1, input: v4::InputType::Pressure }
+            device: DeviceIndex::new(3),
+            request: DeviceRequest::Subscribe {
+                feature: FeatureIndex::new(1),
+                input: v4::InputType::Pressure
+            }
         }]
     );
-    h.session.handle_input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1830 }));
-    h.session.handle_input_event(0, 2, v4::Reading::Battery(v4::ReadingValue { value: 50 }));
+    h.session.handle_input_event(
+        DeviceIndex::new(3),
+        FeatureIndex::new(1),
+        v4::Reading::Pressure(v4::ReadingValue { value: 1830 }),
+    );
+    h.session.handle_input_event(
+        DeviceIndex::new(0),
+        FeatureIndex::new(2),
+        v4::Reading::Battery(v4::ReadingValue { value: 50 }),
+    );
     assert_eq!(
         h.received(),
         [
@@ -346,11 +360,18 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     assert_eq!(
         h.actions(),
         [Action::Device {
-            device: 3,
-            request: DeviceRequest::Unsubscribe { feature: 1, input: v4::InputType::Pressure }
+            device: DeviceIndex::new(3),
+            request: DeviceRequest::Unsubscribe {
+                feature: FeatureIndex::new(1),
+                input: v4::InputType::Pressure
+            }
         }]
     );
-    h.session.handle_input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1 }));
+    h.session.handle_input_event(
+        DeviceIndex::new(3),
+        FeatureIndex::new(1),
+        v4::Reading::Pressure(v4::ReadingValue { value: 1 }),
+    );
     assert!(h.received().is_empty());
 }
 
@@ -365,15 +386,21 @@ fn stop_cmd_selects_devices_features_inputs_and_outputs() {
     );
     assert_eq!(
         h.actions(),
-        [Action::Device { device: 0, request: DeviceRequest::Stop { feature: Some(1) } }]
+        [Action::Device {
+            device: DeviceIndex::new(0),
+            request: DeviceRequest::Stop { feature: Some(FeatureIndex::new(1)) }
+        }]
     );
     // A feature without a device is ignored: everything is stopped.
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":4,"FeatureIndex":1,"Outputs":false}}]"#), [ok(4)]);
     assert_eq!(
         h.actions(),
         [Action::Device {
-            device: 3,
-            request: DeviceRequest::Unsubscribe { feature: 1, input: v4::InputType::Pressure }
+            device: DeviceIndex::new(3),
+            request: DeviceRequest::Unsubscribe {
+                feature: FeatureIndex::new(1),
+                input: v4::InputType::Pressure
+            }
         }]
     );
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":5,"Inputs":false,"Outputs":false}}]"#), [ok(5)]);
@@ -398,8 +425,11 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
             Action::StopScanning,
             Action::StopAllOutputs,
             Action::Device {
-                device: 3,
-                request: DeviceRequest::Unsubscribe { feature: 1, input: v4::InputType::Pressure }
+                device: DeviceIndex::new(3),
+                request: DeviceRequest::Unsubscribe {
+                    feature: FeatureIndex::new(1),
+                    input: v4::InputType::Pressure
+                }
             },
         ]
     );
@@ -476,8 +506,8 @@ fn a_legacy_handshake_fixes_the_version_for_the_rest_of_the_frame() {
     assert_eq!(
         h.actions(),
         [Action::Device {
-            device: 0,
-            request: DeviceRequest::Output { commands: vec![(0, vibrate)] }
+            device: DeviceIndex::new(0),
+            request: DeviceRequest::Output { commands: vec![(FeatureIndex::new(0), vibrate)] }
         }]
     );
 }
@@ -492,12 +522,15 @@ fn a_legacy_command_on_several_features_is_one_batch_with_one_reply_or_nothing()
     );
     assert_eq!(replies, [ok(2)]);
     let commands = vec![
-        (0, v4::OutputCommand::new(v4::OutputType::Vibrate, 20, 0)),
-        (1, v4::OutputCommand::new(v4::OutputType::Rotate, 5, 0)),
+        (FeatureIndex::new(0), v4::OutputCommand::new(v4::OutputType::Vibrate, 20, 0)),
+        (FeatureIndex::new(1), v4::OutputCommand::new(v4::OutputType::Rotate, 5, 0)),
     ];
     assert_eq!(
         h.actions(),
-        [Action::Device { device: 0, request: DeviceRequest::Output { commands } }]
+        [Action::Device {
+            device: DeviceIndex::new(0),
+            request: DeviceRequest::Output { commands }
+        }]
     );
     // The second sub-command names the wrong actuator type: the first is not sent either.
     let replies = h.exchange(
@@ -539,15 +572,15 @@ fn a_legacy_battery_read_answers_in_the_legacy_shape() {
     h.send(
         r#"[{"SensorReadCmd":{"Id":2,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Battery"}}]"#,
     );
-    let [
-        Action::Device {
-            device: 0,
-            request: DeviceRequest::Read { token, feature: 2, input: v4::InputType::Battery },
-        },
-    ] = h.actions()[..]
+    let [Action::Device { device, request: DeviceRequest::Read { token, feature, input } }] =
+        h.actions()[..]
     else {
         panic!("one battery read");
     };
+    assert_eq!(
+        (device, feature, input),
+        (DeviceIndex::new(0), FeatureIndex::new(2), v4::InputType::Battery)
+    );
     h.session.handle_reading(token, Ok(v4::Reading::Battery(v4::ReadingValue { value: 42 })));
     assert_eq!(
         h.received(),
