@@ -77,6 +77,20 @@ impl Harness {
             self.session.handle_timeout(self.now);
         }
     }
+
+    /// A reading of `feature` of `device` arrives, as a subscription delivers it.
+    fn input_event(&mut self, device: u32, feature: u32, reading: v4::Reading) {
+        self.session.handle_input_event(
+            DeviceIndex::new(device),
+            FeatureIndex::new(feature),
+            reading,
+        );
+    }
+}
+
+/// The action carrying `request` for device `device`.
+fn for_device(device: u32, request: DeviceRequest) -> Action {
+    Action::Device { device: DeviceIndex::new(device), request }
 }
 
 fn ok(id: u32) -> String {
@@ -206,15 +220,15 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(replies, [ok(4), ok(5)]);
     assert_eq!(
         h.actions(),
-        [Action::Device {
-            device: DeviceIndex::new(0),
-            request: DeviceRequest::Output {
+        [for_device(
+            0,
+            DeviceRequest::Output {
                 commands: vec![(
                     FeatureIndex::new(0),
                     v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0)
                 )]
             }
-        }]
+        )]
     );
     let replies =
         h.exchange(r#"[{"OutputCmd":{"Id":6,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":21}}}}]"#);
@@ -327,24 +341,16 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     assert_eq!(h.exchange(sub), [ok(40)]);
     assert_eq!(
         h.actions(),
-        [Action::Device {
-            device: DeviceIndex::new(3),
-            request: DeviceRequest::Subscribe {
+        [for_device(
+            3,
+            DeviceRequest::Subscribe {
                 feature: FeatureIndex::new(1),
                 input: v4::InputType::Pressure
             }
-        }]
+        )]
     );
-    h.session.handle_input_event(
-        DeviceIndex::new(3),
-        FeatureIndex::new(1),
-        v4::Reading::Pressure(v4::ReadingValue { value: 1830 }),
-    );
-    h.session.handle_input_event(
-        DeviceIndex::new(0),
-        FeatureIndex::new(2),
-        v4::Reading::Battery(v4::ReadingValue { value: 50 }),
-    );
+    h.input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1830 }));
+    h.input_event(0, 2, v4::Reading::Battery(v4::ReadingValue { value: 50 }));
     assert_eq!(
         h.received(),
         [
@@ -359,19 +365,15 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     assert_eq!(h.exchange(unsub), [ok(42)]);
     assert_eq!(
         h.actions(),
-        [Action::Device {
-            device: DeviceIndex::new(3),
-            request: DeviceRequest::Unsubscribe {
+        [for_device(
+            3,
+            DeviceRequest::Unsubscribe {
                 feature: FeatureIndex::new(1),
                 input: v4::InputType::Pressure
             }
-        }]
+        )]
     );
-    h.session.handle_input_event(
-        DeviceIndex::new(3),
-        FeatureIndex::new(1),
-        v4::Reading::Pressure(v4::ReadingValue { value: 1 }),
-    );
+    h.input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1 }));
     assert!(h.received().is_empty());
 }
 
@@ -386,22 +388,19 @@ fn stop_cmd_selects_devices_features_inputs_and_outputs() {
     );
     assert_eq!(
         h.actions(),
-        [Action::Device {
-            device: DeviceIndex::new(0),
-            request: DeviceRequest::Stop { feature: Some(FeatureIndex::new(1)) }
-        }]
+        [for_device(0, DeviceRequest::Stop { feature: Some(FeatureIndex::new(1)) })]
     );
     // A feature without a device is ignored: everything is stopped.
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":4,"FeatureIndex":1,"Outputs":false}}]"#), [ok(4)]);
     assert_eq!(
         h.actions(),
-        [Action::Device {
-            device: DeviceIndex::new(3),
-            request: DeviceRequest::Unsubscribe {
+        [for_device(
+            3,
+            DeviceRequest::Unsubscribe {
                 feature: FeatureIndex::new(1),
                 input: v4::InputType::Pressure
             }
-        }]
+        )]
     );
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":5,"Inputs":false,"Outputs":false}}]"#), [ok(5)]);
     assert!(h.actions().is_empty());
@@ -424,13 +423,13 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
         [
             Action::StopScanning,
             Action::StopAllOutputs,
-            Action::Device {
-                device: DeviceIndex::new(3),
-                request: DeviceRequest::Unsubscribe {
+            for_device(
+                3,
+                DeviceRequest::Unsubscribe {
                     feature: FeatureIndex::new(1),
                     input: v4::InputType::Pressure
                 }
-            },
+            ),
         ]
     );
     assert!(h.received().is_empty());
@@ -505,10 +504,7 @@ fn a_legacy_handshake_fixes_the_version_for_the_rest_of_the_frame() {
     let vibrate = v4::OutputCommand::new(v4::OutputType::Vibrate, 10, 0);
     assert_eq!(
         h.actions(),
-        [Action::Device {
-            device: DeviceIndex::new(0),
-            request: DeviceRequest::Output { commands: vec![(FeatureIndex::new(0), vibrate)] }
-        }]
+        [for_device(0, DeviceRequest::Output { commands: vec![(FeatureIndex::new(0), vibrate)] })]
     );
 }
 
@@ -525,13 +521,7 @@ fn a_legacy_command_on_several_features_is_one_batch_with_one_reply_or_nothing()
         (FeatureIndex::new(0), v4::OutputCommand::new(v4::OutputType::Vibrate, 20, 0)),
         (FeatureIndex::new(1), v4::OutputCommand::new(v4::OutputType::Rotate, 5, 0)),
     ];
-    assert_eq!(
-        h.actions(),
-        [Action::Device {
-            device: DeviceIndex::new(0),
-            request: DeviceRequest::Output { commands }
-        }]
-    );
+    assert_eq!(h.actions(), [for_device(0, DeviceRequest::Output { commands })]);
     // The second sub-command names the wrong actuator type: the first is not sent either.
     let replies = h.exchange(
         r#"[{"ScalarCmd":{"Id":3,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"},{"Index":1,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#,
