@@ -1,8 +1,10 @@
-//! `cargo xtask bench [--runs N] [--reference PATH]`: measures bpio-engine, the echo baseline
-//! and, when a path to an `intiface-engine` binary is given (or `BPIO_BENCH_REFERENCE` names one),
-//! the reference server with the same tool, N times in turn (1 unless told); prints one table of
-//! the medians and writes every figure as JSON to `target/bench/`. Not part of CI: timings of
-//! shared machines are noise.
+//! `cargo xtask bench [--runs N] [--reference PATH] [--soak-secs S]`: measures bpio-engine, the
+//! echo baseline and, when a path to an `intiface-engine` binary is given (or
+//! `BPIO_BENCH_REFERENCE` names one), the reference server with the same tool, N times in turn
+//! (1 unless told); then soaks bpio-engine in each mode that keeps per-device state, S seconds
+//! each after a warm-up (120 unless told, 0 for none); prints one table of the medians and writes
+//! every figure as JSON to `target/bench/`. Not part of CI: timings of shared machines are noise
+//! (a short soak with a generous bound runs in bpio-engine's tests).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Simulated devices `--simulate` adds (see the README).
 const SIMULATED_DEVICES: &str = "5";
+
+/// Fake websocket devices of the websocket soak: as many as `--simulate` has devices.
+const SOAK_FAKE_DEVICES: &str = "5";
 
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
@@ -75,6 +80,15 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     drop(simulated);
     report.extend(["--simulated".into(), "bpio-simulated.json".into()]);
 
+    if options.soak_secs > 0 {
+        for mode in ["simulate", "websocket", "serial"] {
+            crate::step(&format!("soak of bpio-engine, {mode}: {} s", options.soak_secs));
+            let file = format!("soak-{mode}.json");
+            soak(&bench, &engine, mode, options.soak_secs, &out, &file)?;
+            report.extend(["--soak".into(), format!("{mode}={file}")]);
+        }
+    }
+
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |t| t.as_secs());
     let history = format!("bench-{stamp}.json");
     report.extend(["--out".into(), history.clone()]);
@@ -89,17 +103,20 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
 struct Options {
     runs: u32,
     reference: Option<PathBuf>,
+    /// Seconds of each soak after its warm-up; 0 skips them.
+    soak_secs: u64,
 }
 
 impl Options {
-    /// `--runs N` and `--reference PATH` (else `BPIO_BENCH_REFERENCE`), in any order; the
-    /// reference must exist.
+    /// `--runs N`, `--reference PATH` (else `BPIO_BENCH_REFERENCE`) and `--soak-secs S`, in
+    /// any order; the reference must exist.
     fn parse(args: &[String]) -> Result<Self> {
-        const USAGE: &str =
-            "usage: cargo xtask bench [--runs N] [--reference PATH-TO-intiface-engine]";
+        const USAGE: &str = "usage: cargo xtask bench [--runs N] \
+                             [--reference PATH-TO-intiface-engine] [--soak-secs S]";
         let mut options = Self {
             runs: 1,
             reference: std::env::var_os("BPIO_BENCH_REFERENCE").map(PathBuf::from),
+            soak_secs: 120,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -107,6 +124,7 @@ impl Options {
             match flag.as_str() {
                 "--runs" => options.runs = value.parse().ok().filter(|&n| n > 0).context(USAGE)?,
                 "--reference" => options.reference = Some(PathBuf::from(value)),
+                "--soak-secs" => options.soak_secs = value.parse().context(USAGE)?,
                 _ => bail!(USAGE),
             }
         }
@@ -170,6 +188,86 @@ fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Pa
         ],
         &out.join(format!("{name}.json")),
     )
+}
+
+/// Soaks bpio-engine in `mode` (`simulate`, `websocket` devices or `serial` on a pseudo-terminal)
+/// for `secs` seconds after the tool's warm-up: 100 commands a second to every output, the
+/// engine's memory sampled every second. The figures go to `file`, the engine's log beside it.
+fn soak(bench: &Path, engine: &Path, mode: &str, secs: u64, out: &Path, file: &str) -> Result<()> {
+    let port = free_port()?.to_string();
+    let device_port = free_port()?.to_string();
+    let user_config = out.join(format!("soak-{mode}-user-config.json"));
+    let config = user_config.to_str().context("the user config path is not UTF-8")?.to_owned();
+    let mut engine_args = vec!["--websocket-port", &port];
+    let mut soak_args = vec!["--devices", SIMULATED_DEVICES];
+    // The fake serial device runs as long as the soak, in a process of its own.
+    let mut _serial_device = None;
+    match mode {
+        "simulate" => engine_args.push("--simulate"),
+        "websocket" => {
+            tool(bench, &["user-config", "--json"], &user_config)?;
+            engine_args.extend([
+                "--use-device-websocket-server",
+                "--device-websocket-server-port",
+                &device_port,
+                "--user-device-config-file",
+                &config,
+            ]);
+            soak_args = vec!["--devices", SOAK_FAKE_DEVICES, "--fake-devices", SOAK_FAKE_DEVICES];
+        }
+        "serial" => {
+            _serial_device = Some(SerialDevice::start(bench, &user_config)?);
+            engine_args.extend(["--use-serial", "--user-device-config-file", &config]);
+            soak_args = vec!["--devices", "1"];
+        }
+        _ => bail!("no soak mode {mode}"),
+    }
+    let log = out.join(format!("soak-{mode}.log"));
+    let mut server = Server::start(engine, &engine_args, &log)?;
+    server.wait_listening(&port)?;
+    let (url, device_url) =
+        (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
+    let (pid, secs) = (server.pid().to_string(), secs.to_string());
+    let mut args = vec!["soak", "--url", &url, "--pid", &pid, "--secs", &secs];
+    if mode == "websocket" {
+        server.wait_listening(&device_port)?;
+        args.extend(["--device-url", &device_url]);
+    }
+    args.extend(soak_args);
+    args.push("--json");
+    tool(bench, &args, &out.join(file))
+}
+
+/// `bpio-bench serial-device`: a fake TCode device on a pseudo-terminal, killed when dropped.
+struct SerialDevice(Child);
+
+impl SerialDevice {
+    /// Starts it and waits until it has written the user config naming its port.
+    fn start(bench: &Path, user_config: &Path) -> Result<Self> {
+        use std::io::BufRead;
+        let mut child = Command::new(bench)
+            .arg("serial-device")
+            .arg("--user-config")
+            .arg(user_config)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("starting bpio-bench serial-device")?;
+        let stdout = child.stdout.take().context("the serial device's output")?;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line)?;
+        if !line.starts_with("serial device at ") {
+            let _ = child.kill();
+            bail!("bpio-bench serial-device did not start: {line:?}");
+        }
+        Ok(Self(child))
+    }
+}
+
+impl Drop for SerialDevice {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Runs `bpio-bench` with `args` followed by `output`.

@@ -21,5 +21,7 @@ pub mod gap;
 pub mod measure;
 pub mod memory;
 pub mod report;
+pub mod serial;
+pub mod soak;
 pub mod stats;
 pub mod timings;

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use bpio_bench::measure::{self, Settings, Target};
-use bpio_bench::{config, echo, report, timings};
+use bpio_bench::soak::SoakSettings;
+use bpio_bench::{config, echo, report, serial, soak, timings};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -79,6 +80,43 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Drive every output of every device at a steady rate and sample the server's memory after
+    /// a warm-up: whether it grows with every command.
+    Soak {
+        /// The server's client websocket.
+        #[arg(long)]
+        url: String,
+        /// The server's device websocket, for --fake-devices.
+        #[arg(long)]
+        device_url: Option<String>,
+        /// The server's process id.
+        #[arg(long)]
+        pid: u32,
+        /// Devices to wait for in the list before driving them.
+        #[arg(long, default_value_t = SoakSettings::default().devices)]
+        devices: usize,
+        /// Fake websocket devices to connect to --device-url first.
+        #[arg(long, default_value_t = SoakSettings::default().fake_devices)]
+        fake_devices: usize,
+        /// Commands per second to each output.
+        #[arg(long, default_value_t = SoakSettings::default().rate_hz)]
+        rate_hz: u32,
+        /// Seconds of load before memory is sampled.
+        #[arg(long, default_value_t = SoakSettings::default().warmup.as_secs())]
+        warmup_secs: u64,
+        /// Seconds of load while memory is sampled.
+        #[arg(long, default_value_t = SoakSettings::default().duration.as_secs())]
+        secs: u64,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Serve a fake TCode device on a pseudo-terminal until killed; writes a user config naming
+    /// its port and then prints the port.
+    SerialDevice {
+        /// Where to write the user config.
+        #[arg(long)]
+        user_config: PathBuf,
+    },
     /// Print the table of a run from the JSON of `measure`, `echo` and `memory`. Each option
     /// may be given once per run; the table shows the median of the runs.
     Report {
@@ -94,6 +132,10 @@ enum Command {
         /// bpio-engine's memory with simulated devices (from `memory`).
         #[arg(long)]
         simulated: Vec<PathBuf>,
+        /// A soak of bpio-engine (from `soak`) as MODE=PATH, MODE one of simulate, websocket,
+        /// serial.
+        #[arg(long, value_parser = parse_soak)]
+        soak: Vec<(String, PathBuf)>,
         /// Write the whole run, table included, as JSON here.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -225,10 +267,42 @@ async fn run(command: Command) -> Result<()> {
         Command::Memory { url, pid, devices, output } => {
             output.write(&measure::scanned_memory(&url, pid, devices).await?)
         }
-        Command::Report { bpio, echo, reference, simulated, out } => {
+        Command::Soak {
+            url,
+            device_url,
+            pid,
+            devices,
+            fake_devices,
+            rate_hz,
+            warmup_secs,
+            secs,
+            output,
+        } => {
+            let settings = SoakSettings {
+                rate_hz,
+                warmup: Duration::from_secs(warmup_secs),
+                duration: Duration::from_secs(secs),
+                devices,
+                fake_devices,
+                ..SoakSettings::default()
+            };
+            eprintln!("soaking {url} for {warmup_secs} + {secs} s at {rate_hz} Hz per output");
+            output.write(&soak::run(&url, device_url.as_deref(), pid, &settings).await?)
+        }
+        Command::SerialDevice { user_config } => {
+            let device = serial::PtyDevice::start()?;
+            write_file(&user_config, &serial::user_config(device.path()).to_string())?;
+            println!("serial device at {}", device.path());
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+        Command::Report { bpio, echo, reference, simulated, soak, out } => {
             let mut ours = read_runs(&bpio)?;
             if !simulated.is_empty() {
                 ours["simulated"] = read_runs(&simulated)?;
+            }
+            for (mode, path) in &soak {
+                ours["soak"][mode] = read_json(path)?;
             }
             let reference = if reference.is_empty() { None } else { Some(read_runs(&reference)?) };
             let results = report::Results { ours, echo: read_runs(&echo)?, reference };
@@ -246,6 +320,12 @@ async fn run(command: Command) -> Result<()> {
             timings::hold_client(&url, device, feature, level).await
         }
     }
+}
+
+/// `MODE=PATH` of `report --soak`.
+fn parse_soak(text: &str) -> Result<(String, PathBuf), String> {
+    let (mode, path) = text.split_once('=').ok_or("expected MODE=PATH")?;
+    Ok((mode.to_owned(), PathBuf::from(path)))
 }
 
 /// Starts `echo-server` as a child process (a server of its own, as bpio-engine is) and

@@ -16,6 +16,8 @@ enum Unit {
     PerSecond,
     /// KiB of resident memory.
     KiB,
+    /// A change of resident memory in KiB, shown in KiB: soak figures are small.
+    GrowthKiB,
     /// Bytes.
     Bytes,
     /// A plain count.
@@ -52,6 +54,8 @@ const fn row(
 /// 15 MB and 30 KB, in the units of their rows.
 const SIMULATED_RSS_LIMIT_KIB: f64 = 15_000_000.0 / 1024.0;
 const PER_DEVICE_LIMIT_BYTES: f64 = 30_000.0;
+/// 256 KB (issue 25), in KiB: what a soak may grow after its warm-up.
+const SOAK_GROWTH_LIMIT_KIB: f64 = 256_000.0 / 1024.0;
 
 const ROWS: &[Row] = &[
     row("handshake p50", "/handshake/p50_us", Unit::Micros, None),
@@ -113,6 +117,37 @@ const ROWS: &[Row] = &[
         Unit::KiB,
         Some(Target::AtMost(SIMULATED_RSS_LIMIT_KIB)),
     ),
+    row(
+        "soak --simulate, growth",
+        "/soak/simulate/growth_kib",
+        Unit::GrowthKiB,
+        Some(Target::AtMost(SOAK_GROWTH_LIMIT_KIB)),
+    ),
+    row(
+        "soak --simulate, slope per min",
+        "/soak/simulate/slope_kib_per_min",
+        Unit::GrowthKiB,
+        None,
+    ),
+    row(
+        "soak ws devices, growth",
+        "/soak/websocket/growth_kib",
+        Unit::GrowthKiB,
+        Some(Target::AtMost(SOAK_GROWTH_LIMIT_KIB)),
+    ),
+    row(
+        "soak ws devices, slope per min",
+        "/soak/websocket/slope_kib_per_min",
+        Unit::GrowthKiB,
+        None,
+    ),
+    row(
+        "soak serial, growth",
+        "/soak/serial/growth_kib",
+        Unit::GrowthKiB,
+        Some(Target::AtMost(SOAK_GROWTH_LIMIT_KIB)),
+    ),
+    row("soak serial, slope per min", "/soak/serial/slope_kib_per_min", Unit::GrowthKiB, None),
 ];
 
 /// The results of one run, by server.
@@ -273,6 +308,7 @@ fn show(value: Option<f64>, unit: Unit) -> String {
         Unit::Millis => format!("{v:.0} ms"),
         Unit::PerSecond => format!("{v:.0}/s"),
         Unit::KiB => format!("{:.1} MiB", v / 1024.0),
+        Unit::GrowthKiB => format!("{v:.0} KiB"),
         Unit::Bytes if v >= 1024.0 => format!("{:.1} KiB", v / 1024.0),
         Unit::Bytes => format!("{v:.0} B"),
         Unit::Count => format!("{v:.0}"),
@@ -316,6 +352,7 @@ mod tests {
                 "throughput": {"per_second": 4000},
                 "device_latency": {"p99_us": 900},
                 "rss_kib": {"idle": 4096},
+                "soak": {"simulate": {"growth_kib": -12, "slope_kib_per_min": 1.5}},
             }),
             echo: json!({
                 "round_trip": {"p50_us": 100, "p99_us": 100},
@@ -365,6 +402,9 @@ mod tests {
         assert!(line("OutputCmd→Ok p99").contains("MISSED"), "{table}");
         assert!(line("client→device p99").contains("met"), "{table}");
         assert!(line("memory idle").contains("4.0 MiB"), "{table}");
+        assert!(line("soak --simulate, growth").contains("-12 KiB"), "{table}");
+        assert!(line("soak --simulate, growth").contains("met"), "{table}");
+        assert!(line("soak --simulate, slope").contains("2 KiB"), "{table}");
         // Figures nobody measured are left out.
         assert!(!table.contains("stop after kill"), "{table}");
     }

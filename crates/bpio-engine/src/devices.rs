@@ -100,7 +100,8 @@ pub async fn serve_gap_sensor(gap_ms: u32) -> Result<(String, SimHandle<Simulate
     let handle: Arc<Mutex<Option<SimHandle<SimulatedFirmware>>>> = Arc::default();
     let out = Arc::clone(&handle);
     let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events);
+        // Its writes are what the gap test and the measurement inspect.
+        let manager = SimulatedManager::new(events).recording();
         let sensor = manager.add(sim::sensor(ADDRESS));
         if let Ok(mut out) = out.lock() {
             *out = Some(sensor);
@@ -156,6 +157,7 @@ pub async fn managers(options: &Options, config: &DeviceConfig) -> Result<Vec<Ma
     let mut managers: Vec<ManagerFactory> = Vec::new();
     if options.simulate {
         managers.push(Box::new(|events| {
+            // Not recording: an engine keeps no history of what its devices were sent.
             let manager = SimulatedManager::new(events);
             manager.add(sim::lovense_hush("sim-lovense-hush"));
             manager.add(sim::lovense_edge("sim-lovense-edge"));

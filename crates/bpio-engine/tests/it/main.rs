@@ -8,6 +8,7 @@ mod hostile;
 mod interop;
 mod rest;
 mod safety;
+mod soak;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -167,7 +168,7 @@ pub(crate) async fn serve(session: SessionConfig) -> (String, Devices) {
     let handles: Arc<Mutex<Option<Devices>>> = Arc::default();
     let out = Arc::clone(&handles);
     let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events);
+        let manager = SimulatedManager::new(events).recording();
         let hush = manager.add(sim::lovense_hush("sim-lovense-hush"));
         let edge = manager.add(sim::lovense_edge("sim-lovense-edge"));
         let nora = manager.add(sim::lovense_nora("sim-lovense-nora"));

@@ -5,9 +5,12 @@
 //! a TCode device answers `D1` on its serial line). The protocols in `bpio-device-protocols`
 //! therefore meet the same behaviour in tests and with `--simulate` as on real hardware.
 //!
-//! Every device records everything it received, in order ([`SimHandle::received`]), can be
-//! inspected ([`SimHandle::firmware`]), can produce sensor data ([`SimHandle::update`]) and can
-//! be dropped like a device walking out of range ([`SimHandle::drop_connection`]).
+//! Every device can record everything it received, in order ([`SimHandle::received`]), when its
+//! manager is told to ([`SimulatedManager::recording`]); it can be inspected
+//! ([`SimHandle::firmware`]), can produce sensor data ([`SimHandle::update`]) and can be dropped
+//! like a device walking out of range ([`SimHandle::drop_connection`]).
+//! Recording is for tests: a device that records grows with every command, which an engine
+//! serving `--simulate` for hours cannot afford, so it is off unless asked for.
 //! Devices: [`lovense_hush`], [`lovense_edge`], [`lovense_nora`], [`tcode_stroker`], [`sensor`]
 //! and [`simulated`] for the base database's `simulated-*` entries.
 
@@ -76,6 +79,8 @@ pub struct SimDevice<F> {
 #[derive(Debug)]
 struct State<F> {
     firmware: F,
+    /// Whether `received` and `received_at` are kept.
+    recording: bool,
     received: Vec<HardwareCommand>,
     /// When each entry of `received` arrived (tokio time, so a paused clock is honoured).
     received_at: Vec<tokio::time::Instant>,
@@ -130,7 +135,8 @@ impl<F> Clone for SimHandle<F> {
 }
 
 impl<F: Firmware> SimHandle<F> {
-    /// Everything the device received, in order.
+    /// Everything the device received, in order; empty unless its manager records
+    /// ([`SimulatedManager::recording`]).
     pub fn received(&self) -> Vec<HardwareCommand> {
         self.shared.lock().received.clone()
     }
@@ -221,8 +227,10 @@ impl<F: Firmware> SimHardware<F> {
         if !self.endpoints.contains(&endpoint) {
             return Err(HwError::NoEndpoint(endpoint));
         }
-        state.received.push(command);
-        state.received_at.push(tokio::time::Instant::now());
+        if state.recording {
+            state.received.push(command);
+            state.received_at.push(tokio::time::Instant::now());
+        }
         let (result, notifications) = act(&mut state)?;
         self.shared.notify(&state, notifications);
         Ok(result)
@@ -354,18 +362,26 @@ pub struct SimulatedManager {
     events: EventSink<ManagerEvent>,
     devices: Mutex<Vec<Box<dyn Entry>>>,
     latency: Duration,
+    recording: bool,
 }
 
 impl SimulatedManager {
     /// A manager reporting to `events`.
     pub fn new(events: EventSink<ManagerEvent>) -> Self {
-        Self { events, devices: Mutex::new(Vec::new()), latency: Duration::ZERO }
+        Self { events, devices: Mutex::new(Vec::new()), latency: Duration::ZERO, recording: false }
     }
 
     /// Every operation of devices added from now on takes `latency` (tokio time, so tests
     /// with a paused clock stay instant).
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
+        self
+    }
+
+    /// Devices added from now on record everything they receive ([`SimHandle::received`]), for
+    /// tests that inspect it; without this they keep no history.
+    pub fn recording(mut self) -> Self {
+        self.recording = true;
         self
     }
 
@@ -377,6 +393,7 @@ impl SimulatedManager {
             hung: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(State {
                 firmware: device.firmware,
+                recording: self.recording,
                 received: Vec::new(),
                 received_at: Vec::new(),
                 subscribed: BTreeSet::new(),

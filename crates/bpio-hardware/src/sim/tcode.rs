@@ -14,6 +14,10 @@ pub struct Axis {
     pub interval_ms: Option<u32>,
 }
 
+/// Lines [`TCodeFirmware::lines`] keeps: enough for any test to look back on, and a fixed cost
+/// for a device that runs for hours.
+const LINES_KEPT: usize = 64;
+
 /// The firmware of a TCode v0.3 device (a stroker).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TCodeFirmware {
@@ -23,7 +27,7 @@ pub struct TCodeFirmware {
 }
 
 impl TCodeFirmware {
-    /// Every complete line received.
+    /// The last complete lines received (at most 64), oldest first.
     pub fn lines(&self) -> &[String] {
         &self.lines
     }
@@ -86,6 +90,9 @@ impl Firmware for TCodeFirmware {
             let line = String::from_utf8_lossy(&line).trim_end().to_owned();
             if let Some(answer) = self.run_line(&line) {
                 answers.push((Endpoint::Rx, answer.into_bytes()));
+            }
+            if self.lines.len() == LINES_KEPT {
+                self.lines.remove(0);
             }
             self.lines.push(line);
         }

@@ -49,13 +49,22 @@ struct Connected<F> {
     events: UnboundedReceiver<HardwareEvent>,
 }
 
-/// Adds `device`, scans, and connects what the scan found.
+/// Adds `device` to a manager that records, scans, and connects what the scan found.
 async fn connect<F: Firmware>(
     device: SimDevice<F>,
     specialization: Specialization,
 ) -> Connected<F> {
+    connect_with(|sink| SimulatedManager::new(sink).recording(), device, specialization).await
+}
+
+/// Adds `device` to the manager `manager` builds, scans, and connects what the scan found.
+async fn connect_with<F: Firmware>(
+    manager: impl FnOnce(bpio_hardware::EventSink<ManagerEvent>) -> SimulatedManager,
+    device: SimDevice<F>,
+    specialization: Specialization,
+) -> Connected<F> {
     let (sink, mut found) = sim::channel();
-    let manager = SimulatedManager::new(sink);
+    let manager = manager(sink);
     let handle = manager.add(device);
     manager.start_scanning().await.unwrap();
     let Some(ManagerEvent::Found(device)) = found.recv().await else { panic!("nothing found") };
@@ -145,6 +154,34 @@ async fn tcode_stroker_parses_lines_across_writes_and_identifies() {
     assert_eq!(stroker.handle.firmware(|f| f.axis("V1")).unwrap().level, 9900);
     stroker.hardware.write(Endpoint::Tx, b"D1\n", false).await.unwrap();
     assert_eq!(next_notification(&mut stroker.events).await, (Endpoint::Rx, "TCode v0.3\n".into()));
+}
+
+/// Issue 25: `--simulate` runs for hours, so a device keeps no history unless a test asks.
+#[tokio::test]
+async fn r25_a_device_of_a_manager_that_does_not_record_keeps_no_history() {
+    let edge =
+        connect_with(SimulatedManager::new, sim::lovense_edge("edge-2"), lovense_services()).await;
+    for level in 0..1000_u32 {
+        let command = format!("Vibrate1:{};", level % 20);
+        edge.hardware.write(Endpoint::Tx, command.as_bytes(), false).await.unwrap();
+    }
+    assert_eq!(edge.handle.firmware(|f| f.motors().to_vec()), [999 % 20, 0], "the device works");
+    assert!(edge.handle.received().is_empty());
+    assert!(edge.handle.timed_writes().is_empty());
+
+    let stroker = connect_with(
+        SimulatedManager::new,
+        sim::tcode_stroker("/dev/ttyUSB1"),
+        Specialization::Fixed,
+    )
+    .await;
+    for level in 0..1000_u32 {
+        let line = format!("L0{:04}\n", level % 10_000);
+        stroker.hardware.write(Endpoint::Tx, line.as_bytes(), false).await.unwrap();
+    }
+    let lines = stroker.handle.firmware(|f| f.lines().to_vec());
+    assert_eq!(lines.len(), 64, "the firmware keeps a bounded look back");
+    assert_eq!(lines.last().map(String::as_str), Some("L00999"));
 }
 
 #[tokio::test]

@@ -125,7 +125,7 @@ impl Setup {
         let handles: Arc<Mutex<Option<Devices>>> = Arc::default();
         let out = Arc::clone(&handles);
         let factory: ManagerFactory = Box::new(move |events| {
-            let manager = SimulatedManager::new(events);
+            let manager = SimulatedManager::new(events).recording();
             *out.lock().unwrap() = Some(Devices {
                 hush: manager.add(sim::lovense_hush("hush")),
                 edge: manager.add(sim::lovense_edge("edge")),

@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 
 use super::backlog::Backlog;
 use super::device_task::{DeviceReport, DeviceTask, handshake};
+use super::records::{DEPARTED_KEPT, Key, Records};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
 use crate::index::DeviceIndex;
@@ -91,7 +92,7 @@ impl DeviceHub {
             devices: BTreeMap::new(),
             connecting: BTreeMap::new(),
             starting: BTreeSet::new(),
-            known: BTreeMap::new(),
+            known: Records::new(DEPARTED_KEPT),
             list: list_tx,
             inbox: inbox.downgrade(),
         };
@@ -183,21 +184,26 @@ enum Scan {
     Settling,
 }
 
+struct Connected {
+    address: String,
+    key: Key,
+}
+
 struct Hub {
     /// The hub fills it as devices come and go; requests and events pass it by.
     routes: Arc<Routes>,
     config: Arc<DeviceConfig>,
     managers: Vec<Arc<dyn HardwareManager>>,
     scan: Scan,
-    /// Connected devices (listed or still starting) and their addresses.
-    devices: BTreeMap<u32, String>,
+    /// Connected devices, listed or still starting.
+    devices: BTreeMap<u32, Connected>,
     /// Devices being connected, with the index reserved for them when they were found, so
     /// indexes follow discovery order rather than which handshake ends first.
     connecting: BTreeMap<String, u32>,
     /// Devices running their init, not listed yet.
     starting: BTreeSet<u32>,
-    /// Indexes given out this run, by (address, protocol, identifier).
-    known: BTreeMap<(String, String, Option<String>), u32>,
+    /// Indexes given out this run.
+    known: Records,
     list: watch::Sender<BTreeMap<u32, v4::Device>>,
     inbox: mpsc::WeakUnboundedSender<HubEvent>,
 }
@@ -230,7 +236,8 @@ impl Hub {
                 }
                 HubEvent::Device(DeviceReport::Gone { index }) => {
                     self.starting.remove(&index);
-                    if self.devices.remove(&index).is_some() {
+                    if let Some(gone) = self.devices.remove(&index) {
+                        self.known.departed(gone.key);
                         self.routes.remove(DeviceIndex::new(index));
                         info!(index, "device disconnected");
                         self.list.send_modify(|list| {
@@ -290,7 +297,7 @@ impl Hub {
     /// then connect and handshake in a task of its own.
     fn admit(&mut self, found: FoundDevice) {
         let address = found.address.clone();
-        let connected = self.devices.values().any(|at| *at == address);
+        let connected = self.devices.values().any(|d| d.address == address);
         if connected || self.connecting.contains_key(&address) || !self.config.is_allowed(&address)
         {
             return;
@@ -339,15 +346,16 @@ impl Hub {
             return;
         }
         let key = (ready.address.clone(), ready.protocol.clone(), ready.identifier.clone());
-        let index = match resolved.index().or_else(|| self.known.get(&key).copied()).or(reserved) {
+        let index = match resolved.index().or_else(|| self.known.index(&key)).or(reserved) {
             Some(index) => index,
             None => self.free_index(),
         };
-        self.known.insert(key, index);
-        if self.devices.remove(&index).is_some() {
+        self.known.connected(key.clone(), index);
+        if let Some(old) = self.devices.remove(&index) {
             // Only a hand-edited user config can put two devices on one index (PROTOCOL.md 10.1).
             // Its route is replaced below, which closes its task's channel.
             warn!(index, "a device connected on an occupied index; the older one is removed");
+            self.known.departed(old.key);
         }
         let gap_ms = resolved.timing_gap_ms(ready.transport_gap_ms);
         let advertised = resolved.to_protocol_device(index, gap_ms);
@@ -371,7 +379,7 @@ impl Hub {
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);
         self.routes.insert(DeviceIndex::new(index), requests);
-        self.devices.insert(index, ready.address);
+        self.devices.insert(index, Connected { address: ready.address, key });
     }
 
     /// The smallest index no known device holds (PROTOCOL.md 10.1).
@@ -379,10 +387,9 @@ impl Hub {
         let reserved = self.config.next_free_index();
         let taken: BTreeSet<u32> = self
             .known
-            .values()
-            .chain(self.devices.keys())
-            .chain(self.connecting.values())
-            .copied()
+            .indexes()
+            .chain(self.devices.keys().copied())
+            .chain(self.connecting.values().copied())
             .collect();
         (0..).find(|index| *index >= reserved && !taken.contains(index)).unwrap_or(u32::MAX)
     }

@@ -10,6 +10,7 @@ mod client;
 mod device_task;
 mod devices;
 mod precise;
+mod records;
 mod route;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};

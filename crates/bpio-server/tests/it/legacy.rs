@@ -59,7 +59,8 @@ fn start(version: SpecVersion) -> Golden {
     let handles: Arc<Mutex<Option<Devices>>> = Arc::default();
     let out = Arc::clone(&handles);
     let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events).with_latency(Duration::from_millis(2));
+        let manager =
+            SimulatedManager::new(events).with_latency(Duration::from_millis(2)).recording();
         let hush = manager.add(sim::lovense_hush("sim-lovense-hush"));
         let edge = manager.add(sim::lovense_edge("sim-lovense-edge"));
         let nora = manager.add(sim::lovense_nora("sim-lovense-nora"));

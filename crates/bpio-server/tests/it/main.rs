@@ -93,7 +93,8 @@ async fn start(gap_override: Option<&str>) -> (Client, Devices, watch::Sender<bo
     let handles: Arc<Mutex<Option<Devices>>> = Arc::default();
     let out = Arc::clone(&handles);
     let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events).with_latency(Duration::from_millis(2));
+        let manager =
+            SimulatedManager::new(events).with_latency(Duration::from_millis(2)).recording();
         let hush = manager.add(sim::lovense_hush("hush-1"));
         let edge = manager.add(sim::lovense_edge("edge-1"));
         let sensor = manager.add(sim::sensor("sensor-1"));
@@ -271,12 +272,13 @@ async fn a_slow_device_delays_neither_another_device_nor_the_replies() {
     let (slow_out, fast_out) = (Arc::clone(&handles), Arc::clone(&handles));
     // Every operation on the Hush takes 3 s; the Edge answers at once.
     let slow: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events).with_latency(Duration::from_secs(3));
+        let manager =
+            SimulatedManager::new(events).with_latency(Duration::from_secs(3)).recording();
         slow_out.lock().unwrap().push(manager.add(sim::lovense_hush("slow-hush")));
         Arc::new(manager)
     });
     let fast: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events);
+        let manager = SimulatedManager::new(events).recording();
         fast_out.lock().unwrap().push(manager.add(sim::lovense_edge("fast-edge")));
         Arc::new(manager)
     });
@@ -335,7 +337,8 @@ async fn a_busy_device_gets_the_newest_value_not_every_command_it_missed() {
     let handle: Arc<Mutex<Option<SimHandle<LovenseFirmware>>>> = Arc::default();
     let out = Arc::clone(&handle);
     let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events).with_latency(Duration::from_secs(1));
+        let manager =
+            SimulatedManager::new(events).with_latency(Duration::from_secs(1)).recording();
         *out.lock().unwrap() = Some(manager.add(sim::lovense_hush("busy-hush")));
         Arc::new(manager)
     });
