@@ -62,8 +62,11 @@ pub enum Action {
     StartScanning,
     /// Stop discovery; no `ScanningFinished` follows.
     StopScanning,
-    /// Stop every output of every device at once and drop their held output.
-    StopAllOutputs,
+    /// Work for every connected device, handed to each as it is (a stop for all of them).
+    EveryDevice {
+        /// What each device is to do.
+        request: DeviceRequest,
+    },
     /// Work for one device, handed to it as it is.
     Device {
         /// Which device.
@@ -598,7 +601,7 @@ impl Session {
                     device,
                     DeviceRequest::Stop { feature: feature.map(FeatureIndex::new) },
                 ),
-                None => Action::StopAllOutputs,
+                None => Action::EveryDevice { request: DeviceRequest::Stop { feature: None } },
             });
         }
         if cmd.stops_inputs() {
@@ -623,7 +626,8 @@ impl Session {
     /// PROTOCOL.md 4.3: stop scanning, stop every output, end every subscription.
     fn end_session(&mut self) {
         self.actions.push_back(Action::StopScanning);
-        self.actions.push_back(Action::StopAllOutputs);
+        self.actions
+            .push_back(Action::EveryDevice { request: DeviceRequest::Stop { feature: None } });
         self.unsubscribe_where(|_| true);
         self.ping_deadline = None;
     }

@@ -121,8 +121,8 @@ impl DeviceHub {
             Action::StopScanning => {
                 let _ = self.inbox.send(HubEvent::StopScanning);
             }
-            Action::StopAllOutputs => self.routes.each_device(|device| {
-                let request = DeviceRequest::Stop { feature: None };
+            Action::EveryDevice { request } => self.routes.each_device(|device| {
+                let request = request.clone();
                 let _ =
                     device.send(Queued { request, ticket: self.backlog.ticket(), written: None });
             }),

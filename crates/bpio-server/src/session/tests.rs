@@ -88,6 +88,9 @@ impl Harness {
     }
 }
 
+/// What a session hands every device when it stops all of them.
+const STOP_ALL: Action = Action::EveryDevice { request: DeviceRequest::Stop { feature: None } };
+
 /// The action carrying `request` for device `device`.
 fn for_device(device: u32, request: DeviceRequest) -> Action {
     Action::Device { device: DeviceIndex::new(device), request }
@@ -182,7 +185,7 @@ fn pings_keep_the_session_alive_and_silence_ends_it() {
     let replies = h.received();
     assert_eq!(replies.len(), 1);
     assert_eq!(error_of(&replies[0]), (0, 2));
-    assert_eq!(h.actions(), [Action::StopScanning, Action::StopAllOutputs]);
+    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL]);
     assert!(h.session.wants_close());
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":4}}]"#)[0]), (4, 2));
     assert_eq!(h.session.poll_timeout(), None);
@@ -235,10 +238,10 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(error_of(&replies[0]), (6, 4));
     assert!(replies[0].contains("21"), "{}", replies[0]);
     assert_eq!(h.exchange(r#"[{"StopScanning":{"Id":7}},{"StopCmd":{"Id":8}}]"#), [ok(7), ok(8)]);
-    assert_eq!(h.actions(), [Action::StopScanning, Action::StopAllOutputs]);
+    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL]);
     assert_eq!(h.exchange(r#"[{"Disconnect":{"Id":9}}]"#), [ok(9)]);
     assert!(h.session.wants_close());
-    assert_eq!(h.actions(), [Action::StopScanning, Action::StopAllOutputs]);
+    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL]);
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":10}}]"#)[0]), (10, 1));
 }
 
@@ -422,7 +425,7 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
         h.actions(),
         [
             Action::StopScanning,
-            Action::StopAllOutputs,
+            STOP_ALL,
             for_device(
                 3,
                 DeviceRequest::Unsubscribe {
