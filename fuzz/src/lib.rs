@@ -13,7 +13,7 @@ use bpio_protocol::{MessageSet, SpecVersion, parse_frame, serialize_frame, split
 use bpio_server::{Action, DeviceRequest, Session, SessionConfig};
 
 /// The v4 devices conversions and sessions run against: a vibrator with a rotator and a
-/// battery, and a stroker with a pressure sensor (PROTOCOL.md 6.11).
+/// battery, and a stroker with a pressure sensor (docs/PROTOCOL.md 6.11).
 pub fn devices() -> &'static v4::DeviceList {
     static DEVICES: OnceLock<v4::DeviceList> = OnceLock::new();
     DEVICES.get_or_init(|| {

@@ -20,7 +20,7 @@ usage: cargo xtask <command>
 commands:
   ci                 everything CI runs: fmt, clippy, tests, docs, schema, fuzz and bench builds
   fmt                cargo fmt, and the protocol files that only the build script declares
-  tidy               check the dependency table, pure crates, test attributes
+  tidy               check the dependency table, pure crates, test attributes, citations
   coverage [--db FILE]  supported protocols and the device configurations they cover
   schema             validate the v4 fixtures against our schema and the public one
   fuzz [SECONDS] [TARGET...]  run the fuzz targets, 60 s each (installs cargo-fuzz; RUSTC_BOOTSTRAP=1)

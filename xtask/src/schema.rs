@@ -36,10 +36,11 @@ const FIXTURES: &str = "crates/bpio-protocol/test_data/v4";
 /// The fixtures of spec v0 to v3, relative to the workspace root: `v<N>/ok/`.
 const LEGACY_FIXTURES: &str = "crates/bpio-protocol/test_data";
 
-/// A message that the public schema rejects although PROTOCOL.md or VERSIONS.md allows it.
+/// A message that the public schema rejects although docs/PROTOCOL.md or docs/VERSIONS.md allows
+/// it.
 ///
 /// Fixture messages matching a gap are checked against our schema only. `schema/README.md` lists
-/// these and every other point where the public schema and PROTOCOL.md disagree.
+/// these and every other point where the public schema and docs/PROTOCOL.md disagree.
 struct Gap {
     /// Short name, used in the report.
     name: &'static str,
@@ -50,15 +51,16 @@ struct Gap {
 }
 
 const PUBLIC_GAPS: &[Gap] = &[
-    // PROTOCOL.md 6.4 and 13 (D2): `MessageSpecV4` (and every other version) lacks `Disconnect`.
+    // docs/PROTOCOL.md 6.4 and 13 (D2): `MessageSpecV4` (and every other version) lacks
+    // `Disconnect`.
     Gap {
         name: "Disconnect",
         versions: &[4],
         matches: |message| message.get("Disconnect").is_some(),
     },
-    // PROTOCOL.md 6.12 and 13 (D13): any integer `Value`/`Duration` is well-typed and a negative
-    // one is answered with ErrorCode 4; the public schema sets `minimum: 0` on both parameters of
-    // `HwPositionWithDuration` (but on no other output type).
+    // docs/PROTOCOL.md 6.12 and 13 (D13): any integer `Value`/`Duration` is well-typed and a
+    // negative one is answered with ErrorCode 4; the public schema sets `minimum: 0` on both
+    // parameters of `HwPositionWithDuration` (but on no other output type).
     Gap {
         name: "negative HwPositionWithDuration",
         versions: &[4],
@@ -71,33 +73,35 @@ const PUBLIC_GAPS: &[Gap] = &[
                 })
         },
     },
-    // VERSIONS.md 2: `MessageSpecV0` and `MessageSpecV1` lack `ScanningFinished` (added in v0).
+    // docs/VERSIONS.md 2: `MessageSpecV0` and `MessageSpecV1` lack `ScanningFinished` (added in
+    // v0).
     Gap {
         name: "ScanningFinished in v0/v1",
         versions: &[0, 1],
         matches: |message| message.get("ScanningFinished").is_some(),
     },
-    // VERSIONS.md 2.1: `MessageSpecV1` lacks `SingleMotorVibrateCmd` (deprecated, not removed).
+    // docs/VERSIONS.md 2.1: `MessageSpecV1` lacks `SingleMotorVibrateCmd` (deprecated, not
+    // removed).
     Gap {
         name: "SingleMotorVibrateCmd in v1",
         versions: &[1],
         matches: |message| message.get("SingleMotorVibrateCmd").is_some(),
     },
-    // VERSIONS.md 2.1: `LovenseCmd` is defined but absent from `MessageSpecV0`/`MessageSpecV1`;
-    // we recognise it so that its refusal carries its Id.
+    // docs/VERSIONS.md 2.1: `LovenseCmd` is defined but absent from
+    // `MessageSpecV0`/`MessageSpecV1`; we recognise it so that its refusal carries its Id.
     Gap {
         name: "LovenseCmd in v0/v1",
         versions: &[0, 1],
         matches: |message| message.get("LovenseCmd").is_some(),
     },
-    // VERSIONS.md 2.1: `MessageSpecV3` lacks `VibrateCmd`, which v3 clients may still send.
+    // docs/VERSIONS.md 2.1: `MessageSpecV3` lacks `VibrateCmd`, which v3 clients may still send.
     Gap {
         name: "VibrateCmd in v3",
         versions: &[3],
         matches: |message| message.get("VibrateCmd").is_some(),
     },
-    // VERSIONS.md 7.5: any integer `Duration` is well-typed (a negative one is ERROR_DEVICE); the
-    // schema sets `minimum: 0`.
+    // docs/VERSIONS.md 7.5: any integer `Duration` is well-typed (a negative one is ERROR_DEVICE);
+    // the schema sets `minimum: 0`.
     Gap {
         name: "negative LinearCmd Duration",
         versions: &[1, 2, 3],
@@ -107,14 +111,14 @@ const PUBLIC_GAPS: &[Gap] = &[
             })
         },
     },
-    // VERSIONS.md 8.3: `RawReadCmd` also accepts the public spec's `ExpectedLength`; the schema
-    // knows only `Length`.
+    // docs/VERSIONS.md 8.3: `RawReadCmd` also accepts the public spec's `ExpectedLength`; the
+    // schema knows only `Length`.
     Gap {
         name: "RawReadCmd ExpectedLength",
         versions: &[2, 3],
         matches: |message| message.pointer("/RawReadCmd/ExpectedLength").is_some(),
     },
-    // VERSIONS.md 8.3: `RSSILevel` is a dBm integer (public spec); the schema says a number in
+    // docs/VERSIONS.md 8.3: `RSSILevel` is a dBm integer (public spec); the schema says a number in
     // 0..1.
     Gap {
         name: "RSSILevelReading in dBm",

@@ -1,12 +1,16 @@
 //! `cargo xtask tidy`: rules of the road that the compiler does not check.
 //!
-//! - Dependencies between workspace crates point down the table in DESIGN.md.
+//! - Dependencies between workspace crates point down the layers (`ALLOWED`; docs/ARCHITECTURE.md).
 //! - The pure crates have no tokio anywhere in their normal dependency tree.
 //! - No test is skipped or expects a panic (the `ignore` and `should_panic` attributes).
 //! - Every library crate root opens with a `//!` doc.
 //! - In `bpio-server`, only `src/runtime/` names tokio: the rest is sans-IO.
 //! - No two modules of `bpio-server`'s `src/runtime/` import each other, directly or around a
 //!   loop: types both need live in a module of their own.
+//! - Every document a comment or a Markdown file cites is in the repository, and a numbered
+//!   citation names a section it has (`citations`).
+
+mod citations;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -60,6 +64,10 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     }
     for file in rust_files(root)? {
         check_source(root, &file, &mut problems)?;
+        check_citations(root, &file, citations::Kind::Rust, &mut problems)?;
+    }
+    for file in markdown_files(root)? {
+        check_citations(root, &file, citations::Kind::Markdown, &mut problems)?;
     }
     check_runtime_imports(root, &mut problems)?;
     if !problems.is_empty() {
@@ -125,12 +133,13 @@ fn check_dependencies(name: &str, manifest: &str, problems: &mut Vec<String>) ->
     }
     let Some((_, allowed)) = ALLOWED.iter().find(|(crate_name, _)| *crate_name == name) else {
         problems
-            .push(format!("{name}: not in the dependency table of xtask/src/tidy.rs (DESIGN.md)"));
+            .push(format!("{name}: not in the dependency table `ALLOWED` of xtask/src/tidy.rs"));
         return Ok(());
     };
     for dep in workspace_dependencies(manifest) {
         if !allowed.contains(&dep.as_str()) {
-            problems.push(format!("{name}: may not depend on {dep} (DESIGN.md dependency table)"));
+            problems
+                .push(format!("{name}: may not depend on {dep} (`ALLOWED` in xtask/src/tidy.rs)"));
         }
     }
     Ok(())
@@ -179,9 +188,7 @@ fn check_source(root: &Path, file: &Path, problems: &mut Vec<String>) -> Result<
     // Spelled in two pieces so this file does not flag itself.
     for attribute in [concat!("#[", "ignore"), concat!("#[", "should_panic")] {
         if text.contains(attribute) {
-            problems.push(format!(
-                "{shown}: uses {attribute}]; assert today's behaviour instead (STYLE.md §4)"
-            ));
+            problems.push(format!("{shown}: uses {attribute}]; assert today's behaviour instead"));
         }
     }
     let server_src = root.join("crates/bpio-server/src");
@@ -189,15 +196,70 @@ fn check_source(root: &Path, file: &Path, problems: &mut Vec<String>) -> Result<
         && !file.starts_with(server_src.join("runtime"))
         && text.contains("tokio::")
     {
-        problems.push(format!(
-            "{shown}: names tokio outside runtime/; the server core is sans-IO (STYLE.md §1)"
-        ));
+        problems.push(format!("{shown}: names tokio outside runtime/; the server core is sans-IO"));
     }
     let is_lib_root = file.ends_with("src/lib.rs");
     if is_lib_root && !text.trim_start().starts_with("//!") {
         problems.push(format!(
             "{shown}: a crate root opens with a //! doc saying what the crate is for"
         ));
+    }
+    Ok(())
+}
+
+/// Every Markdown file of the repository outside build output and hidden folders.
+fn markdown_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let hidden =
+                path.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.'));
+            if hidden || path.ends_with("target") {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "md") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Checks the citations of one file. A mentioned name resolves against the file's folder, its
+/// crate's root, `docs/` and the repository root, and must stay inside the repository.
+fn check_citations(
+    root: &Path,
+    file: &Path,
+    kind: citations::Kind,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let root = root.canonicalize()?;
+    let dir = file.parent().unwrap_or(&root);
+    let crate_root = dir
+        .ancestors()
+        .take_while(|at| at.starts_with(&root))
+        .find(|at| at.join("Cargo.toml").is_file());
+    let bases: Vec<PathBuf> = [Some(dir), crate_root, Some(&root.join("docs")), Some(&root)]
+        .into_iter()
+        .flatten()
+        .map(Path::to_path_buf)
+        .collect();
+    let resolve = |name: &str| {
+        bases.iter().find_map(|base| {
+            let path = base.join(name).canonicalize().ok()?;
+            if path.starts_with(&root) { std::fs::read_to_string(path).ok() } else { None }
+        })
+    };
+    let shown = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+    for problem in citations::check(&text, kind, &resolve) {
+        problems.push(format!("{shown} {problem}"));
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::error::{ConnectorError, Error};
 use crate::event::{Event, EventStream};
 
 /// How long [`Client::disconnect`] waits at most for the server's `Ok`: the reference server
-/// drops `Disconnect` unanswered (PROTOCOL.md 6.4, item D2), and the client closes either way.
+/// drops `Disconnect` unanswered (docs/PROTOCOL.md 6.4, item D2), and the client closes either way.
 const DISCONNECT_WAIT: Duration = Duration::from_secs(1);
 
 /// Settings of a client.
@@ -144,7 +144,7 @@ impl Client {
             });
         }
         if info.max_ping_time > 0 {
-            // Half the watchdog time, as clients conventionally do (PROTOCOL.md 4.2).
+            // Half the watchdog time, as clients conventionally do (docs/PROTOCOL.md 4.2).
             let every = Duration::from_millis(u64::from(info.max_ping_time) / 2)
                 .max(Duration::from_millis(1));
             let _ = client.inner.requests.send(Request::KeepAlive(every));

@@ -8,7 +8,7 @@ use crate::error::ConnectorError;
 /// a server in the same process (`bpio-in-process`), or anything else that moves JSON text.
 pub trait Connector: Send + 'static {
     /// The open connection.
-    type Link: Link;
+    type Link: ServerLink;
 
     /// Opens the connection. The handshake is the client's job, not the connector's.
     fn connect(self) -> impl Future<Output = Result<Self::Link, ConnectorError>> + Send;
@@ -16,7 +16,7 @@ pub trait Connector: Send + 'static {
 
 /// An open connection to a server that moves whole transmissions (one JSON array of messages
 /// each). The client owns it from one task; dropping it closes the connection.
-pub trait Link: Send + 'static {
+pub trait ServerLink: Send + 'static {
     /// Queues one transmission for the server.
     fn send(&mut self, text: String) -> Result<(), ConnectorError>;
 

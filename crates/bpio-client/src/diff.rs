@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 /// What changed from `old` to `new`, both keyed by device index: the devices removed, then the
 /// devices added, each in index order.
 ///
-/// A `DeviceList` always holds every connected device (PROTOCOL.md 6.11), so a change is found
+/// A `DeviceList` always holds every connected device (docs/PROTOCOL.md 6.11), so a change is found
 /// by comparing lists. An index present in both lists with a different device behind it (the
-/// server replaced a device at that index, PROTOCOL.md 10.1 and 10.3) counts as the old device
+/// server replaced a device at that index, docs/PROTOCOL.md 10.1 and 10.3) counts as the old device
 /// removed and the new one added.
 pub(crate) fn diff<'a, D: PartialEq>(
     old: &'a BTreeMap<u32, D>,

@@ -13,7 +13,7 @@ use tracing::{debug, warn};
 
 use crate::client::{Client, Inner, Request, Shared, lock};
 use crate::command::{Command, unexpected};
-use crate::connector::Link;
+use crate::connector::ServerLink;
 use crate::device::Device;
 use crate::diff::diff;
 use crate::error::{ConnectorError, Error};
@@ -56,7 +56,7 @@ pub(crate) struct Driver<L> {
     disconnecting: bool,
 }
 
-impl<L: Link> Driver<L> {
+impl<L: ServerLink> Driver<L> {
     pub(crate) fn new(
         link: L,
         shared: Arc<Mutex<Shared>>,

@@ -12,7 +12,7 @@ use crate::level::Level;
 /// Why a client operation failed.
 ///
 /// The first five variants are errors the server reported, one per error class of the spec
-/// (PROTOCOL.md 5.1), carrying the server's text. The connection's own failures are
+/// (docs/PROTOCOL.md 5.1), carrying the server's text. The connection's own failures are
 /// [`Error::Connector`]; the rest are found by the client itself, before or instead of a reply.
 #[non_exhaustive]
 #[derive(Debug, Clone, thiserror::Error)]

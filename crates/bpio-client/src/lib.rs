@@ -55,7 +55,7 @@ pub use bpio_protocol::v4::{
 #[cfg(feature = "websocket")]
 pub use bpio_transport_ws::{Config as WebsocketConfig, TlsRoots};
 pub use client::{Client, ClientConfig};
-pub use connector::{Connector, Link};
+pub use connector::{Connector, ServerLink};
 pub use device::{Device, Feature};
 pub use error::{Capability, ConnectorError, Error};
 pub use event::{Event, EventStream};

@@ -3,7 +3,7 @@
 use bpio_transport_ws::{CloseCode, Config, Connection, Inbound, TlsRoots};
 use tracing::warn;
 
-use crate::connector::{Connector, Link};
+use crate::connector::{Connector, ServerLink};
 use crate::error::ConnectorError;
 
 /// Connects to a server over a websocket: any Spec v4 server, ours (`bpio-engine`) or the
@@ -53,7 +53,7 @@ impl Connector for WebsocketConnector {
 #[derive(Debug)]
 pub struct WebsocketLink(Connection);
 
-impl Link for WebsocketLink {
+impl ServerLink for WebsocketLink {
     fn send(&mut self, text: String) -> Result<(), ConnectorError> {
         if self.0.send(text) { Ok(()) } else { Err(ConnectorError::Closed) }
     }

@@ -12,7 +12,7 @@ use bpio_hardware::Uuid;
 #[derive(Debug)]
 pub struct BaseDatabase {
     version: Version,
-    /// Sorted by name: that is the "file order" of rule D (DEVICE_CONFIG.md 1.1).
+    /// Sorted by name: that is the "file order" of rule D (docs/DEVICE_CONFIG.md 1.1).
     protocols: Vec<Protocol>,
     warnings: Vec<Warning>,
 }
@@ -82,7 +82,7 @@ pub(crate) fn definitions(protocol: &Protocol) -> impl Iterator<Item = &Definiti
     protocol.defaults.iter().chain(protocol.configurations.iter())
 }
 
-/// One warning per duplicate the public files are known to contain (DEVICE_CONFIG.md 1.1).
+/// One warning per duplicate the public files are known to contain (docs/DEVICE_CONFIG.md 1.1).
 fn duplicate_warnings(protocols: &[Protocol]) -> Vec<Warning> {
     let mut warnings = Vec::new();
     let mut ids: BTreeMap<Uuid, usize> = BTreeMap::new();

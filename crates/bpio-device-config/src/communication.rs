@@ -1,5 +1,5 @@
 //! Communication specifiers: how hardware speaking a protocol is recognised and reached
-//! (DEVICE_CONFIG.md 3 and 4).
+//! (docs/DEVICE_CONFIG.md 3 and 4).
 
 use std::collections::BTreeMap;
 
@@ -45,7 +45,7 @@ impl Specifier {
         }
     }
 
-    /// How a backend opens a device this rule matched (DEVICE_CONFIG.md 7.1 step 5): BLE
+    /// How a backend opens a device this rule matched (docs/DEVICE_CONFIG.md 7.1 step 5): BLE
     /// services to resolve into endpoints, serial line settings, or nothing to resolve.
     pub fn specialization(&self) -> Specialization {
         match self {
@@ -76,7 +76,7 @@ impl Specifier {
     }
 }
 
-/// The `btle` specifier (DEVICE_CONFIG.md 3.1).
+/// The `btle` specifier (docs/DEVICE_CONFIG.md 3.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BtleSpecifier {
@@ -106,7 +106,7 @@ pub struct ManufacturerData {
     pub expected_length: Option<i64>,
 }
 
-/// The `serial` specifier (DEVICE_CONFIG.md 3.2).
+/// The `serial` specifier (docs/DEVICE_CONFIG.md 3.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SerialSpecifier {

@@ -1,5 +1,5 @@
 //! The base database and the user configuration together: matching, definition lookup, user
-//! records, allow/deny and index reservation (DEVICE_CONFIG.md 3.7, 6, 7).
+//! records, allow/deny and index reservation (docs/DEVICE_CONFIG.md 3.7, 6, 7).
 
 use std::collections::HashMap;
 
@@ -51,7 +51,7 @@ pub(crate) enum DefRef {
     User(usize, usize),
 }
 
-/// A user record resolved against its base definition (DEVICE_CONFIG.md 6.5).
+/// A user record resolved against its base definition (docs/DEVICE_CONFIG.md 6.5).
 #[derive(Debug)]
 pub(crate) struct UserDefinition {
     pub(crate) protocol: usize,
@@ -59,7 +59,7 @@ pub(crate) struct UserDefinition {
     pub(crate) definition: Definition,
 }
 
-/// Where a resolved definition came from (DEVICE_CONFIG.md 7.3).
+/// Where a resolved definition came from (docs/DEVICE_CONFIG.md 7.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// A user record for the exact device.
@@ -99,7 +99,7 @@ impl<'a> Resolved<'a> {
         self.record.map(|record| record.settings.index)
     }
 
-    /// The configured gap: the user's, else the definition's (DEVICE_CONFIG.md 6.4, 7.5).
+    /// The configured gap: the user's, else the definition's (docs/DEVICE_CONFIG.md 6.4, 7.5).
     pub fn message_gap_ms(&self) -> Option<u32> {
         self.record
             .and_then(|record| record.settings.message_gap_ms)
@@ -218,8 +218,8 @@ impl DeviceConfig {
             })
     }
 
-    /// Candidate protocols for a discovered device, best first (DEVICE_CONFIG.md 3.7). The caller
-    /// skips protocols it has no implementation for.
+    /// Candidate protocols for a discovered device, best first (docs/DEVICE_CONFIG.md 3.7). The
+    /// caller skips protocols it has no implementation for.
     pub fn candidates(&self, advertisement: &Advertisement<'_>) -> Vec<Candidate<'_>> {
         self.index.candidates(advertisement, |at| {
             self.protocols.get(at).map_or("", |entry| entry.base.name.as_str())
@@ -233,7 +233,7 @@ impl DeviceConfig {
         user.chain(self.protocols.iter().flat_map(|entry| &entry.base.communication))
     }
 
-    /// Whether a device at `address` may connect (DEVICE_CONFIG.md 6.6).
+    /// Whether a device at `address` may connect (docs/DEVICE_CONFIG.md 6.6).
     pub fn is_allowed(&self, address: &str) -> bool {
         let records = || self.user.devices.iter().filter(|record| record.key.address == address);
         if records().any(|record| record.settings.deny) {
@@ -243,7 +243,7 @@ impl DeviceConfig {
         !allow_list_used || records().any(|record| record.settings.allow)
     }
 
-    /// The definition for a device (DEVICE_CONFIG.md 7.3): its user record, else the
+    /// The definition for a device (docs/DEVICE_CONFIG.md 7.3): its user record, else the
     /// configuration listing `identifier`, else the protocol's defaults.
     pub fn resolve(
         &self,
@@ -286,7 +286,7 @@ impl DeviceConfig {
         self.resolve(address, candidate.protocol, advertisement.default_identifier())
     }
 
-    /// The smallest index no user record holds (DEVICE_CONFIG.md 7.4).
+    /// The smallest index no user record holds (docs/DEVICE_CONFIG.md 7.4).
     pub fn next_free_index(&self) -> u32 {
         let mut used: Vec<u32> =
             self.user.devices.iter().map(|record| record.settings.index).collect();
@@ -302,9 +302,10 @@ impl DeviceConfig {
         next
     }
 
-    /// Creates the in-memory user record for a device resolved from base data (DEVICE_CONFIG.md
-    /// 7.3 cases 2 and 3): fresh ids from `new_id`, no limits, the next free index. Returns the
-    /// existing record when there is one, `None` when the device resolves to nothing.
+    /// Creates the in-memory user record for a device resolved from base data
+    /// (docs/DEVICE_CONFIG.md 7.3 cases 2 and 3): fresh ids from `new_id`, no limits, the next free
+    /// index. Returns the existing record when there is one, `None` when the device resolves to
+    /// nothing.
     pub fn remember(
         &mut self,
         key: &DeviceKey,
@@ -353,7 +354,7 @@ impl DeviceConfig {
         }
     }
 
-    /// DEVICE_CONFIG.md 7.3 steps 2 and 3.
+    /// docs/DEVICE_CONFIG.md 7.3 steps 2 and 3.
     fn lookup_model(&self, protocol: usize, identifier: Option<&str>) -> Option<(DefRef, Source)> {
         let listed =
             identifier.and_then(|identifier| self.identifiers.get(protocol)?.get(identifier));

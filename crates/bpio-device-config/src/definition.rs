@@ -1,4 +1,4 @@
-//! Protocols and device definitions (DEVICE_CONFIG.md 2 and 5.1).
+//! Protocols and device definitions (docs/DEVICE_CONFIG.md 2 and 5.1).
 
 use crate::communication::Specifier;
 use crate::feature::Feature;
@@ -6,7 +6,7 @@ use bpio_hardware::Uuid;
 
 /// A device model: a protocol's `defaults` or one of its `configurations`.
 ///
-/// Configurations are stored already merged with their protocol's defaults (DEVICE_CONFIG.md
+/// Configurations are stored already merged with their protocol's defaults (docs/DEVICE_CONFIG.md
 /// 5.1), so lookups never merge; [`Inherited`] remembers what came from the defaults so that
 /// the definition can be written back in its original shape.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -166,7 +166,7 @@ pub enum Problem {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Warning {
-    /// Several definitions share one id (resolved by rule D, DEVICE_CONFIG.md 1.1).
+    /// Several definitions share one id (resolved by rule D, docs/DEVICE_CONFIG.md 1.1).
     #[error("definition id {id} is used {count} times")]
     DuplicateDefinitionId {
         /// The id.
@@ -204,10 +204,10 @@ pub enum Warning {
         /// The key.
         key: String,
     },
-    /// A definition with an invalid range was skipped (DEVICE_CONFIG.md 1, rule 6).
+    /// A definition with an invalid range was skipped (docs/DEVICE_CONFIG.md 1, rule 6).
     #[error("definition skipped")]
     SkippedDefinition(#[source] Box<Error>),
-    /// A user device record was dropped (DEVICE_CONFIG.md 6.5).
+    /// A user device record was dropped (docs/DEVICE_CONFIG.md 6.5).
     #[error("user device record dropped")]
     DroppedRecord(#[source] Box<Error>),
 }

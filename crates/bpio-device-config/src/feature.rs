@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::range::{ConfigRange, advertised_range, hardware_value};
 use bpio_hardware::Uuid;
 
-/// An output type as the config formats spell it (DEVICE_CONFIG.md 5.3).
+/// An output type as the config formats spell it (docs/DEVICE_CONFIG.md 5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
@@ -86,7 +86,7 @@ impl fmt::Display for OutputKind {
     }
 }
 
-/// An input type as the config formats spell it (DEVICE_CONFIG.md 5.4).
+/// An input type as the config formats spell it (docs/DEVICE_CONFIG.md 5.4).
 ///
 /// The config knows `depth` and `position`, which have no reading format on the wire yet; they
 /// load but are never advertised.
@@ -198,7 +198,7 @@ impl Output {
         self.duration.and_then(|duration| advertised_range(duration, self.duration_limit))
     }
 
-    /// The hardware value for an accepted client value (PROTOCOL.md 7.3).
+    /// The hardware value for an accepted client value (docs/PROTOCOL.md 7.3).
     pub fn hardware_value(&self, kind: OutputKind, value: i64) -> i64 {
         hardware_value(kind, self.value, self.limit, self.reverse, value)
     }
@@ -213,7 +213,7 @@ pub struct Input {
     pub commands: Vec<InputCommand>,
 }
 
-/// One feature of a device definition (DEVICE_CONFIG.md 5.2).
+/// One feature of a device definition (docs/DEVICE_CONFIG.md 5.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feature {
     /// Feature index exposed to clients.
@@ -232,7 +232,7 @@ pub struct Feature {
 
 impl Feature {
     /// The wire feature, or `None` when it has neither an enabled, advertisable output nor an
-    /// advertisable input (such features are left out of `DeviceFeatures`, PROTOCOL.md 6.11).
+    /// advertisable input (such features are left out of `DeviceFeatures`, docs/PROTOCOL.md 6.11).
     pub fn to_protocol(&self) -> Option<v4::Feature> {
         let mut output = v4::FeatureOutput::default();
         let mut any_output = false;

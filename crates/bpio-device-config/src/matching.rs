@@ -1,4 +1,5 @@
-//! Finding the protocols whose recognition rules fit a discovered device (DEVICE_CONFIG.md 3.7).
+//! Finding the protocols whose recognition rules fit a discovered device (docs/DEVICE_CONFIG.md
+//! 3.7).
 //!
 //! Every rule is indexed by what a backend observes (exact name, name prefix, company id,
 //! service UUID, port, USB ids, identifier), so a lookup costs a few hash probes per observed
@@ -19,7 +20,7 @@ pub enum Layer {
     Base,
 }
 
-/// How a rule matched, best first (the tie-break order of DEVICE_CONFIG.md 3.7).
+/// How a rule matched, best first (the tie-break order of docs/DEVICE_CONFIG.md 3.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MatchKind {
     /// Name equal to a `names` entry, or the port, ids or identifier equal.
@@ -197,8 +198,8 @@ impl MatchIndex {
     }
 }
 
-/// DEVICE_CONFIG.md 3.7: either side without data, equal data, or the shorter array occurring as
-/// a contiguous run inside the longer one.
+/// docs/DEVICE_CONFIG.md 3.7: either side without data, equal data, or the shorter array occurring
+/// as a contiguous run inside the longer one.
 pub(crate) fn data_matches(wanted: Option<&[u8]>, seen: &[u8]) -> bool {
     let Some(wanted) = wanted else { return true };
     if wanted.is_empty() || seen.is_empty() {

@@ -1,4 +1,4 @@
-//! Ranges and the user-limit arithmetic of PROTOCOL.md 7.2 and 7.3.
+//! Ranges and the user-limit arithmetic of docs/PROTOCOL.md 7.2 and 7.3.
 
 use std::fmt;
 
@@ -10,7 +10,7 @@ use crate::feature::OutputKind;
 /// An inclusive `[min, max]` range from a config file, with `min <= max`.
 ///
 /// Unlike advertised ranges, a config range need not be `[0, N]` or `[-N, N]`
-/// (DEVICE_CONFIG.md 5.3): only `max` and the sign of `min` carry meaning.
+/// (docs/DEVICE_CONFIG.md 5.3): only `max` and the sign of `min` carry meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "[i64; 2]", into = "[i32; 2]")]
 pub struct ConfigRange {
@@ -88,8 +88,9 @@ impl fmt::Display for ConfigRange {
     }
 }
 
-/// The number of steps `N` a client sees (PROTOCOL.md 7.2): `u_max - u_min` under a user limit,
-/// else the base `max`. Negative when the base `max` is negative (such outputs are not advertised).
+/// The number of steps `N` a client sees (docs/PROTOCOL.md 7.2): `u_max - u_min` under a user
+/// limit, else the base `max`. Negative when the base `max` is negative (such outputs are not
+/// advertised).
 pub fn step_count(base: ConfigRange, limit: Option<ConfigRange>) -> i32 {
     match limit {
         // A validated limit lies inside [0, base max], so the difference cannot overflow.
@@ -98,8 +99,8 @@ pub fn step_count(base: ConfigRange, limit: Option<ConfigRange>) -> i32 {
     }
 }
 
-/// The range advertised to clients (PROTOCOL.md 7.2): `[-N, N]` when the base `min` is negative,
-/// else `[0, N]`; `None` when `N` is negative.
+/// The range advertised to clients (docs/PROTOCOL.md 7.2): `[-N, N]` when the base `min` is
+/// negative, else `[0, N]`; `None` when `N` is negative.
 pub fn advertised_range(base: ConfigRange, limit: Option<ConfigRange>) -> Option<v4::Range> {
     let steps = step_count(base, limit);
     if steps < 0 {
@@ -110,7 +111,7 @@ pub fn advertised_range(base: ConfigRange, limit: Option<ConfigRange>) -> Option
 }
 
 /// The hardware value an encoder receives for an accepted client value `value`
-/// (PROTOCOL.md 7.3). `limit` is the user limit, `reverse` the user's `reverse` flag (only
+/// (docs/PROTOCOL.md 7.3). `limit` is the user limit, `reverse` the user's `reverse` flag (only
 /// meaningful for the position types).
 ///
 /// Speed-like types map `0` to `0` and `v` to `sign(v) * (lo + |v|)`; position types map `v` to

@@ -1,4 +1,5 @@
-//! Resolving user device records against base definitions (DEVICE_CONFIG.md 6.5, rules D and F).
+//! Resolving user device records against base definitions (docs/DEVICE_CONFIG.md 6.5, rules D and
+//! F).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -98,7 +99,7 @@ fn resolve_record(
     Ok(UserDefinition { protocol, record: at, definition })
 }
 
-/// Rule D (DEVICE_CONFIG.md 1.1): same protocol first, then the definition the record's
+/// Rule D (docs/DEVICE_CONFIG.md 1.1): same protocol first, then the definition the record's
 /// identifier resolves to, then file order.
 fn choose_base(config: &DeviceConfig, record: &DeviceRecord) -> Option<DefRef> {
     let own_protocol = config.protocol_index(&record.key.protocol);

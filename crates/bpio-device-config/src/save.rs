@@ -1,4 +1,4 @@
-//! Saving the user configuration without losing what the user wrote (DEVICE_CONFIG.md 6.9).
+//! Saving the user configuration without losing what the user wrote (docs/DEVICE_CONFIG.md 6.9).
 //!
 //! The file is the user's. We edit the JSON tree that was read, touching only the keys we own
 //! (one device record's known fields, the version), so unknown keys and hand edits survive. Keys
@@ -27,7 +27,7 @@ impl Default for UserConfigDocument {
 }
 
 impl UserConfigDocument {
-    /// A new, empty document (format 5, DEVICE_CONFIG.md 6.9).
+    /// A new, empty document (format 5, docs/DEVICE_CONFIG.md 6.9).
     pub fn new() -> Self {
         let mut root = Map::new();
         root.insert("version".into(), json!({"major": 5, "minor": 0}));

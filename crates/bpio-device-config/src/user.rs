@@ -1,5 +1,5 @@
 //! The user configuration: the user's own recognition rules, device models and per-device
-//! records (DEVICE_CONFIG.md 6).
+//! records (docs/DEVICE_CONFIG.md 6).
 
 use std::collections::BTreeMap;
 
@@ -36,7 +36,7 @@ impl UserConfig {
     }
 }
 
-/// What a user file adds to one protocol (DEVICE_CONFIG.md 6.1).
+/// What a user file adds to one protocol (docs/DEVICE_CONFIG.md 6.1).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserProtocol {
     /// Recognition rules tried before the base ones.
@@ -46,7 +46,7 @@ pub struct UserProtocol {
 }
 
 /// The identity of a physical device: address, protocol and model identifier
-/// (DEVICE_CONFIG.md 7.2).
+/// (docs/DEVICE_CONFIG.md 7.2).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DeviceKey {
     /// Backend-specific stable address.
@@ -57,7 +57,7 @@ pub struct DeviceKey {
     pub identifier: Option<String>,
 }
 
-/// One `user_configs.devices` element (DEVICE_CONFIG.md 6.2).
+/// One `user_configs.devices` element (docs/DEVICE_CONFIG.md 6.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRecord {
     /// Which device.
@@ -72,7 +72,7 @@ pub struct DeviceRecord {
     pub settings: UserSettings,
 }
 
-/// One `config.features` element (DEVICE_CONFIG.md 6.3).
+/// One `config.features` element (docs/DEVICE_CONFIG.md 6.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureOverride {
     /// Id of this user feature.
@@ -96,7 +96,7 @@ pub struct OutputOverride {
     pub reverse: bool,
 }
 
-/// `config.user_config` (DEVICE_CONFIG.md 6.4).
+/// `config.user_config` (docs/DEVICE_CONFIG.md 6.4).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserSettings {
     /// On the allow list.

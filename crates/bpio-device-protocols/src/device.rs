@@ -132,7 +132,7 @@ impl ProtocolDevice {
         &self.features
     }
 
-    /// Checks a client command against the advertised ranges (PROTOCOL.md 6.12 steps 3 to 5)
+    /// Checks a client command against the advertised ranges (docs/PROTOCOL.md 6.12 steps 3 to 5)
     /// and maps it to the hardware value (7.3).
     pub fn client_output(
         &self,
@@ -184,7 +184,7 @@ impl ProtocolDevice {
         self.encode(batch, true)
     }
 
-    /// The stop command of each selected feature that has one (PROTOCOL.md 9): a zero of the
+    /// The stop command of each selected feature that has one (docs/PROTOCOL.md 9): a zero of the
     /// first stoppable output type in the order Vibrate, Rotate, Oscillate, Constrict,
     /// Temperature, Led, Spray; disabled outputs included. `None` selects every feature.
     pub fn stop_outputs(&self, feature: Option<u32>) -> Vec<(u32, HwOutput)> {
@@ -195,7 +195,7 @@ impl ProtocolDevice {
             .collect()
     }
 
-    /// Plans an input command (PROTOCOL.md 6.13 steps 3 and 4 checked here). Subscribing twice
+    /// Plans an input command (docs/PROTOCOL.md 6.13 steps 3 and 4 checked here). Subscribing twice
     /// or unsubscribing what is not subscribed gives an empty plan.
     pub fn handle_input(
         &mut self,

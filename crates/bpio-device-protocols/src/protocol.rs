@@ -11,7 +11,7 @@ use crate::error::ProtocolError;
 use crate::protocols::common::BatteryRead;
 
 /// One feature's output as the encoder receives it: the hardware value after the mapping of
-/// PROTOCOL.md 7.3. This is the command type the server's scheduler coalesces per feature.
+/// docs/PROTOCOL.md 7.3. This is the command type the server's scheduler coalesces per feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HwOutput {
     /// The output type.
@@ -79,7 +79,7 @@ pub enum KeepaliveWhen {
     BackendRequires,
 }
 
-/// A protocol's keep-alive (PROTOCOL.md 8 rule 9): after `interval` without writes, send
+/// A protocol's keep-alive (docs/PROTOCOL.md 8 rule 9): after `interval` without writes, send
 /// what [`Protocol::handle_keepalive`] gives (by default `commands`). Exempt from the timing gap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keepalive {

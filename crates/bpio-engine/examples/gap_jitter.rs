@@ -14,13 +14,17 @@ use std::time::Duration;
 use bpio::transport_ws::{self, Config, Inbound};
 use serde_json::{Value, json};
 
+// The in-process server of the engine's tests, with a sensor whose gap a user config sets.
+#[path = "../tests/it/simulated.rs"]
+mod simulated;
+
 const GAP: Duration = Duration::from_millis(100);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let rounds: u32 =
         std::env::args().nth(1).map_or(30, |n| n.parse().expect("ROUNDS is a number"));
-    let (url, sensor) = bpio_engine::devices::serve_gap_sensor(100).await.unwrap();
+    let (url, sensor) = simulated::serve_gap_sensor(100).await;
 
     let (mut inbound, client) =
         transport_ws::connect(&url, &Config::default()).await.unwrap().split();

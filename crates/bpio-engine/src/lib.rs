@@ -3,7 +3,9 @@
 //! sets up logging and runs [`run`]; tests use [`serve`] directly with devices they hold.
 #![warn(missing_docs)]
 
-pub mod devices;
+mod backends;
+mod clients;
+mod database;
 mod exposure;
 mod options;
 mod rest;
@@ -13,12 +15,15 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bpio::server::SessionConfig;
-use bpio::server::runtime::{ClientConnection, CloseReason, DeviceHub, LinkEvent, serve_client};
-use bpio::transport_ws::{self, CloseCode, Connection, Inbound, Listener};
+use bpio::server::runtime::{DeviceHub, serve_client};
 use tokio::sync::watch;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
+pub use crate::clients::Clients;
 pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
+
+/// How long shutdown waits for the devices to confirm their stops.
+const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
 
 /// Runs the engine the flags describe until Ctrl-C or SIGTERM.
 pub async fn run(options: Options) -> Result<()> {
@@ -26,124 +31,43 @@ pub async fn run(options: Options) -> Result<()> {
     for flag in options.unsupported() {
         warn!("{flag} is not supported yet; ignoring it");
     }
-    let config = SessionConfig {
-        server_name: options.server_name.clone(),
-        max_ping_time: Duration::from_millis(u64::from(options.max_ping_time)),
-        max_messages_per_frame: options.max_messages_per_frame,
-    };
-    if let Some(port) = options.rest_api_port {
+    // The client side opens before any backend starts, so a taken port or a bad TLS or token
+    // flag stops the engine before it touches a device.
+    let front = match options.rest_api_port {
         // As the reference does: the REST API instead of the websocket server.
-        let device_config = devices::device_config(&options)?;
-        let managers = devices::managers(&options, &device_config).await?;
-        let hub = DeviceHub::spawn(device_config, managers);
-        let result = rest::serve(port, hub.clone(), config, shutdown).await;
-        stop_every_device(&hub).await;
-        return result;
-    }
-    let address = options.listen_address();
-    let exposure = exposure::Exposure::from_options(&options)?;
-    let transport = transport_ws::Config {
-        max_message_bytes: options.max_message_size,
-        tls: exposure.tls.clone(),
-        token: exposure.token.clone(),
-        ..transport_ws::Config::default()
+        Some(port) => Front::Rest(port),
+        None => Front::Websocket(Clients::open(&options).await?),
     };
-    if options.websocket_client_address.is_some() && options.client_address().is_none() {
-        warn!(
-            "--websocket-client-address is ignored: {} makes the engine listen",
-            options.listen_flag()
-        );
-    }
-    let clients = if let Some(url) = options.client_address() {
-        info!(url = %url, "connecting out to the client at {url}, and again whenever it goes away");
-        Clients::Connect { url, transport }
-    } else {
-        let listener = transport_ws::listen(address, transport).await.map_err(|err| match err {
-            transport_ws::Error::AddrInUse { .. } => {
-                anyhow::anyhow!(
-                    "port {} is already in use; choose another with {}",
-                    address.port(),
-                    options.listen_flag()
-                )
-            }
-            other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
-        })?;
-        let local = listener.local_addr();
-        let device_port =
-            options.use_device_websocket_server.then(|| options.device_listen_address().port());
-        for warning in exposure.warnings(local, device_port) {
-            warn!("{warning}");
+    let hub = device_hub(&options).await?;
+    let session = options.session_config();
+    match front {
+        Front::Rest(port) => {
+            let result = rest::serve(port, hub.clone(), session, shutdown).await;
+            stop_every_device(&hub).await;
+            result
         }
-        info!(address = %local, "listening for clients on {}://{local}", exposure.scheme());
-        Clients::Listen(listener)
-    };
-
-    let device_config = devices::device_config(&options)?;
-    let managers = devices::managers(&options, &device_config).await?;
-    let hub = DeviceHub::spawn(device_config, managers);
-    serve(clients, config, hub, shutdown).await
-}
-
-/// Where the engine's clients come from.
-pub enum Clients {
-    /// A websocket server; while one client is served, the transport refuses others.
-    Listen(Listener),
-    /// A client that listens itself, at `url` (`--websocket-client-address`): the engine
-    /// connects to it, and again whenever the connection ends or cannot be made.
-    Connect {
-        /// The client's websocket URL.
-        url: String,
-        /// Transport settings of the connection.
-        transport: transport_ws::Config,
-    },
-}
-
-impl From<Listener> for Clients {
-    fn from(listener: Listener) -> Self {
-        Self::Listen(listener)
+        Front::Websocket(clients) => serve(clients, session, hub, shutdown).await,
     }
 }
 
-/// How long the engine waits before it tries a client address again.
-const RECONNECT_AFTER: Duration = Duration::from_secs(1);
-
-impl Clients {
-    /// The next client connection, once `previous` (the session of the last one) has ended if
-    /// the engine connects out; `None` when a listener has stopped.
-    async fn next(&mut self, previous: Option<tokio::task::JoinHandle<()>>) -> Option<Connection> {
-        match self {
-            Self::Listen(listener) => listener.accept().await,
-            Self::Connect { url, transport } => {
-                if let Some(previous) = previous {
-                    let _ = previous.await;
-                }
-                let mut failures = 0u32;
-                loop {
-                    match transport_ws::connect(url, transport).await {
-                        Ok(connection) => {
-                            info!("connected to the client at {url}");
-                            return Some(connection);
-                        }
-                        // Said once; the engine keeps trying quietly until the client is there.
-                        Err(err) if failures == 0 => {
-                            warn!("cannot reach the client ({err}); trying again every second");
-                        }
-                        Err(err) => debug!("still cannot reach the client: {err}"),
-                    }
-                    failures = failures.saturating_add(1);
-                    tokio::time::sleep(RECONNECT_AFTER).await;
-                }
-            }
-        }
-    }
+/// The device hub the flags describe: the device database and the hardware backends, started.
+pub async fn device_hub(options: &Options) -> Result<DeviceHub> {
+    let config = database::device_config(options)?;
+    let managers = backends::managers(options, &config).await?;
+    Ok(DeviceHub::spawn(config, managers))
 }
 
-/// How long shutdown waits for the devices to confirm their stops.
-const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
+/// What clients reach the engine through.
+enum Front {
+    /// The REST API on this port.
+    Rest(u16),
+    /// The Buttplug protocol over websockets.
+    Websocket(Clients),
+}
 
-/// Serves `clients` (a [`Listener`], or a client address to connect to), one at a time, until
-/// `shutdown` resolves (an error from it is returned). On the way out every session is ended,
-/// which stops every device.
+/// Serves `clients` (a [`Listener`](bpio::transport_ws::Listener), or a client address to connect
+/// to), one at a time, until `shutdown` resolves (an error from it is returned). On the way out
+/// every session is ended, which stops every device.
 pub async fn serve(
     clients: impl Into<Clients>,
     config: SessionConfig,
@@ -161,7 +85,7 @@ pub async fn serve(
                 let Some(connection) = accepted else { break };
                 let (hub, config, stop) = (hub.clone(), config.clone(), stop.clone());
                 session = Some(tokio::spawn(async move {
-                    serve_client(WsClient(connection), config, &hub, stop).await;
+                    serve_client(clients::WsClient(connection), config, &hub, stop).await;
                 }));
             }
             signal = &mut shutdown => {
@@ -185,10 +109,9 @@ async fn stop_every_device(hub: &DeviceHub) {
     }
 }
 
-/// Resolves on Ctrl-C, and on SIGTERM where there is one.
-/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future is
-/// first polled: a signal that arrives once the engine has said it is listening must stop it
-/// cleanly (devices stopped), never kill it with the default action.
+/// Resolves on Ctrl-C, and on SIGTERM where there is one. The handlers are installed when this
+/// is called, not when the future is first polled: a signal that arrives once the engine has said
+/// it is listening must stop it cleanly (devices stopped), never kill it with the default action.
 fn shutdown_signal() -> std::io::Result<impl Future<Output = std::io::Result<()>>> {
     #[cfg(unix)]
     {
@@ -205,31 +128,5 @@ fn shutdown_signal() -> std::io::Result<impl Future<Output = std::io::Result<()>
     #[cfg(not(unix))]
     {
         Ok(tokio::signal::ctrl_c())
-    }
-}
-
-/// The websocket transport as the server's client connection.
-struct WsClient(Connection);
-
-impl ClientConnection for WsClient {
-    async fn recv(&mut self) -> LinkEvent {
-        match self.0.recv().await {
-            Inbound::Text(text) => LinkEvent::Text(text),
-            Inbound::Binary(_) => LinkEvent::Binary,
-            Inbound::TooBig => LinkEvent::TooBig,
-            Inbound::Closed => LinkEvent::Closed,
-        }
-    }
-
-    fn send(&mut self, text: String) -> bool {
-        self.0.send(text)
-    }
-
-    fn close(&mut self, reason: CloseReason) {
-        let (code, why) = match reason {
-            CloseReason::SessionEnded => (CloseCode::Normal, "session ended"),
-            CloseReason::ServerStopping => (CloseCode::Away, "server stopping"),
-        };
-        self.0.outbound().close(code, why);
     }
 }

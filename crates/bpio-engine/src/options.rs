@@ -1,8 +1,13 @@
 //! The command line, flag-compatible with intiface-engine 5.0.5.
+//!
+//! The flags are grouped in `--help` by what they do; the bpio-specific group holds the flags the
+//! reference does not have.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
+use bpio::server::SessionConfig;
 use clap::Parser;
 
 /// Where clients connect when no port is given (the reference refuses to start instead).
@@ -11,90 +16,106 @@ pub const DEFAULT_PORT: u16 = 12345;
 /// Where devices connect to the device websocket server unless told otherwise.
 pub const DEFAULT_DEVICE_PORT: u16 = bpio::hw_websocket::DEFAULT_PORT;
 
+// The groups of `--help`.
+const CLIENT_SERVER: &str = "Client server";
+const DEVICE_TRANSPORTS: &str = "Device transports";
+const DEVICE_CONFIG: &str = "Device config";
+const LOGGING_AND_GUI: &str = "Logging and GUI compatibility";
+const BPIO_SPECIFIC: &str = "bpio-specific";
+
 /// bpio-engine: a Buttplug server. Serves clients over a websocket on loopback unless told
 /// otherwise.
 #[derive(Debug, Parser)]
-#[command(name = "bpio-engine", disable_version_flag = true)]
+#[command(name = "bpio-engine", disable_version_flag = true, next_line_help = true)]
 pub struct Options {
+    /// Port of the client websocket server [default: 12345].
+    #[arg(long, help_heading = CLIENT_SERVER, value_name = "PORT")]
+    pub websocket_port: Option<u16>,
+    /// Listen on all interfaces instead of loopback only.
+    #[arg(long, help_heading = CLIENT_SERVER)]
+    pub websocket_use_all_interfaces: bool,
+    /// Connect out to a client that listens at this websocket URL (e.g. ws://127.0.0.1:12346)
+    /// instead of listening, and again whenever the connection ends; used only when neither
+    /// --websocket-port nor --websocket-listen-address is given.
+    #[arg(long, help_heading = CLIENT_SERVER, value_name = "URL")]
+    pub websocket_client_address: Option<String>,
+    /// Serve the REST API (HTTP, /api/v1, on 127.0.0.1) on this port instead of the client
+    /// websocket server.
+    #[arg(long, help_heading = CLIENT_SERVER, value_name = "PORT")]
+    pub rest_api_port: Option<u16>,
+    /// Name the server gives clients in ServerInfo.
+    #[arg(long, help_heading = CLIENT_SERVER, value_name = "NAME", default_value = "Buttplug Server")]
+    pub server_name: String,
+    /// Milliseconds within which clients must ping; 0 disables the watchdog.
+    #[arg(long, help_heading = CLIENT_SERVER, value_name = "MS", default_value_t = 0)]
+    pub max_ping_time: u32,
+
+    /// Use Bluetooth LE devices.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_bluetooth_le: bool,
+    /// Use serial-port devices.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_serial: bool,
+    /// Use HID devices.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_hid: bool,
+    /// Accept devices that connect over the device websocket server.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_device_websocket_server: bool,
+    /// Port of the device websocket server [default: 54817].
+    #[arg(long, help_heading = DEVICE_TRANSPORTS, value_name = "PORT")]
+    pub device_websocket_server_port: Option<u16>,
+
+    /// Device configuration file (public format, major 4 or 5) replacing the built-in database.
+    #[arg(long, help_heading = DEVICE_CONFIG, value_name = "PATH")]
+    pub device_config_file: Option<PathBuf>,
+    /// User device configuration file.
+    #[arg(long, help_heading = DEVICE_CONFIG, value_name = "PATH")]
+    pub user_device_config_file: Option<PathBuf>,
+
+    /// Log level: error, warn, info, debug or trace [default: info].
+    #[arg(long, help_heading = LOGGING_AND_GUI, value_name = "LEVEL")]
+    pub log: Option<tracing::Level>,
     /// Print the version and exit.
-    #[arg(long)]
+    #[arg(long, help_heading = LOGGING_AND_GUI)]
     pub version: bool,
     /// Print the bare version number and exit.
-    #[arg(long)]
+    #[arg(long, help_heading = LOGGING_AND_GUI)]
     pub server_version: bool,
 
-    /// Port of the client websocket server [default: 12345].
-    #[arg(long, value_name = "PORT")]
-    pub websocket_port: Option<u16>,
     /// Full listen address of the client websocket server (e.g. 127.0.0.1:12345); overrides
     /// --websocket-port and --websocket-use-all-interfaces.
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "ADDRESS")]
     pub websocket_listen_address: Option<SocketAddr>,
-    /// Listen on all interfaces instead of loopback only.
-    #[arg(long)]
-    pub websocket_use_all_interfaces: bool,
     /// PEM certificate chain (server certificate first) to serve clients over TLS, wss://; needs
-    /// --websocket-tls-key. bpio-specific.
-    #[arg(long, value_name = "PATH")]
+    /// --websocket-tls-key.
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
     pub websocket_tls_cert: Option<PathBuf>,
-    /// PEM private key of --websocket-tls-cert. bpio-specific.
-    #[arg(long, value_name = "PATH")]
+    /// PEM private key of --websocket-tls-cert.
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
     pub websocket_tls_key: Option<PathBuf>,
     /// Shared secret a client must present, as ?token=TOKEN in its URL or an
     /// `Authorization: Bearer TOKEN` header; other users of this machine can see it in the
-    /// process list, so prefer --websocket-token-file. bpio-specific.
-    #[arg(long, value_name = "TOKEN")]
+    /// process list, so prefer --websocket-token-file.
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "TOKEN")]
     pub websocket_token: Option<String>,
     /// File holding the shared secret of --websocket-token (surrounding whitespace ignored).
-    /// bpio-specific.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
     pub websocket_token_file: Option<PathBuf>,
-
-    /// Name the server gives clients in ServerInfo.
-    #[arg(long, value_name = "NAME", default_value = "Buttplug Server")]
-    pub server_name: String,
-    /// Device configuration file (public format, major 4 or 5) replacing the built-in database.
-    #[arg(long, value_name = "PATH")]
-    pub device_config_file: Option<PathBuf>,
-    /// User device configuration file.
-    #[arg(long, value_name = "PATH")]
-    pub user_device_config_file: Option<PathBuf>,
-    /// Milliseconds within which clients must ping; 0 disables the watchdog.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    pub max_ping_time: u32,
-    /// Log level: error, warn, info, debug or trace [default: info].
-    #[arg(long, value_name = "LEVEL")]
-    pub log: Option<tracing::Level>,
     /// Largest client message accepted, in bytes; a larger one stops the client's devices and
     /// closes its connection with code 1009 (message too big).
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "BYTES", default_value_t = 1 << 20)]
     pub max_message_size: usize,
     /// Most protocol messages handled from one client message; the rest of a longer one gets
     /// one Error.
-    #[arg(long, value_name = "N", default_value_t = bpio::server::SessionConfig::DEFAULT_MAX_MESSAGES_PER_FRAME)]
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "N", default_value_t = SessionConfig::DEFAULT_MAX_MESSAGES_PER_FRAME)]
     pub max_messages_per_frame: usize,
-
-    /// Use Bluetooth LE devices.
-    #[arg(long)]
-    pub use_bluetooth_le: bool,
-    /// Use serial-port devices.
-    #[arg(long)]
-    pub use_serial: bool,
-    /// Use HID devices.
-    #[arg(long)]
-    pub use_hid: bool,
-    /// Accept devices that connect over the device websocket server.
-    #[arg(long)]
-    pub use_device_websocket_server: bool,
-    /// Port of the device websocket server [default: 54817].
-    #[arg(long, value_name = "PORT")]
-    pub device_websocket_server_port: Option<u16>,
     /// Add the simulated devices (for trying things out without hardware).
-    #[arg(long)]
+    #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub simulate: bool,
 
-    // intiface-engine flags accepted for compatibility; each says at start that it is not
-    // supported yet.
+    // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
+    // --help, and each given one is named in a warning at start (`unsupported`).
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub use_lovense_dongle_serial: bool,
@@ -122,18 +143,9 @@ pub struct Options {
     #[arg(long, hide = true, value_name = "PORT")]
     #[allow(missing_docs)]
     pub repeater_port: Option<u16>,
-    /// Serve the REST API (HTTP, /api/v1, on 127.0.0.1) on this port instead of the client
-    /// websocket server.
-    #[arg(long, value_name = "PORT")]
-    pub rest_api_port: Option<u16>,
     #[arg(long, hide = true, value_name = "PORT")]
     #[allow(missing_docs)]
     pub frontend_websocket_port: Option<u16>,
-    /// Connect out to a client that listens at this websocket URL (e.g. ws://127.0.0.1:12346)
-    /// instead of listening, and again whenever the connection ends; used only when neither
-    /// --websocket-port nor --websocket-listen-address is given.
-    #[arg(long, value_name = "URL")]
-    pub websocket_client_address: Option<String>,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub allow_raw: bool,
@@ -143,6 +155,15 @@ pub struct Options {
 }
 
 impl Options {
+    /// What every client session is told by the flags.
+    pub fn session_config(&self) -> SessionConfig {
+        SessionConfig {
+            server_name: self.server_name.clone(),
+            max_ping_time: Duration::from_millis(u64::from(self.max_ping_time)),
+            max_messages_per_frame: self.max_messages_per_frame,
+        }
+    }
+
     /// Where the client websocket server listens.
     pub fn listen_address(&self) -> SocketAddr {
         if let Some(address) = self.websocket_listen_address {

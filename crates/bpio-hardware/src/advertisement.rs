@@ -1,4 +1,4 @@
-//! What a backend observes about a device before connecting to it (DEVICE_CONFIG.md 3.7).
+//! What a backend observes about a device before connecting to it (docs/DEVICE_CONFIG.md 3.7).
 //!
 //! [`Advertisement`] is a borrowed view, cheap to build and what the device config matches on;
 //! [`AdvertisementBuf`] owns the same data so that a backend can send it in an event.
@@ -20,8 +20,9 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// The timing gap to use when neither the user nor the definition sets one (DEVICE_CONFIG.md
-    /// 7.5): 75 ms for Bluetooth LE, where fast writes jam the link, otherwise 0.
+    /// The timing gap to use when neither the user nor the definition sets one
+    /// (docs/DEVICE_CONFIG.md 7.5): 75 ms for Bluetooth LE, where fast writes jam the link,
+    /// otherwise 0.
     pub const fn default_gap_ms(self) -> u32 {
         match self {
             Self::Btle => 75,

@@ -1,9 +1,9 @@
-//! Endpoints: the named channels of a device (DEVICE_CONFIG.md 4).
+//! Endpoints: the named channels of a device (docs/DEVICE_CONFIG.md 4).
 
 use std::fmt;
 use std::str::FromStr;
 
-/// A named hardware channel (DEVICE_CONFIG.md 4).
+/// A named hardware channel (docs/DEVICE_CONFIG.md 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]

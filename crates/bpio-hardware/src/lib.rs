@@ -14,10 +14,10 @@
 //! 1. The server builds each [`HardwareManager`] with an `EventSink<ManagerEvent>` and calls
 //!    [`HardwareManager::start_scanning`].
 //! 2. A manager reports [`ManagerEvent::Found`] with a [`FoundDevice`]: name, address, the
-//!    [`AdvertisementBuf`] the device config matches on, and a [`Connector`].
+//!    [`AdvertisementBuf`] the device config matches on, and a [`DeviceConnector`].
 //! 3. The server matches the advertisement, resolves a [`Specialization`] from the matching
 //!    specifier (BLE services → endpoints, serial line settings), and calls
-//!    [`Connector::connect`] with an `EventSink<HardwareEvent>` for that device.
+//!    [`DeviceConnector::connect`] with an `EventSink<HardwareEvent>` for that device.
 //! 4. The connected [`Hardware`] takes commands; its [`HardwareEvent`]s arrive through the sink
 //!    until [`HardwareEvent::Disconnected`].
 //!
@@ -52,7 +52,7 @@ pub use link::DeviceLink;
 pub use sink::{EventSink, SinkClosed};
 pub use stream::{StreamHardware, StreamTransport};
 pub use traits::{
-    Connector, EndpointScope, FoundDevice, Hardware, HardwareManager, ManagerEvent, Parity,
+    DeviceConnector, EndpointScope, FoundDevice, Hardware, HardwareManager, ManagerEvent, Parity,
     SerialSettings, Specialization,
 };
 pub use uuid::{InvalidUuid, Uuid};

@@ -10,7 +10,7 @@ use crate::sink::EventSink;
 use crate::traits::EndpointScope;
 
 /// Shared by a backend's I/O task (or thread) and its [`Hardware`](crate::Hardware): bytes from
-/// the device go to the server's sink once [`Connector::connect`](crate::Connector::connect) has
+/// the device go to the server's sink once [`DeviceConnector::connect`](crate::DeviceConnector::connect) has
 /// attached it, and the disconnect is reported exactly once, whichever side notices it first.
 ///
 /// The link also knows the device's [`EndpointScope`] and, for a connection that carries every

@@ -12,7 +12,7 @@ use crate::error::HwError;
 use crate::link::DeviceLink;
 use crate::traits::{EndpointScope, Hardware};
 
-/// The endpoints of every byte-stream device (DEVICE_CONFIG.md 4).
+/// The endpoints of every byte-stream device (docs/DEVICE_CONFIG.md 4).
 const ENDPOINTS: [Endpoint; 2] = [Endpoint::Tx, Endpoint::Rx];
 
 /// How a [`StreamHardware`] reaches its device: the backend's side.

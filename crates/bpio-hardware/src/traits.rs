@@ -1,5 +1,5 @@
 //! The traits backends implement: [`Hardware`] for a connected device, [`HardwareManager`] for
-//! discovery, and [`Connector`] for turning a discovered device into a connected one.
+//! discovery, and [`DeviceConnector`] for turning a discovered device into a connected one.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,7 +19,7 @@ use crate::uuid::Uuid;
 ///
 /// Methods take `&self` so that one device can be shared (`Arc<dyn Hardware>`) between the task
 /// writing to it and the one waiting for its replies. Notifications and the disconnect are not
-/// returned here: they go to the [`EventSink`] given to [`Connector::connect`].
+/// returned here: they go to the [`EventSink`] given to [`DeviceConnector::connect`].
 #[async_trait]
 pub trait Hardware: Send + Sync + fmt::Debug {
     /// The device's name as the backend knows it (BLE: advertised name). Personal data.
@@ -129,12 +129,13 @@ pub struct SerialSettings {
 }
 
 /// How to open a discovered device, as the device config resolved it for the matched protocol
-/// (DEVICE_CONFIG.md 7.1 step 5).
+/// (docs/DEVICE_CONFIG.md 7.1 step 5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Specialization {
     /// BLE: GATT service → endpoint → characteristic. Every endpoint whose characteristic the
-    /// device has becomes available; a device with none of them fails with [`HwError::NoEndpoints`].
+    /// device has becomes available; a device with none of them fails with
+    /// [`HwError::NoEndpoints`].
     Btle {
         /// The `services` table of the matching `btle` specifier.
         services: BTreeMap<Uuid, BTreeMap<Endpoint, Uuid>>,
@@ -149,7 +150,7 @@ pub enum Specialization {
 /// Connects one discovered device. Consumed by connecting: a device is connected at most once
 /// per discovery.
 #[async_trait]
-pub trait Connector: Send + Sync + fmt::Debug {
+pub trait DeviceConnector: Send + Sync + fmt::Debug {
     /// Opens the device with `specialization`; its notifications and disconnect go to `events`.
     async fn connect(
         self: Box<Self>,
@@ -168,7 +169,7 @@ pub struct FoundDevice {
     /// What was observed; matched against protocols' specifiers.
     pub advertisement: AdvertisementBuf,
     /// Connects it.
-    pub connector: Box<dyn Connector>,
+    pub connector: Box<dyn DeviceConnector>,
 }
 
 /// What a manager reports.

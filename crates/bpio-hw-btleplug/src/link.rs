@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bpio_hardware::{
-    AdvertisementBuf, Connector as ConnectorTrait, Endpoint, EventSink, FoundDevice, Hardware,
-    HardwareEvent, HwError, Specialization, Uuid,
+    AdvertisementBuf, DeviceConnector, Endpoint, EventSink, FoundDevice, Hardware, HardwareEvent,
+    HwError, Specialization, Uuid,
 };
 use btleplug::api::{
     Characteristic, Peripheral as _, PeripheralProperties, Service, ValueNotification, WriteType,
@@ -60,7 +60,7 @@ impl Origin {
         Self { name, address, advertisement }
     }
 
-    pub(crate) fn found(self, connector: Connector) -> FoundDevice {
+    pub(crate) fn found(self, connector: PeripheralConnector) -> FoundDevice {
         FoundDevice {
             name: self.name,
             address: self.address,
@@ -117,7 +117,7 @@ impl Link {
 
 /// Connects one found device. `linked` when the reconnect task already brought the link up.
 #[derive(Debug)]
-pub(crate) struct Connector {
+pub(crate) struct PeripheralConnector {
     manager: Arc<Inner>,
     /// Taken by `connect`; still here on drop means the server never used it.
     peripheral: Option<Peripheral>,
@@ -125,7 +125,7 @@ pub(crate) struct Connector {
     linked: bool,
 }
 
-impl Connector {
+impl PeripheralConnector {
     pub(crate) fn new(
         manager: Arc<Inner>,
         peripheral: Peripheral,
@@ -136,7 +136,7 @@ impl Connector {
     }
 }
 
-impl Drop for Connector {
+impl Drop for PeripheralConnector {
     fn drop(&mut self) {
         if let Some(peripheral) = self.peripheral.take()
             && self.linked
@@ -149,7 +149,7 @@ impl Drop for Connector {
 }
 
 #[async_trait]
-impl ConnectorTrait for Connector {
+impl DeviceConnector for PeripheralConnector {
     async fn connect(
         mut self: Box<Self>,
         specialization: Specialization,

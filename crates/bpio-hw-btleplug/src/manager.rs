@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 use tracing::{debug, info, warn};
 
 use crate::config::{BtleplugConfig, Reconnect};
-use crate::link::{Connector, Link, Origin, cause, within};
+use crate::link::{Link, Origin, PeripheralConnector, cause, within};
 
 /// A [`HardwareManager`] for Bluetooth LE devices.
 ///
@@ -212,7 +212,8 @@ impl Inner {
             state.reported.insert(id, origin.advertisement.clone());
         }
         debug!(name = %origin.name, address = %origin.address, "Bluetooth LE device found");
-        let connector = Connector::new(Arc::clone(&self), peripheral, origin.clone(), false);
+        let connector =
+            PeripheralConnector::new(Arc::clone(&self), peripheral, origin.clone(), false);
         self.send(ManagerEvent::Found(origin.found(connector)));
     }
 
@@ -362,8 +363,12 @@ async fn reconnect(manager: Weak<Inner>, id: PeripheralId, link: Arc<Link>, poli
                 if inner.relinked(&id, &link) {
                     info!("a dropped Bluetooth LE device is back");
                     let origin = link.origin().clone();
-                    let connector =
-                        Connector::new(Arc::clone(&inner), peripheral, origin.clone(), true);
+                    let connector = PeripheralConnector::new(
+                        Arc::clone(&inner),
+                        peripheral,
+                        origin.clone(),
+                        true,
+                    );
                     inner.send(ManagerEvent::Found(origin.found(connector)));
                 } else {
                     inner.hang_up(peripheral);

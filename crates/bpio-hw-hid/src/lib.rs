@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bpio_hardware::{
-    AdvertisementBuf, Connector, EventSink, FoundDevice, Hardware, HardwareEvent, HardwareManager,
-    HwError, ManagerEvent, Specialization, UsbId,
+    AdvertisementBuf, DeviceConnector, EventSink, FoundDevice, Hardware, HardwareEvent,
+    HardwareManager, HwError, ManagerEvent, Specialization, UsbId,
 };
 use tracing::{debug, warn};
 
@@ -125,7 +125,7 @@ impl fmt::Debug for HidConnector {
 }
 
 #[async_trait]
-impl Connector for HidConnector {
+impl DeviceConnector for HidConnector {
     async fn connect(
         self: Box<Self>,
         specialization: Specialization,

@@ -23,12 +23,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bpio_hardware::{
-    AdvertisementBuf, Connector, EventSink, FoundDevice, Hardware, HardwareEvent, HardwareManager,
-    HwError, ManagerEvent, Specialization,
+    AdvertisementBuf, DeviceConnector, EventSink, FoundDevice, Hardware, HardwareEvent,
+    HardwareManager, HwError, ManagerEvent, Specialization,
 };
 use tracing::{debug, warn};
 
-/// The port name base databases use, which names no real port (DEVICE_CONFIG.md 3.2).
+/// The port name base databases use, which names no real port (docs/DEVICE_CONFIG.md 3.2).
 const PLACEHOLDER_PORT: &str = "default";
 
 /// The [`HardwareManager`] for serial ports. A scan reports every candidate port once and
@@ -121,7 +121,7 @@ struct SerialConnector {
 }
 
 #[async_trait]
-impl Connector for SerialConnector {
+impl DeviceConnector for SerialConnector {
     async fn connect(
         self: Box<Self>,
         specialization: Specialization,

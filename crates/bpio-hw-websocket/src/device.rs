@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bpio_hardware::{
-    Connector, DeviceLink, EndpointScope, EventSink, Hardware, HardwareEvent, HwError,
+    DeviceConnector, DeviceLink, EndpointScope, EventSink, Hardware, HardwareEvent, HwError,
     Specialization, StreamHardware, StreamTransport,
 };
 use futures_util::{SinkExt, StreamExt};
@@ -164,7 +164,7 @@ pub(crate) struct WebsocketConnector {
 }
 
 #[async_trait]
-impl Connector for WebsocketConnector {
+impl DeviceConnector for WebsocketConnector {
     async fn connect(
         self: Box<Self>,
         specialization: Specialization,

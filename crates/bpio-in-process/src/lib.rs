@@ -16,13 +16,13 @@
 //!
 //! Key design decision: the connector joins the two through the same seams a socket would use,
 //! and nothing else. On the server's side it is a [`ClientConnection`] that
-//! [`serve_client`] drives like any transport; on the client's side it is a [`Link`]. JSON text
+//! [`serve_client`] drives like any transport; on the client's side it is a [`ServerLink`]. JSON text
 //! travels between them over channels, so the client and the server behave exactly as they do
 //! over a websocket, minus the socket. `bpio-client` therefore does not depend on the server,
 //! and the server names no client.
 #![warn(missing_docs)]
 
-use bpio_client::{Connector, ConnectorError, Link};
+use bpio_client::{Connector, ConnectorError, ServerLink};
 use bpio_server::SessionConfig;
 use bpio_server::runtime::{ClientConnection, CloseReason, DeviceHub, LinkEvent, serve_client};
 use tokio::sync::{mpsc, watch};
@@ -71,7 +71,7 @@ pub struct InProcessLink {
     from_server: mpsc::UnboundedReceiver<String>,
 }
 
-impl Link for InProcessLink {
+impl ServerLink for InProcessLink {
     fn send(&mut self, text: String) -> Result<(), ConnectorError> {
         let sender = self.to_server.as_ref().ok_or(ConnectorError::Closed)?;
         sender.send(text).map_err(|_| ConnectorError::Closed)

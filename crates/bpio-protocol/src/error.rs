@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// The `ErrorCode` of an `Error` message (PROTOCOL.md section 5.1).
+/// The `ErrorCode` of an `Error` message (docs/PROTOCOL.md 5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub enum ErrorCode {

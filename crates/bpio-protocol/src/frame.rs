@@ -1,7 +1,7 @@
 //! Splitting a transmission into messages, and writing messages back out.
 //!
 //! A transmission is a sequence of JSON values, each normally an array of one-key objects
-//! (PROTOCOL.md sections 2.1 and 5.3). The reader makes one pass over the text that finds the
+//! (docs/PROTOCOL.md 2.1 and 5.3). The reader makes one pass over the text that finds the
 //! extent of every message without interpreting it; each message body is then parsed into its
 //! type on its own, so one bad message costs only its own reply.
 
@@ -65,7 +65,7 @@ pub trait MessageSet: Sized {
 /// Parses one transmission into its messages, in order.
 ///
 /// Returns one entry per message found, and one error entry for each part of the input that could
-/// not be split into messages (PROTOCOL.md section 5.3). The result is never empty.
+/// not be split into messages (docs/PROTOCOL.md 5.3). The result is never empty.
 pub fn parse_frame<M: MessageSet>(bytes: &[u8]) -> Vec<Result<M, ParseError>> {
     split_frame(bytes).into_iter().map(|message| message.and_then(|m| m.parse())).collect()
 }
@@ -101,7 +101,7 @@ impl RawMessage<'_> {
 /// Splits one transmission into its messages, in order, without interpreting them.
 ///
 /// Returns one entry per message found, and one error entry for each part of the input that could
-/// not be split into messages (PROTOCOL.md section 5.3). The result is never empty.
+/// not be split into messages (docs/PROTOCOL.md 5.3). The result is never empty.
 /// [`parse_frame`] is this followed by [`RawMessage::parse`] on every message.
 pub fn split_frame(bytes: &[u8]) -> Vec<Result<RawMessage<'_>, ParseError>> {
     let (text, invalid_utf8_at) = match std::str::from_utf8(bytes) {

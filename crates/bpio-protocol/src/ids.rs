@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The `Id` of a message sent by a client: 1..=4294967295.
 ///
-/// Id 0 is reserved for server events (PROTOCOL.md section 3), so a client message with Id 0 can
+/// Id 0 is reserved for server events (docs/PROTOCOL.md 3), so a client message with Id 0 can
 /// not be represented. Server messages carry a plain `u32`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]

@@ -1,4 +1,4 @@
-//! Spec versions, and the handshake that chooses one (PROTOCOL.md 4.1, VERSIONS.md 1).
+//! Spec versions, and the handshake that chooses one (docs/PROTOCOL.md 4.1, docs/VERSIONS.md 1).
 //!
 //! Before the handshake the session's version is unknown, so the first messages are parsed with
 //! [`PreHandshake`], a message set that reads `RequestServerInfo` in any of its three shapes and
@@ -88,7 +88,7 @@ pub struct Handshake {
 }
 
 /// Why a well-formed `RequestServerInfo` can not start a session: answered with ERROR_INIT, after
-/// which the server closes the session (PROTOCOL.md 4.1 item 3, D9, D10).
+/// which the server closes the session (docs/PROTOCOL.md 4.1 item 3, D9, D10).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum VersionError {
@@ -121,7 +121,7 @@ impl VersionError {
     }
 }
 
-/// `RequestServerInfo` in any of its shapes, chosen by its fields (PROTOCOL.md 4.1 item 2):
+/// `RequestServerInfo` in any of its shapes, chosen by its fields (docs/PROTOCOL.md 4.1 item 2):
 /// `ProtocolVersionMajor` → v4, else `MessageVersion` → v1, else v0.
 ///
 /// A request with both fields is a malformed v4 request (unknown field `MessageVersion`).

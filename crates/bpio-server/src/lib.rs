@@ -6,7 +6,7 @@
 //! tests and benchmarks drive them with a manual clock.
 //!
 //! The crate holds the client [`session`], the [`DeviceRequest`] it hands a device, the
-//! per-device output [`scheduler`] and the [`runtime`].
+//! per-device output [`scheduler`], and the [`runtime`] that drives them and owns the devices.
 #![warn(missing_docs)]
 
 mod error;

@@ -1,4 +1,4 @@
-//! Per-device output scheduling with a timing gap (PROTOCOL.md section 8).
+//! Per-device output scheduling with a timing gap (docs/PROTOCOL.md 8).
 //!
 //! Slow links (Bluetooth LE above all) jam when commands come faster than they can carry them, so
 //! client output reaches a device at most once per gap `G`. Commands arriving inside the gap wait

@@ -1,4 +1,4 @@
-//! One client session, sans-IO (PROTOCOL.md sections 3 to 6, 10.3 and 10.5).
+//! One client session, sans-IO (docs/PROTOCOL.md 3 to 6, 10.3 and 10.5).
 //!
 //! The session turns client transmissions into replies and device actions. It validates every
 //! command against the devices the client was shown and answers each client message exactly
@@ -7,10 +7,10 @@
 //! the order is kept. Device changes, readings of subscriptions and scan ends come in through
 //! `handle_*` and go out as events with Id 0.
 //!
-//! The core speaks v4. A client of an older spec version (VERSIONS.md) is served by translation
-//! at the edges of the session: its messages are parsed in its version and converted up to v4
-//! commands (several per message at most become one batch with one reply), and every reply and
-//! event is converted down to its version on the way out, device-list changes becoming
+//! The core speaks v4. A client of an older spec version (docs/VERSIONS.md) is served by
+//! translation at the edges of the session: its messages are parsed in its version and converted up
+//! to v4 commands (several per message at most become one batch with one reply), and every reply
+//! and event is converted down to its version on the way out, device-list changes becoming
 //! `DeviceAdded`/`DeviceRemoved` against the devices that client was told about.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -36,7 +36,7 @@ pub struct SessionConfig {
     /// `MaxPingTime`: the client must ping within this; zero disables the watchdog.
     pub max_ping_time: Duration,
     /// Messages handled per transmission; the rest of a longer one is answered with one
-    /// `Error` (Id 0, code 3) and not handled, as after a syntax error (PROTOCOL.md 5.3).
+    /// `Error` (Id 0, code 3) and not handled, as after a syntax error (docs/PROTOCOL.md 5.3).
     pub max_messages_per_frame: usize,
 }
 
@@ -76,7 +76,7 @@ pub enum Action {
     },
 }
 
-/// Where the session is in its life (PROTOCOL.md 4).
+/// Where the session is in its life (docs/PROTOCOL.md 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// Waiting for `RequestServerInfo`.
@@ -103,7 +103,7 @@ pub struct Session {
     ping_deadline: Option<Instant>,
     /// The connected devices, as a list event would carry them (Id 0).
     devices: v4::DeviceList,
-    /// Legacy sessions: the device list the client was last told about (VERSIONS.md 11).
+    /// Legacy sessions: the device list the client was last told about (docs/VERSIONS.md 11).
     known: v4::DeviceList,
     /// Converted messages not yet polled: one v4 message may become several.
     outbox: VecDeque<AnyServerMessage>,
@@ -245,7 +245,7 @@ impl Session {
     }
 
     /// Handles the complete current device list. Sends a `DeviceList` event when it changed,
-    /// and ends reads and subscriptions of devices that went away (PROTOCOL.md 10.3, 10.5).
+    /// and ends reads and subscriptions of devices that went away (docs/PROTOCOL.md 10.3, 10.5).
     pub fn handle_devices(&mut self, devices: BTreeMap<u32, v4::Device>) {
         if devices == self.devices.devices {
             return;
@@ -395,7 +395,7 @@ impl Session {
         }
     }
 
-    /// Executes the v4 commands one legacy message became, with one reply (VERSIONS.md 12).
+    /// Executes the v4 commands one legacy message became, with one reply (docs/VERSIONS.md 12).
     fn handle_translated(&mut self, now: Instant, id: u32, mut commands: Vec<ClientMessage>) {
         if commands.len() <= 1 {
             match commands.pop() {
@@ -623,7 +623,7 @@ impl Session {
             .ok_or_else(|| format!("device {device} has no feature {feature}"))
     }
 
-    /// PROTOCOL.md 4.3: stop scanning, stop every output, end every subscription.
+    /// docs/PROTOCOL.md 4.3: stop scanning, stop every output, end every subscription.
     fn end_session(&mut self) {
         self.actions.push_back(Action::StopScanning);
         self.actions

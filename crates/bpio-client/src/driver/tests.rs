@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::connector::{Connector, Link};
+use crate::connector::{Connector, ServerLink};
 use crate::error::ConnectorError;
 use crate::{Client, ClientConfig, Error};
 
@@ -16,7 +16,7 @@ struct MemoryLink {
     from_server: mpsc::UnboundedReceiver<Vec<u8>>,
 }
 
-impl Link for MemoryLink {
+impl ServerLink for MemoryLink {
     fn send(&mut self, text: String) -> Result<(), ConnectorError> {
         self.to_server.send(text).map_err(|_| ConnectorError::Closed)
     }

@@ -5,9 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bpio_engine::{Options, devices};
+use bpio_engine::Options;
 use bpio_server::SessionConfig;
-use bpio_server::runtime::DeviceHub;
 use bpio_transport_ws as ws;
 use clap::Parser;
 
@@ -30,9 +29,7 @@ mod sensors;
 /// time is set so the client's keep-alive runs too.
 async fn engine() -> String {
     let options = Options::try_parse_from(["bpio-engine", "--simulate"]).unwrap();
-    let config = devices::device_config(&options).unwrap();
-    let managers = devices::managers(&options, &config).await.unwrap();
-    let hub = DeviceHub::spawn(config, managers);
+    let hub = bpio_engine::device_hub(&options).await.unwrap();
     let listener =
         ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), ws::Config::default()).await.unwrap();
     let url = format!("ws://{}", listener.local_addr());

@@ -25,7 +25,8 @@ struct RawBaseFile {
     user_configs: Option<IgnoredAny>,
 }
 
-/// Unknown keys (e.g. `configuration` in 4.189's sexverse-v5) are ignored (DEVICE_CONFIG.md 1.4).
+/// Unknown keys (e.g. `configuration` in 4.189's sexverse-v5) are ignored (docs/DEVICE_CONFIG.md
+/// 1, rule 4).
 #[derive(Deserialize)]
 pub(crate) struct RawProtocol {
     #[serde(default)]
@@ -39,7 +40,7 @@ pub(crate) struct RawProtocol {
 /// How to treat a definition whose range has `min > max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strictness {
-    /// Skip the definition with a warning, as DEVICE_CONFIG.md 1 rule 6 requires.
+    /// Skip the definition with a warning, as docs/DEVICE_CONFIG.md 1 rule 6 requires.
     #[default]
     SkipInvalidDefinitions,
     /// Reject the whole file (for checking a database before shipping it).

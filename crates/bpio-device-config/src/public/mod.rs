@@ -1,4 +1,4 @@
-//! The public device-config formats, major versions 4 and 5 (DEVICE_CONFIG.md 1–6).
+//! The public device-config formats, major versions 4 and 5 (docs/DEVICE_CONFIG.md 1–6).
 //!
 //! Files are deserialized into private `Raw*` mirrors of the format through
 //! `serde_path_to_error`, so a type error names its field path; the mirrors are then converted
@@ -253,7 +253,7 @@ struct RawFeature {
     feature_settings: Option<RawFeatureSettings>,
 }
 
-/// Extra keys (e.g. `description` in ossm) are allowed and ignored (DEVICE_CONFIG.md 5.3).
+/// Extra keys (e.g. `description` in ossm) are allowed and ignored (docs/DEVICE_CONFIG.md 5.3).
 #[derive(Deserialize)]
 struct RawOutput {
     #[serde(default)]
@@ -283,7 +283,7 @@ struct RawFeatureSettings {
 pub(crate) enum DefinitionError {
     /// The whole file is invalid (what the schema or the reference's reader rejects).
     Fatal(Error),
-    /// Only this definition is invalid (a reversed range: DEVICE_CONFIG.md 1, rule 6).
+    /// Only this definition is invalid (a reversed range: docs/DEVICE_CONFIG.md 1, rule 6).
     Skip(Error),
 }
 

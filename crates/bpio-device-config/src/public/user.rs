@@ -42,7 +42,8 @@ struct RawUserConfigs {
     simulated_devices: Option<Vec<RawSimulated>>,
 }
 
-/// `defaults` and the schema's unused `devices` key are allowed and ignored (DEVICE_CONFIG.md 6.1).
+/// `defaults` and the schema's unused `devices` key are allowed and ignored (docs/DEVICE_CONFIG.md
+/// 6.1).
 #[derive(Deserialize)]
 struct RawUserProtocol {
     #[serde(default)]
@@ -92,7 +93,7 @@ struct RawUserFeature {
     output: BTreeMap<String, RawUserOutput>,
 }
 
-/// `reverse_position` here is a different, unknown key and is ignored (DEVICE_CONFIG.md 6.3).
+/// `reverse_position` here is a different, unknown key and is ignored (docs/DEVICE_CONFIG.md 6.3).
 #[derive(Deserialize)]
 struct RawUserOutput {
     #[serde(default)]
@@ -189,7 +190,7 @@ pub(crate) fn parse_user(text: &str) -> Result<UserConfig, Error> {
     Ok(UserConfig { version: Some(version), protocols, devices, simulated_devices, warnings })
 }
 
-/// Keeps the known specifiers and warns about the unknown ones (DEVICE_CONFIG.md 1.5).
+/// Keeps the known specifiers and warns about the unknown ones (docs/DEVICE_CONFIG.md 1, rule 5).
 pub(crate) fn known_specifiers(
     protocol: &str,
     raw: Vec<RawSpecifier>,

@@ -18,7 +18,8 @@ fn v4_has_139_protocols_and_733_configurations() {
     assert_eq!(db.version(), Version { major: 4, minor: 189 });
     assert_eq!(db.protocols().len(), 139);
     assert_eq!(db.configuration_count(), 733);
-    // 4.189's sexverse-v5 spells the key `configuration`; it is ignored (DEVICE_CONFIG.md 1.4).
+    // 4.189's sexverse-v5 spells the key `configuration`; it is ignored (docs/DEVICE_CONFIG.md
+    // 1, rule 4).
     assert!(db.protocol("sexverse-v5").unwrap().configurations.is_empty());
 }
 

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 use crate::support::{USER_V4, v5};
 
-/// DEVICE_CONFIG.md 5.5 and 6.7: a base protocol and a user record with limits.
+/// docs/DEVICE_CONFIG.md 5.5 and 6.7: a base protocol and a user record with limits.
 const EXAMPLE_BASE: &str = r#"{"version": {"major": 4, "minor": 0}, "protocols": {"example-proto": {
   "communication": [{"btle": {"names": ["ExampleToy", "EXT-*"], "services": {"0000fff0-0000-1000-8000-00805f9b34fb": {"tx": "0000fff2-0000-1000-8000-00805f9b34fb"}}}}],
   "defaults": {"name": "Example Device", "id": "0b0c8a52-3f6e-4d5b-9d0e-1a2b3c4d5e6f",

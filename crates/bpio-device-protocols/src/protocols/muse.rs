@@ -3,7 +3,8 @@
 //!
 //! The reference implementation has no module for this protocol. The facts come from the
 //! protocol notes of the Buttplug project: <https://github.com/buttplugio/stpihkal/issues/65>
-//! (also `stpihkal/protocols/muse/index.md` in the `buttplugio/docs.buttplug.io` repository).
+//! (also
+//! <https://github.com/buttplugio/docs.buttplug.io/blob/HEAD/stpihkal/protocols/muse/index.md>).
 //! A packet is `AA BB`: `AA` 0 stops the motor whatever `BB` is; with `BB` 0, `AA` starts a
 //! built-in pattern (1–9); with any other `BB`, `AA` is a speed (1–15, 9 perhaps the top; the
 //! database's range is 0–9) that the firmware holds for about a second.

@@ -5,8 +5,9 @@
 //!
 //! The reference implementation has no module for this protocol. The facts come from the
 //! protocol notes of the Buttplug project: <https://github.com/buttplugio/stpihkal/issues/66>
-//! (also `stpihkal/protocols/sayberx/index.md` in the `buttplugio/docs.buttplug.io`
-//! repository), which give the packet as `41 54 2b 53 50 44 <n> 30` with `<n>` from `0x30` to
+//! (also
+//! <https://github.com/buttplugio/docs.buttplug.io/blob/HEAD/stpihkal/protocols/sayberx/index.md>),
+//! which give the packet as `41 54 2b 53 50 44 <n> 30` with `<n>` from `0x30` to
 //! `0x34`. The notes show no handshake and do not say whether the app writes with response;
 //! this protocol writes without. What the X-Ring reports is not documented, so it has no inputs.
 //!

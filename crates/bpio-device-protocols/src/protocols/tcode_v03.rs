@@ -7,7 +7,7 @@
 //! `I<ms>`; `Vibrate` (present only through user configs) writes `V<feature>` with two digits.
 //! Bundling: a batch becomes one write holding every line, which on a byte stream is the same
 //! as separate writes but costs one system call. No handshake, no keep-alive; `Position` and
-//! `HwPositionWithDuration` have no stop (PROTOCOL.md 9).
+//! `HwPositionWithDuration` have no stop (docs/PROTOCOL.md 9).
 
 use std::fmt::Write as _;
 

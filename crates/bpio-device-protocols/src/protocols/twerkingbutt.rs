@@ -3,8 +3,8 @@
 //!
 //! The reference implementation has no module for this protocol. The protocol notes of the
 //! Buttplug project, <https://github.com/buttplugio/stpihkal/issues/69> (also
-//! `stpihkal/protocols/twerking-butt/index.md` in the `buttplugio/docs.buttplug.io`
-//! repository), record 16-byte packets on `tx` (`a6 61 <command> ...`, zero padded) for a
+//! <https://github.com/buttplugio/docs.buttplug.io/blob/HEAD/stpihkal/protocols/twerking-butt/index.md>),
+//! record 16-byte packets on `tx` (`a6 61 <command> ...`, zero padded) for a
 //! pattern mode, an audio mode and stopping each, and status reports on `rx`. They are
 //! captures with guessed meanings (the two sources disagree on which command starts and which
 //! stops the audio mode) and no speed control, and the database maps none of them to a feature,

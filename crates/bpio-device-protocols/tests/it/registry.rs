@@ -54,7 +54,7 @@ const DEFAULTS_REFUSED: &[&str] = &["vorze-sa"];
 /// Every configuration of every registered protocol is served by it: `configure` takes the
 /// definition, and a device identified as one of its identifiers resolves to it, or to a later
 /// configuration listing the same identifier (the public file repeats a few; the last listing
-/// wins, DEVICE_CONFIG.md rule I). Definitions are told apart by identity: the public file
+/// wins, docs/DEVICE_CONFIG.md rule I). Definitions are told apart by identity: the public file
 /// repeats a few ids too.
 #[test]
 fn every_configuration_of_a_registered_protocol_is_served() {

@@ -12,7 +12,7 @@ use crate::within;
 
 #[tokio::test]
 async fn a_burst_of_50_commands_inside_a_100_ms_gap_gives_at_most_two_writes() {
-    let (url, sensor) = bpio_engine::devices::serve_gap_sensor(100).await.unwrap();
+    let (url, sensor) = crate::simulated::serve_gap_sensor(100).await;
 
     let (mut inbound, client) =
         transport_ws::connect(&url, &Config::default()).await.unwrap().split();

@@ -1,7 +1,7 @@
 //! Hostile input, over a real websocket: every malformed or hostile transmission gets exactly
-//! the replies the table names (PROTOCOL.md 5.3), the session answers a Ping afterwards, frames
-//! the transport must refuse close the connection and stop the devices, and running the whole
-//! table again does not grow memory.
+//! the replies the table names (docs/PROTOCOL.md 5.3), the session answers a Ping afterwards,
+//! frames the transport must refuse close the connection and stop the devices, and running the
+//! whole table again does not grow memory.
 //!
 //! The engine is served in process (`bpio_engine::serve`) with the simulated devices of
 //! `--simulate`, so the test can drop a device and read what each device was sent. The client is

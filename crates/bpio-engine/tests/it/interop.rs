@@ -293,7 +293,7 @@ mod spec_v3 {
 
     #[tokio::test]
     async fn the_v3_client_drives_the_bytes_of_a_simulated_device() {
-        let (url, sensor) = bpio_engine::devices::serve_gap_sensor(0).await.unwrap();
+        let (url, sensor) = crate::simulated::serve_gap_sensor(0).await;
         let client = connect(&url).await;
         scan_for(&client, 1).await;
         let device = client.devices().pop().unwrap();

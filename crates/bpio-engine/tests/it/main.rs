@@ -8,17 +8,14 @@ mod hostile;
 mod interop;
 mod rest;
 mod safety;
+mod simulated;
 mod soak;
 
-use std::net::SocketAddr;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bpio::device_config::DeviceConfig;
-use bpio::hardware::sim::{self, LovenseFirmware, SimHandle, SimulatedManager};
+use bpio::hardware::sim::{self, LovenseFirmware, SimHandle};
 use bpio::server::SessionConfig;
-use bpio::server::runtime::{DeviceHub, ManagerFactory};
 use bpio::transport_ws::{self, Config, Connection, Inbound};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -160,31 +157,18 @@ pub(crate) struct Devices {
     pub(crate) nora: SimHandle<LovenseFirmware>,
 }
 
-/// Serves `session` in process on a free loopback port (the message size limit is the
-/// transport's default, 1 MiB); returns the websocket URL.
+/// Serves `session` in process on a free loopback port, with the devices and user config of
+/// `--simulate`; returns the websocket URL.
 pub(crate) async fn serve(session: SessionConfig) -> (String, Devices) {
-    let mut config = DeviceConfig::embedded().unwrap();
-    config.apply_user_json(include_str!("../../src/simulation.json")).unwrap();
-    let handles: Arc<Mutex<Option<Devices>>> = Arc::default();
-    let out = Arc::clone(&handles);
-    let factory: ManagerFactory = Box::new(move |events| {
-        let manager = SimulatedManager::new(events).recording();
+    simulated::serve_simulated(simulated::SIMULATION_CONFIG, session, |manager| {
         let hush = manager.add(sim::lovense_hush("sim-lovense-hush"));
         let edge = manager.add(sim::lovense_edge("sim-lovense-edge"));
         let nora = manager.add(sim::lovense_nora("sim-lovense-nora"));
         manager.add(sim::tcode_stroker("simulated-tcode"));
         manager.add(sim::sensor("sim-sensor"));
-        *out.lock().unwrap() = Some(Devices { hush, edge, nora });
-        Arc::new(manager)
-    });
-    let hub = DeviceHub::spawn(config, vec![factory]);
-    let devices = handles.lock().unwrap().take().unwrap();
-    let listener = transport_ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), Config::default())
-        .await
-        .unwrap();
-    let url = format!("ws://{}", listener.local_addr());
-    tokio::spawn(bpio_engine::serve(listener, session, hub, std::future::pending()));
-    (url, devices)
+        Devices { hush, edge, nora }
+    })
+    .await
 }
 
 struct Client(Connection);

@@ -30,7 +30,7 @@ pub use simulated::{SimulatedFirmware, sensor, simulated};
 pub use tcode::{TCodeFirmware, tcode_stroker};
 
 use crate::{
-    AdvertisementBuf, Connector, Endpoint, EventSink, FoundDevice, Hardware, HardwareCommand,
+    AdvertisementBuf, DeviceConnector, Endpoint, EventSink, FoundDevice, Hardware, HardwareCommand,
     HardwareEvent, HardwareManager, HwError, ManagerEvent, Specialization, Uuid,
 };
 
@@ -300,7 +300,7 @@ struct SimConnector<F> {
 }
 
 #[async_trait]
-impl<F: Firmware> Connector for SimConnector<F> {
+impl<F: Firmware> DeviceConnector for SimConnector<F> {
     async fn connect(
         self: Box<Self>,
         specialization: Specialization,

@@ -4,7 +4,7 @@ use crate::error::ErrorCode;
 
 /// A legacy client message that is answered with `Error` instead of being executed.
 ///
-/// The whole message fails: nothing of it is dispatched (VERSIONS.md 12).
+/// The whole message fails: nothing of it is dispatched (docs/VERSIONS.md 12).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}")]
 pub struct ConvertError {
@@ -36,7 +36,7 @@ impl ConvertError {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConvertErrorKind {
-    /// A message of the session's version that our server does not implement (VERSIONS.md 2.1,
+    /// A message of the session's version that our server does not implement (docs/VERSIONS.md 2.1,
     /// "refused"): ERROR_MSG or ERROR_DEVICE as the table says.
     #[error("`{message}` is not supported by this server")]
     NotImplemented {
@@ -51,7 +51,7 @@ pub enum ConvertErrorKind {
         /// The device index sent.
         device_index: u32,
     },
-    /// A legacy index past the end of the device's list for that message (VERSIONS.md 4.1).
+    /// A legacy index past the end of the device's list for that message (docs/VERSIONS.md 4.1).
     #[error(
         "device {device_index} has {len} `{message}` feature(s); index {index} is out of range"
     )]

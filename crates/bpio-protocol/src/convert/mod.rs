@@ -1,4 +1,5 @@
-//! Translation between the spec versions, one adjacent pair at a time (VERSIONS.md 4, 5, 11, 12).
+//! Translation between the spec versions, one adjacent pair at a time (docs/VERSIONS.md 4, 5, 11,
+//! 12).
 //!
 //! Internally everything is v4. A legacy client's messages go **up** the chain
 //! (v0 → v1 → v2 → v3 → v4) and the server's messages go **down** it (v4 → v3 → v2 → v1 → v0).
@@ -10,11 +11,12 @@
 //! | [`v0_v1`] | total, no context | no context |
 //! | [`v1_v2`] | `&v2::DeviceList` (vibrator counts for `SingleMotorVibrateCmd`) | no context |
 //! | [`v2_v3`] | no context | no context |
-//! | [`v3_v4`] | `&v4::DeviceList` (legacy index → feature, through [`DeviceView`]) | `known: &v4::DeviceList` (the list the client was last told about) |
+//! | [`v3_v4`] | `&v4::DeviceList` (legacy index → feature, through [`DeviceView`]) | `known:
+//! &v4::DeviceList` (the list the client was last told about) |
 //!
-//! A message is refused at the step where it stops existing, which gives the code VERSIONS.md 2.1
-//! assigns (ERROR_MSG for `Test`, `RequestLog` and the device-specific commands, ERROR_DEVICE for
-//! RSSI, raw and sensor-subscription messages). Conversion is atomic: a message either converts
+//! A message is refused at the step where it stops existing, which gives the code docs/VERSIONS.md
+//! 2.1 assigns (ERROR_MSG for `Test`, `RequestLog` and the device-specific commands, ERROR_DEVICE
+//! for RSSI, raw and sensor-subscription messages). Conversion is atomic: a message either converts
 //! completely or yields one [`ConvertError`].
 //!
 //! [`AnyClientMessage`], [`client_to_v4`] and [`server_from_v4`] run the whole chain for a session

@@ -1,9 +1,9 @@
-//! Float-to-step conversion of legacy commands (VERSIONS.md 5), computed in IEEE-754 double
+//! Float-to-step conversion of legacy commands (docs/VERSIONS.md 5), computed in IEEE-754 double
 //! precision exactly as the reference does, floating-point artefacts included.
 
 use crate::v0::UnitInterval;
 
-/// Below this a speed-like value is off (VERSIONS.md 5, step 2).
+/// Below this a speed-like value is off (docs/VERSIONS.md 5, step 2).
 const EPSILON: f64 = 0.000001;
 
 /// Speed-like targets (`Vibrate`, `Rotate`, `Oscillate`, `Constrict`, `Temperature`, `Led`,

@@ -57,7 +57,7 @@ pub fn downgrade_server(message: v1::ServerMessage) -> Option<v0::ServerMessage>
     })
 }
 
-/// The v0 description of a device described for v1 (VERSIONS.md 4.3): the names of the v0
+/// The v0 description of a device described for v1 (docs/VERSIONS.md 4.3): the names of the v0
 /// messages it accepts, sorted.
 pub fn device(device: v1::Device) -> v0::Device {
     let messages = device.device_messages;

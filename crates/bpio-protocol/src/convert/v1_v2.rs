@@ -10,7 +10,7 @@ use crate::{v1, v2};
 /// Translates a v1 client message into v2.
 ///
 /// `devices` is the current device list in its v2 shape. `SingleMotorVibrateCmd` becomes a
-/// `VibrateCmd` with the same speed for every vibrator of the device (VERSIONS.md 6.3); an
+/// `VibrateCmd` with the same speed for every vibrator of the device (docs/VERSIONS.md 6.3); an
 /// unknown device or one without vibrators is ERROR_DEVICE. The device-specific commands and
 /// `Test` are refused with ERROR_MSG; `RequestLog` is passed on (it is still part of v2).
 pub fn upgrade_client(
@@ -97,7 +97,7 @@ pub fn downgrade_server(message: v2::ServerMessage) -> Option<v1::ServerMessage>
     })
 }
 
-/// The v1 description of a device described for v2 (VERSIONS.md 4.3): feature counts without
+/// The v1 description of a device described for v2 (docs/VERSIONS.md 4.3): feature counts without
 /// step counts, plus `SingleMotorVibrateCmd` when the device has vibrators.
 pub fn device(device: v2::Device) -> v1::Device {
     let messages = device.device_messages;

@@ -91,7 +91,7 @@ pub fn downgrade_server(message: v3::ServerMessage) -> Option<v2::ServerMessage>
     })
 }
 
-/// The v2 description of a device described for v3 (VERSIONS.md 4.3): `VibrateCmd` from the
+/// The v2 description of a device described for v3 (docs/VERSIONS.md 4.3): `VibrateCmd` from the
 /// `Vibrate` entries of `ScalarCmd`, `RotateCmd` and `LinearCmd` with their step counts, and
 /// `BatteryLevelCmd` when a battery can be read.
 pub fn device(device: v3::Device) -> v2::Device {

@@ -1,7 +1,7 @@
 //! Between spec v3 and v4: v3 client messages up to v4 commands, v4 server messages down to v3.
 //!
 //! Context: the v4 device list. Legacy indexes are positions in the [`DeviceView`] lists of the
-//! addressed device (VERSIONS.md 4.1).
+//! addressed device (docs/VERSIONS.md 4.1).
 
 use std::collections::BTreeMap;
 
@@ -16,8 +16,8 @@ use crate::{v3, v4};
 ///
 /// `devices` is the current v4 device list. Commands that address several features become one v4
 /// command per feature, all carrying the request's Id; the server executes them together and
-/// answers once (VERSIONS.md 12). An empty result (a `LinearCmd` without vectors) is answered with
-/// `Ok`. A `RequestServerInfo` becomes a v4 one with `ProtocolVersionMajor` = its
+/// answers once (docs/VERSIONS.md 12). An empty result (a `LinearCmd` without vectors) is answered
+/// with `Ok`. A `RequestServerInfo` becomes a v4 one with `ProtocolVersionMajor` = its
 /// `MessageVersion`, which a connected session refuses as a repeated handshake.
 pub fn upgrade_client(
     message: v3::ClientMessage,
@@ -148,7 +148,7 @@ pub fn upgrade_client(
 /// `known` is the v4 device list the client was last told about: the connected devices at the
 /// handshake, then the list of every `DeviceList` event passed through here (the caller stores
 /// it after the call). A `DeviceList` event (Id 0) becomes `DeviceRemoved`/`DeviceAdded` events
-/// against `known` (VERSIONS.md 11); a `DeviceList` reply becomes the v3 list; an
+/// against `known` (docs/VERSIONS.md 11); a `DeviceList` reply becomes the v3 list; an
 /// `InputReading` reply of a battery becomes `SensorReading`, with the `SensorIndex` of the
 /// feature in the device's battery list. Subscription readings and other inputs have no v3
 /// equivalent and give nothing.
@@ -181,7 +181,7 @@ pub fn device_list(list: &v4::DeviceList) -> v3::DeviceList {
     v3::DeviceList { id: list.id, devices: list.devices.values().map(device).collect() }
 }
 
-/// The v3 description of one v4 device (VERSIONS.md 4.3 and 9.2).
+/// The v3 description of one v4 device (docs/VERSIONS.md 4.3 and 9.2).
 pub fn device(device: &v4::Device) -> v3::Device {
     let view = DeviceView::of(device);
     let actuators = |entries: &[ActuatorEntry], linear: bool| {
@@ -229,7 +229,7 @@ pub fn device(device: &v4::Device) -> v3::Device {
 
 /// The events that tell a legacy client about the change from `known` to `current`: first
 /// `DeviceRemoved` for every known index that is gone or now holds a different device, ascending,
-/// then `DeviceAdded` for every index that is new or replaced, ascending (VERSIONS.md 11).
+/// then `DeviceAdded` for every index that is new or replaced, ascending (docs/VERSIONS.md 11).
 pub fn device_events(known: &v4::DeviceList, current: &v4::DeviceList) -> Vec<v3::ServerMessage> {
     let replaced = |index: &u32, device: &v4::Device| current.devices.get(index) != Some(device);
     let removed = known.devices.iter().filter(|(index, device)| replaced(index, device));

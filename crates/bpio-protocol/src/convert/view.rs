@@ -1,9 +1,9 @@
-//! The legacy view of a v4 device: the lists S, R, L, V and B of VERSIONS.md 4.1.
+//! The legacy view of a v4 device: the lists S, R, L, V and B of docs/VERSIONS.md 4.1.
 //!
 //! Older versions address actuators and sensors by their position in per-message lists. All of
 //! them are derived here from the v4 description of the device, and the same lists are used to
 //! advertise the device (v4 → v3) and to decode incoming legacy indexes (v3 → v4), so the two
-//! directions can not disagree (VERSIONS.md 13, item 1).
+//! directions can not disagree (docs/VERSIONS.md 13, item 1).
 
 use crate::v4;
 
@@ -45,7 +45,7 @@ pub struct DeviceView {
     pub batteries: Vec<SensorEntry>,
 }
 
-/// The output types of S, in their order inside one feature (VERSIONS.md 4.1).
+/// The output types of S, in their order inside one feature (docs/VERSIONS.md 4.1).
 const SCALAR_ORDER: [v4::OutputType; 8] = [
     v4::OutputType::Constrict,
     v4::OutputType::Temperature,

@@ -1,5 +1,5 @@
 //! Commands of spec v0 (also part of v1): the generic `SingleMotorVibrateCmd`, the device-specific
-//! commands our server refuses, and the test and logging messages (VERSIONS.md 6.3–6.5).
+//! commands our server refuses, and the test and logging messages (docs/VERSIONS.md 6.3–6.5).
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +7,7 @@ use super::values::{UnitInterval, UpTo};
 use crate::ids::ClientId;
 use crate::object::json_object;
 
-/// Vibrate every vibrator of a device at one speed (VERSIONS.md 6.3).
+/// Vibrate every vibrator of a device at one speed (docs/VERSIONS.md 6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]

@@ -1,4 +1,4 @@
-//! Messages with the same shape in every spec version (VERSIONS.md section 3), defined here, in the
+//! Messages with the same shape in every spec version (docs/VERSIONS.md 3), defined here, in the
 //! oldest version, and re-exported by name from every later version module.
 
 use serde::{Deserialize, Serialize};
@@ -7,7 +7,7 @@ use crate::error::ErrorCode;
 use crate::ids::ClientId;
 use crate::object::json_object;
 
-/// Keep-alive (PROTOCOL.md 6.3).
+/// Keep-alive (docs/PROTOCOL.md 6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -16,7 +16,7 @@ pub struct Ping {
     pub id: ClientId,
 }
 
-/// Success reply (PROTOCOL.md 6.5).
+/// Success reply (docs/PROTOCOL.md 6.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase")]
@@ -25,7 +25,7 @@ pub struct Ok {
     pub id: u32,
 }
 
-/// Failure reply, or an error event with Id 0 (PROTOCOL.md 5.1).
+/// Failure reply, or an error event with Id 0 (docs/PROTOCOL.md 5.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase")]
@@ -38,7 +38,7 @@ pub struct Error {
     pub error_message: String,
 }
 
-/// Start discovery on every backend (PROTOCOL.md 6.7).
+/// Start discovery on every backend (docs/PROTOCOL.md 6.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -47,7 +47,7 @@ pub struct StartScanning {
     pub id: ClientId,
 }
 
-/// Stop discovery on every backend (PROTOCOL.md 6.8).
+/// Stop discovery on every backend (docs/PROTOCOL.md 6.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -56,7 +56,7 @@ pub struct StopScanning {
     pub id: ClientId,
 }
 
-/// Event: a scan ended by itself (PROTOCOL.md 6.9).
+/// Event: a scan ended by itself (docs/PROTOCOL.md 6.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase")]
@@ -65,7 +65,7 @@ pub struct ScanningFinished {
     pub id: u32,
 }
 
-/// Ask for the connected devices (PROTOCOL.md 6.10).
+/// Ask for the connected devices (docs/PROTOCOL.md 6.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -74,7 +74,7 @@ pub struct RequestDeviceList {
     pub id: ClientId,
 }
 
-/// Event: a device went away (VERSIONS.md 3 and 11; v0–v3 only).
+/// Event: a device went away (docs/VERSIONS.md 3 and 11; v0–v3 only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase")]
@@ -85,7 +85,7 @@ pub struct DeviceRemoved {
     pub device_index: u32,
 }
 
-/// Stop one device, outputs and inputs (VERSIONS.md 3.1).
+/// Stop one device, outputs and inputs (docs/VERSIONS.md 3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -96,7 +96,7 @@ pub struct StopDeviceCmd {
     pub device_index: u32,
 }
 
-/// Stop every device (VERSIONS.md 3.2).
+/// Stop every device (docs/VERSIONS.md 3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]

@@ -1,5 +1,5 @@
-//! Device enumeration of spec v0 (VERSIONS.md 6.2): devices list the names of the messages they
-//! accept.
+//! Device enumeration of spec v0 (docs/VERSIONS.md 6.2): devices list the names of the messages
+//! they accept.
 
 use serde::{Deserialize, Serialize};
 

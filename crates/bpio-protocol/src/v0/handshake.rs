@@ -1,4 +1,4 @@
-//! Handshake of spec v0 (VERSIONS.md 6.1); `ServerInfo` shape A is also used by v1.
+//! Handshake of spec v0 (docs/VERSIONS.md 6.1); `ServerInfo` shape A is also used by v1.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Protocol Spec v0: every message with its exact JSON shape (VERSIONS.md 2 and 6).
+//! Protocol Spec v0: every message with its exact JSON shape (docs/VERSIONS.md 2 and 6).
 //!
 //! The messages that keep their shape in every later version (`Ok`, `Error`, `Ping`, the scanning
 //! messages, `RequestDeviceList`, `ScanningFinished`, `DeviceRemoved`, `StopDeviceCmd`,

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A legacy speed, position or scalar: a double in `0.0..=1.0` (VERSIONS.md 5, step 1).
+/// A legacy speed, position or scalar: a double in `0.0..=1.0` (docs/VERSIONS.md 5, step 1).
 ///
 /// Anything outside, written as a JSON number, is refused while parsing, so the whole message gets
 /// ERROR_MSG. Integers are accepted (`1` reads as `1.0`) and written back as doubles.
@@ -44,7 +44,7 @@ impl fmt::Display for UnitInterval {
     }
 }
 
-/// An integer in `0..=MAX`, for the device-specific commands of v0/v1 (VERSIONS.md 6.4).
+/// An integer in `0..=MAX`, for the device-specific commands of v0/v1 (docs/VERSIONS.md 6.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
 pub struct UpTo<const MAX: u32>(u32);

@@ -1,4 +1,4 @@
-//! The generic per-motor commands of spec v1, also part of v2 and v3 (VERSIONS.md 7.3–7.5).
+//! The generic per-motor commands of spec v1, also part of v2 and v3 (docs/VERSIONS.md 7.3–7.5).
 
 use serde::{Deserialize, Serialize};
 

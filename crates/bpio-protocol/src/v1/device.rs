@@ -1,4 +1,4 @@
-//! Device enumeration of spec v1 (VERSIONS.md 4.3 and 7.2): message attributes with feature
+//! Device enumeration of spec v1 (docs/VERSIONS.md 4.3 and 7.2): message attributes with feature
 //! counts.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Handshake of spec v1, also used unchanged by v2 and v3 (VERSIONS.md 7.1).
+//! Handshake of spec v1, also used unchanged by v2 and v3 (docs/VERSIONS.md 7.1).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Protocol Spec v1: every message with its exact JSON shape (VERSIONS.md 2 and 7).
+//! Protocol Spec v1: every message with its exact JSON shape (docs/VERSIONS.md 2 and 7).
 //!
 //! v1 adds `MessageVersion` to the handshake, the generic `VibrateCmd`, `RotateCmd` and
 //! `LinearCmd`, and message attributes with feature counts. Messages whose shape did not change
@@ -16,7 +16,7 @@ pub use device::{Device, DeviceAdded, DeviceList, DeviceMessages, FeatureCount, 
 pub use handshake::RequestServerInfo;
 pub use values::{Duration, NonEmpty};
 
-// Unchanged since v0 (VERSIONS.md 3, 6 and 7.6).
+// Unchanged since v0 (docs/VERSIONS.md 3, 6 and 7.6).
 pub use crate::v0::{
     DeviceRemoved, Error, FleshlightLaunchFW12Cmd, KiirooCmd, Log, LogLevel, LovenseCmd, Ok, Ping,
     RequestDeviceList, RequestLog, ScanningFinished, ServerInfo, SingleMotorVibrateCmd,

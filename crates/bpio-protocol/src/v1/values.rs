@@ -50,9 +50,9 @@ impl<T> From<NonEmpty<T>> for Vec<T> {
 
 /// The `Duration` of a `LinearCmd` vector in milliseconds: any JSON integer.
 ///
-/// As for the v4 `HwPositionWithDuration` (PROTOCOL.md 2.2), whether it fits is a range question
-/// answered with ERROR_DEVICE after translation, so every integer token is accepted (values beyond
-/// `i64` saturate) and anything else is ERROR_MSG.
+/// As for the v4 `HwPositionWithDuration` (docs/PROTOCOL.md 2.2), whether it fits is a range
+/// question answered with ERROR_DEVICE after translation, so every integer token is accepted
+/// (values beyond `i64` saturate) and anything else is ERROR_MSG.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Duration(pub i64);
 

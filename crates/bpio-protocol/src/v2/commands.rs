@@ -1,4 +1,4 @@
-//! Battery, RSSI and raw endpoint messages of spec v2 (VERSIONS.md 8.3); the raw ones are also
+//! Battery, RSSI and raw endpoint messages of spec v2 (docs/VERSIONS.md 8.3); the raw ones are also
 //! part of v3.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Device enumeration of spec v2 (VERSIONS.md 4.3 and 8.2): feature counts and step counts.
+//! Device enumeration of spec v2 (docs/VERSIONS.md 4.3 and 8.2): feature counts and step counts.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! `ServerInfo` shape B (v2 and v3, VERSIONS.md 8.1).
+//! `ServerInfo` shape B (v2 and v3, docs/VERSIONS.md 8.1).
 
 use serde::{Deserialize, Serialize};
 

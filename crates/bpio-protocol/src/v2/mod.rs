@@ -1,4 +1,4 @@
-//! Protocol Spec v2: every message with its exact JSON shape (VERSIONS.md 2 and 8).
+//! Protocol Spec v2: every message with its exact JSON shape (docs/VERSIONS.md 2 and 8).
 //!
 //! v2 adds step counts, battery and RSSI queries and raw endpoint access; it drops the
 //! device-specific commands, `SingleMotorVibrateCmd`, `Test` and `Log`, and shrinks `ServerInfo`
@@ -15,7 +15,7 @@ pub use commands::{
 pub use device::{Device, DeviceAdded, DeviceList, DeviceMessages, RawAttributes, StepAttributes};
 pub use handshake::ServerInfo;
 
-// Unchanged since v0 or v1 (VERSIONS.md 3 and 8.3).
+// Unchanged since v0 or v1 (docs/VERSIONS.md 3 and 8.3).
 pub use crate::v0::{
     DeviceRemoved, Error, LogLevel, Ok, Ping, RequestDeviceList, RequestLog, ScanningFinished,
     StartScanning, StopAllDevices, StopDeviceCmd, StopScanning, UnitInterval,

@@ -1,4 +1,4 @@
-//! The generic actuator and sensor commands of spec v3 (VERSIONS.md 9.3 and 9.4).
+//! The generic actuator and sensor commands of spec v3 (docs/VERSIONS.md 9.3 and 9.4).
 
 use std::fmt;
 
@@ -9,8 +9,9 @@ use crate::object::json_object;
 use crate::v0::UnitInterval;
 use crate::v1::NonEmpty;
 
-/// What an actuator does, as v3 names it (VERSIONS.md 9.2): the v4 output type names other than
-/// `HwPositionWithDuration`. Lower-case spellings are accepted on input (VERSIONS.md 9.3).
+/// What an actuator does, as v3 names it (docs/VERSIONS.md 9.2): the v4 output type names other
+/// than `HwPositionWithDuration`. Lower-case spellings are accepted on input (docs/VERSIONS.md
+/// 9.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ActuatorType {
     /// Vibration speed.
@@ -62,7 +63,7 @@ impl fmt::Display for ActuatorType {
 }
 
 /// What a sensor reports, as v3 names it. Lower-case spellings are accepted on input
-/// (VERSIONS.md 9.4), and `Rssi` as well as `RSSI`.
+/// (docs/VERSIONS.md 9.4), and `Rssi` as well as `RSSI`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SensorType {
     /// Charge level in percent.

@@ -1,5 +1,5 @@
-//! Device enumeration of spec v3 (VERSIONS.md 4.3 and 9.2): per-feature attribute arrays, display
-//! names and timing gaps.
+//! Device enumeration of spec v3 (docs/VERSIONS.md 4.3 and 9.2): per-feature attribute arrays,
+//! display names and timing gaps.
 
 use serde::{Deserialize, Serialize};
 

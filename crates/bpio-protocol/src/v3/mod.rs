@@ -1,4 +1,4 @@
-//! Protocol Spec v3: every message with its exact JSON shape (VERSIONS.md 2 and 9).
+//! Protocol Spec v3: every message with its exact JSON shape (docs/VERSIONS.md 2 and 9).
 //!
 //! v3 replaces feature counts with per-feature attribute arrays, adds `ScalarCmd` and generic
 //! sensors, and adds display names and timing gaps to device descriptions. Messages whose shape
@@ -15,7 +15,7 @@ pub use device::{
     ActuatorAttributes, Device, DeviceAdded, DeviceList, DeviceMessages, SensorAttributes,
 };
 
-// Unchanged since v0, v1 or v2 (VERSIONS.md 3 and 9).
+// Unchanged since v0, v1 or v2 (docs/VERSIONS.md 3 and 9).
 pub use crate::v0::{
     DeviceRemoved, Error, Ok, Ping, RequestDeviceList, ScanningFinished, StartScanning,
     StopAllDevices, StopDeviceCmd, StopScanning, UnitInterval,

@@ -11,7 +11,7 @@ use super::output::OutputType;
 use super::values::Range;
 use crate::object::json_object;
 
-/// The complete list of connected devices (PROTOCOL.md 6.11).
+/// The complete list of connected devices (docs/PROTOCOL.md 6.11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase")]
@@ -111,7 +111,7 @@ pub struct PositionWithDurationRange {
 /// The `Input` object of a feature: one optional entry per input type.
 ///
 /// Read tolerantly, like every server message: input types this version does not know are
-/// ignored (a client must ignore types newer than its minor version, PROTOCOL.md 4.1), and the
+/// ignored (a client must ignore types newer than its minor version, docs/PROTOCOL.md 4.1), and the
 /// spellings `InputType` accepts are accepted as keys.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(remote = "Self")]
@@ -203,7 +203,7 @@ impl FeatureOutput {
         }
     }
 
-    /// The output types offered, in the order stop commands prefer them (PROTOCOL.md 9).
+    /// The output types offered, in the order stop commands prefer them (docs/PROTOCOL.md 9).
     pub fn types(&self) -> impl Iterator<Item = OutputType> + '_ {
         OutputType::ALL.into_iter().filter(|ty| self.ranges(*ty).is_some())
     }
@@ -228,7 +228,7 @@ impl FeatureInput {
 
 impl InputProperties {
     /// Whether the input accepts `command`. `Unsubscribe` is accepted wherever `Subscribe` is
-    /// (PROTOCOL.md 6.11).
+    /// (docs/PROTOCOL.md 6.11).
     pub fn accepts(&self, command: InputCommandType) -> bool {
         match command {
             InputCommandType::Unsubscribe => self

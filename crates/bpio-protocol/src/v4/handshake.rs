@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::ClientId;
 use crate::object::json_object;
 
-/// The first message of a session (PROTOCOL.md 6.1).
+/// The first message of a session (docs/PROTOCOL.md 6.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -21,7 +21,7 @@ pub struct RequestServerInfo {
     pub protocol_version_minor: u32,
 }
 
-/// Reply to [`RequestServerInfo`] (PROTOCOL.md 6.2).
+/// Reply to [`RequestServerInfo`] (docs/PROTOCOL.md 6.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase")]
@@ -38,7 +38,7 @@ pub struct ServerInfo {
     pub max_ping_time: u32,
 }
 
-/// Graceful end of a session (PROTOCOL.md 6.4).
+/// Graceful end of a session (docs/PROTOCOL.md 6.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]

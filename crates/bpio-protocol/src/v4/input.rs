@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::ClientId;
 use crate::object::json_object;
 
-/// What an input reports (PROTOCOL.md 6.13).
+/// What an input reports (docs/PROTOCOL.md 6.13).
 ///
 /// Lower-case spellings and `RSSI` are accepted on input for compatibility (section 13, D3); the
 /// spec's reserved `Depth` and `Position` have no reading format and are not accepted (D17).
@@ -72,7 +72,7 @@ impl fmt::Display for InputCommandType {
     }
 }
 
-/// Reads or subscribes to one input of one feature (PROTOCOL.md 6.13).
+/// Reads or subscribes to one input of one feature (docs/PROTOCOL.md 6.13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -90,7 +90,8 @@ pub struct InputCmd {
     pub command: InputCommandType,
 }
 
-/// A sensor reading: the reply to a `Read`, or a subscription event with Id 0 (PROTOCOL.md 6.14).
+/// A sensor reading: the reply to a `Read`, or a subscription event with Id 0 (docs/PROTOCOL.md
+/// 6.14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase")]

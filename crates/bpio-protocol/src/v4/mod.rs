@@ -1,6 +1,6 @@
 //! Protocol Spec v4 (major 4, minor 0): every message with its exact JSON shape.
 //!
-//! Messages from clients are parsed strictly (unknown fields are refused, PROTOCOL.md 2.2).
+//! Messages from clients are parsed strictly (unknown fields are refused, docs/PROTOCOL.md 2.2).
 //! Messages from servers are read tolerantly (unknown fields are ignored), so that a client built
 //! on these types keeps working against a server that adds fields.
 
@@ -21,7 +21,7 @@ pub use output::{Level, OutputCmd, OutputCommand, OutputType, PositionWithDurati
 pub use stop::StopCmd;
 pub use values::{OutputValue, Range};
 
-// Same shape in every version (VERSIONS.md 3): defined once, in the oldest version.
+// Same shape in every version (docs/VERSIONS.md 3): defined once, in the oldest version.
 pub use crate::v0::{
     Error, Ok, Ping, RequestDeviceList, ScanningFinished, StartScanning, StopScanning,
 };

@@ -8,7 +8,7 @@ use super::values::OutputValue;
 use crate::ids::ClientId;
 use crate::object::json_object;
 
-/// What an output does (PROTOCOL.md 6.12), in the order stop commands prefer them (section 9).
+/// What an output does (docs/PROTOCOL.md 6.12), in the order stop commands prefer them (section 9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum OutputType {
     /// Vibration speed.
@@ -72,7 +72,7 @@ impl fmt::Display for OutputType {
     }
 }
 
-/// Sets one output of one feature (PROTOCOL.md 6.12).
+/// Sets one output of one feature (docs/PROTOCOL.md 6.12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]

@@ -6,7 +6,7 @@ use crate::ids::ClientId;
 use crate::object::json_object;
 
 /// Stops outputs and/or input subscriptions on all devices, one device or one feature
-/// (PROTOCOL.md 6.15).
+/// (docs/PROTOCOL.md 6.15).
 ///
 /// Absent fields are kept absent so the message re-serializes as it was sent; the accessors give
 /// the defaults the spec defines.

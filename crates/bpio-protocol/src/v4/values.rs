@@ -61,9 +61,9 @@ impl fmt::Display for Range {
 /// The `Value` or `Duration` of an output command: any JSON integer.
 ///
 /// Whether an integer fits is a range question answered with ERROR_DEVICE, not a type question
-/// (PROTOCOL.md 2.2), so every integer token is accepted here, even one too large for `i64`: those
-/// saturate, which keeps them outside every advertised range. A fraction, exponent, string or null
-/// is refused. The token is read as text because JSON readers turn big integers into floats.
+/// (docs/PROTOCOL.md 2.2), so every integer token is accepted here, even one too large for `i64`:
+/// those saturate, which keeps them outside every advertised range. A fraction, exponent, string or
+/// null is refused. The token is read as text because JSON readers turn big integers into floats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OutputValue(pub i64);
 

@@ -1,4 +1,4 @@
-//! Transmission-level behaviour from PROTOCOL.md sections 2.1, 3 and 5.3.
+//! Transmission-level behaviour from docs/PROTOCOL.md 2.1, 3 and 5.3.
 
 use bpio_protocol::v4::{ClientMessage, OutputCommand, ServerMessage};
 use bpio_protocol::{

@@ -387,7 +387,7 @@ async fn execute_all(index: u32, hardware: &dyn Hardware, commands: &[HardwareCo
         trace!(device = index, endpoint = %command.endpoint(), "hardware command");
         match tokio::time::timeout(patience(command), hardware.execute(command)).await {
             Ok(Ok(_)) => {}
-            // The reply went out at acceptance; a failed write is logged (PROTOCOL.md 6.12).
+            // The reply went out at acceptance; a failed write is logged (docs/PROTOCOL.md 6.12).
             Ok(Err(err)) => debug!(device = index, cause = %err, "hardware command failed"),
             Err(_) => return false,
         }

@@ -1,6 +1,6 @@
 //! The task that owns the devices, and the handle sessions use to reach it.
 //!
-//! The hub runs the scan state of PROTOCOL.md 11 across every hardware manager, admits found
+//! The hub runs the scan state of docs/PROTOCOL.md 11 across every hardware manager, admits found
 //! devices (allow/deny, protocol match, connect, identify, resolve, init), gives each an index
 //! (10.1), starts one task per device, enters it in the [`Routes`] that the handles send device
 //! requests through, and publishes the device list whenever it changes.
@@ -293,8 +293,8 @@ impl Hub {
         }
     }
 
-    /// Admission (DEVICE_CONFIG.md 7.1): allow/deny, not already here, a protocol we implement;
-    /// then connect and handshake in a task of its own.
+    /// Admission (docs/DEVICE_CONFIG.md 7.1): allow/deny, not already here, a protocol we
+    /// implement; then connect and handshake in a task of its own.
     fn admit(&mut self, found: FoundDevice) {
         let address = found.address.clone();
         let connected = self.devices.values().any(|d| d.address == address);
@@ -352,8 +352,8 @@ impl Hub {
         };
         self.known.connected(key.clone(), index);
         if let Some(old) = self.devices.remove(&index) {
-            // Only a hand-edited user config can put two devices on one index (PROTOCOL.md 10.1).
-            // Its route is replaced below, which closes its task's channel.
+            // Only a hand-edited user config can put two devices on one index (docs/PROTOCOL.md
+            // 10.1). Its route is replaced below, which closes its task's channel.
             warn!(index, "a device connected on an occupied index; the older one is removed");
             self.known.departed(old.key);
         }
@@ -382,7 +382,7 @@ impl Hub {
         self.devices.insert(index, Connected { address: ready.address, key });
     }
 
-    /// The smallest index no known device holds (PROTOCOL.md 10.1).
+    /// The smallest index no known device holds (docs/PROTOCOL.md 10.1).
     fn free_index(&self) -> u32 {
         let reserved = self.config.next_free_index();
         let taken: BTreeSet<u32> = self

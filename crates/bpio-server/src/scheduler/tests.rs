@@ -1,4 +1,4 @@
-//! Rules of PROTOCOL.md section 8, checked with a manual clock.
+//! Rules of docs/PROTOCOL.md 8, checked with a manual clock.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};

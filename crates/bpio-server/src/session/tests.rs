@@ -1,4 +1,4 @@
-//! The session against PROTOCOL.md, with a manual clock.
+//! The session against docs/PROTOCOL.md, with a manual clock.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ fn origin() -> Instant {
     Instant::now()
 }
 
-/// The devices of the DeviceList example in PROTOCOL.md 6.11.
+/// The devices of the DeviceList example in docs/PROTOCOL.md 6.11.
 fn example_devices() -> BTreeMap<u32, v4::Device> {
     let text = r#"[{"DeviceList":{"Id":4,"Devices":{
       "0":{"DeviceIndex":0,"DeviceName":"Example Rabbit","DeviceDisplayName":"Bedside rabbit","DeviceMessageTimingGap":75,"DeviceFeatures":{

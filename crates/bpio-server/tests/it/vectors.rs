@@ -3,7 +3,7 @@
 //! session, the device hub's admission and handshake, the device task with its timing-gap
 //! scheduler, down to a scripted device.
 //!
-//! The scripted `HardwareManager` / `Connector` / `Hardware` below stand at the OS boundary: they
+//! The scripted `HardwareManager` / `DeviceConnector` / `Hardware` below stand at the OS boundary: they
 //! report the vector's device identity as a `FoundDevice`, play the vector's init exchange
 //! (checking every host command in order, answering with the vector's replies and
 //! notifications through the `EventSink`), log every command the server sends afterwards, and
@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bpio_hardware::{
-    Connector, Endpoint, EventSink, FoundDevice, Hardware, HardwareCommand, HardwareEvent,
+    DeviceConnector, Endpoint, EventSink, FoundDevice, Hardware, HardwareCommand, HardwareEvent,
     HardwareManager, HwError, ManagerEvent, Specialization,
 };
 use bpio_server::SessionConfig;
@@ -88,7 +88,7 @@ struct ScriptedConnector {
 }
 
 #[async_trait]
-impl Connector for ScriptedConnector {
+impl DeviceConnector for ScriptedConnector {
     async fn connect(
         self: Box<Self>,
         _specialization: Specialization,
