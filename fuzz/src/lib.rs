@@ -10,7 +10,7 @@ use bpio_device_config::{BaseDatabase, DeviceConfig};
 use bpio_protocol::convert::{AnyClientMessage, client_to_v4, server_from_v4};
 use bpio_protocol::v4::{self, ServerMessage};
 use bpio_protocol::{MessageSet, SpecVersion, parse_frame, serialize_frame, split_frame};
-use bpio_server::{Action, Session, SessionConfig};
+use bpio_server::{Action, DeviceRequest, Session, SessionConfig};
 
 /// The v4 devices conversions and sessions run against: a vibrator with a rotator and a
 /// battery, and a stroker with a pressure sensor (docs/PROTOCOL.md 6.11).
@@ -130,7 +130,7 @@ pub fn check_session(data: &[u8]) {
         // Answer every read, so every reply can be counted now.
         let mut readings = BTreeMap::new();
         while let Some(action) = session.poll_action() {
-            if let Action::Read { token, .. } = action {
+            if let Action::Device { request: DeviceRequest::Read { token, .. }, .. } = action {
                 readings.insert(token, ());
             }
         }

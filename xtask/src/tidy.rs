@@ -5,11 +5,14 @@
 //! - No test is skipped or expects a panic (the `ignore` and `should_panic` attributes).
 //! - Every library crate root opens with a `//!` doc.
 //! - In `bpio-server`, only `src/runtime/` names tokio: the rest is sans-IO.
+//! - No two modules of `bpio-server`'s `src/runtime/` import each other, directly or around a
+//!   loop: types both need live in a module of their own.
 //! - Every document a comment or a Markdown file cites is in the repository, and a numbered
 //!   citation names a section it has (`citations`).
 
 mod citations;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -66,6 +69,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     for file in markdown_files(root)? {
         check_citations(root, &file, citations::Kind::Markdown, &mut problems)?;
     }
+    check_runtime_imports(root, &mut problems)?;
     if !problems.is_empty() {
         bail!("tidy found {} problem(s):\n  {}", problems.len(), problems.join("\n  "));
     }
@@ -258,4 +262,152 @@ fn check_citations(
         problems.push(format!("{shown} {problem}"));
     }
     Ok(())
+}
+
+/// Fails on an import cycle between the modules of `bpio-server/src/runtime/`.
+fn check_runtime_imports(root: &Path, problems: &mut Vec<String>) -> Result<()> {
+    let dir = root.join("crates/bpio-server/src/runtime");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(()) };
+    let mut modules = BTreeMap::new();
+    for entry in entries {
+        let path = entry?.path();
+        // `mod.rs` declares the modules; its `super` is the crate root, not a sibling.
+        let Some(name) = path.file_stem().and_then(|stem| stem.to_str()) else { continue };
+        if path.extension().is_some_and(|ext| ext == "rs") && name != "mod" {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            modules.insert(name.to_owned(), text);
+        }
+    }
+    if let Some(cycle) = import_cycle(&modules) {
+        let shown: Vec<String> = cycle.iter().map(|name| format!("runtime/{name}.rs")).collect();
+        problems.push(format!(
+            "crates/bpio-server/src/runtime: import cycle {}; move what both need to a module \
+             both use",
+            shown.join(" -> ")
+        ));
+    }
+    Ok(())
+}
+
+/// The first import cycle among `modules` (name to source text), as the names along it with
+/// the first repeated at the end; `None` when the imports form no cycle.
+fn import_cycle(modules: &BTreeMap<String, String>) -> Option<Vec<String>> {
+    let names: BTreeSet<&str> = modules.keys().map(String::as_str).collect();
+    let graph: BTreeMap<&str, BTreeSet<&str>> = modules
+        .iter()
+        .map(|(name, text)| {
+            let mut imported = sibling_imports(text, &names);
+            imported.remove(name.as_str());
+            (name.as_str(), imported)
+        })
+        .collect();
+    // Depth-first search; a module met again while still on the path closes a cycle.
+    let mut done = BTreeSet::new();
+    for start in graph.keys() {
+        let mut path = Vec::new();
+        if let Some(cycle) = find_cycle(start, &graph, &mut path, &mut done) {
+            return Some(cycle);
+        }
+    }
+    None
+}
+
+fn find_cycle<'a>(
+    module: &'a str,
+    graph: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+    path: &mut Vec<&'a str>,
+    done: &mut BTreeSet<&'a str>,
+) -> Option<Vec<String>> {
+    if let Some(at) = path.iter().position(|on_path| *on_path == module) {
+        let mut cycle: Vec<String> = path[at..].iter().map(|name| (*name).to_owned()).collect();
+        cycle.push(module.to_owned());
+        return Some(cycle);
+    }
+    if !done.insert(module) {
+        return None;
+    }
+    path.push(module);
+    for next in graph.get(module).into_iter().flatten() {
+        if let Some(cycle) = find_cycle(next, graph, path, done) {
+            return Some(cycle);
+        }
+    }
+    path.pop();
+    None
+}
+
+/// The sibling modules (of `names`) that `text` reaches through `super::X` or
+/// `crate::runtime::X`, in `use` lines or inline paths, grouped (`super::{a::T, b}`) or not.
+/// Line comments are skipped, so a comment that mentions a path adds no edge.
+fn sibling_imports<'a>(text: &str, names: &BTreeSet<&'a str>) -> BTreeSet<&'a str> {
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        for prefix in ["super::", "crate::runtime::"] {
+            for (at, _) in code.match_indices(prefix) {
+                let rest = &code[at + prefix.len()..];
+                let segments: Vec<&str> = match rest.strip_prefix('{') {
+                    Some(group) => group.split(',').collect(),
+                    None => vec![rest],
+                };
+                for segment in segments {
+                    let first: String = segment
+                        .trim_start()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if let Some(name) = names.get(first.as_str()) {
+                        found.insert(*name);
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::import_cycle;
+
+    fn modules(sources: &[(&str, &str)]) -> BTreeMap<String, String> {
+        sources.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect()
+    }
+
+    #[test]
+    fn two_modules_that_import_each_other_are_a_cycle() {
+        let found = import_cycle(&modules(&[
+            ("devices", "use super::device_task::{DeviceTask, handshake};"),
+            ("device_task", "use super::devices::{DeviceEvent, Reports};"),
+        ]));
+        assert_eq!(found.unwrap(), ["device_task", "devices", "device_task"]);
+    }
+
+    #[test]
+    fn a_longer_loop_through_grouped_and_crate_paths_is_a_cycle() {
+        let found = import_cycle(&modules(&[
+            ("a", "use super::{b::X, precise};"),
+            ("b", "fn f() { crate::runtime::c::go() }"),
+            ("c", "use super::a;"),
+            ("precise", ""),
+        ]));
+        assert_eq!(found.unwrap(), ["a", "b", "c", "a"]);
+    }
+
+    #[test]
+    fn modules_sharing_a_third_have_no_cycle() {
+        let found = import_cycle(&modules(&[
+            ("devices", "use super::device_task::DeviceTask;\nuse super::route::Routes;"),
+            ("device_task", "use super::route::{Queued, Routes};\nuse super::super::Error;"),
+            ("route", "use super::backlog::Ticket;\nuse crate::request::DeviceRequest;"),
+            (
+                "backlog",
+                "// super::route would be a cycle, but this is a comment\nuse std::sync::Arc;",
+            ),
+        ]));
+        assert_eq!(found, None);
+    }
 }

@@ -5,13 +5,19 @@
 //! clock, sleep or spawn. The thin tokio driver in [`runtime`] runs them with real timers, while
 //! tests and benchmarks drive them with a manual clock.
 //!
-//! The crate holds the client [`session`], the per-device output [`scheduler`], and the
-//! [`runtime`] that drives them and owns the devices.
+//! The crate holds the client [`session`], the [`DeviceRequest`] it hands a device, the
+//! per-device output [`scheduler`], and the [`runtime`] that drives them and owns the devices.
 #![warn(missing_docs)]
 
+mod error;
+mod index;
+mod request;
 pub mod runtime;
 pub mod scheduler;
 pub mod session;
 
+pub use error::Error;
+pub use index::{DeviceIndex, FeatureIndex};
+pub use request::{DeviceRequest, ReadToken};
 pub use scheduler::{DeviceScheduler, Dispatch, Enqueued};
-pub use session::{Action, ReadFailed, ReadToken, Session, SessionConfig, State};
+pub use session::{Action, Session, SessionConfig, State};

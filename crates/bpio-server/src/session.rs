@@ -24,6 +24,10 @@ use bpio_protocol::{
 };
 use tracing::debug;
 
+use crate::error::Error;
+use crate::index::{DeviceIndex, FeatureIndex};
+use crate::request::{DeviceRequest, ReadToken};
+
 /// Settings of a session.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -51,77 +55,26 @@ impl SessionConfig {
     }
 }
 
-/// Work for the device layer. Output values are in the client's advertised steps; mapping them
-/// to hardware values is the device layer's job.
+/// Work for the device layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Start discovery on every backend.
     StartScanning,
     /// Stop discovery; no `ScanningFinished` follows.
     StopScanning,
-    /// Accepted output commands for one device, one per feature, to be scheduled together
-    /// (one v4 `OutputCmd`, or every feature a legacy command addresses).
-    Output {
-        /// Device index.
-        device: u32,
-        /// `(feature index, command)`, each already checked against the advertised ranges.
-        commands: Vec<(u32, v4::OutputCommand)>,
+    /// Work for every connected device, handed to each as it is (a stop for all of them).
+    EveryDevice {
+        /// What each device is to do.
+        request: DeviceRequest,
     },
-    /// Read an input once and report it with [`Session::handle_reading`] and this `token`.
-    Read {
-        /// Names this read in the reply.
-        token: ReadToken,
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
-        /// Which input.
-        input: v4::InputType,
-    },
-    /// Start delivering readings of an input to [`Session::handle_input_event`]; the device
-    /// keeps its subscriptions, so a repeat changes nothing.
-    Subscribe {
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
-        /// Which input.
-        input: v4::InputType,
-    },
-    /// Stop delivering readings of an input; nothing happens when it is not subscribed.
-    Unsubscribe {
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
-        /// Which input.
-        input: v4::InputType,
-    },
-    /// Send the stop commands of the selected outputs at once and drop held output for them:
-    /// every device when `device` is `None`, every feature when `feature` is `None`.
-    StopOutputs {
-        /// Device index, or all.
-        device: Option<u32>,
-        /// Feature index, or all.
-        feature: Option<u32>,
-    },
-    /// End the selected input subscriptions: every device when `device` is `None`, every
-    /// feature when `feature` is `None`.
-    StopInputs {
-        /// Device index, or all.
-        device: Option<u32>,
-        /// Feature index, or all.
-        feature: Option<u32>,
+    /// Work for one device, handed to it as it is.
+    Device {
+        /// Which device.
+        device: DeviceIndex,
+        /// What the device is to do.
+        request: DeviceRequest,
     },
 }
-
-/// Names an outstanding read. Client Ids are not unique, so they never key server state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ReadToken(u64);
-
-/// Why a read failed, as the device layer reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadFailed(pub String);
 
 /// Where the session is in its life (docs/PROTOCOL.md 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,8 +275,8 @@ impl Session {
         }
     }
 
-    /// Handles the result of an [`Action::Read`].
-    pub fn handle_reading(&mut self, token: ReadToken, result: Result<v4::Reading, ReadFailed>) {
+    /// Handles the result of a [`DeviceRequest::Read`].
+    pub fn handle_reading(&mut self, token: ReadToken, result: Result<v4::Reading, Error>) {
         let Some(read) = self.reads.remove(&token) else { return };
         let reply = match result {
             Ok(reading) => ServerMessage::InputReading(v4::InputReading {
@@ -332,14 +285,20 @@ impl Session {
                 feature_index: read.feature,
                 reading,
             }),
-            Err(ReadFailed(why)) => error(read.id.get(), ErrorCode::Device, &why),
+            Err(why) => error(read.id.get(), ErrorCode::Device, &why.to_string()),
         };
         self.fill(token, reply);
     }
 
     /// Handles a reading of a subscribed input. Devices keep the subscriptions, and this
     /// session's are the only ones (it ends them all when it ends), so the reading is sent.
-    pub fn handle_input_event(&mut self, device: u32, feature: u32, reading: v4::Reading) {
+    pub fn handle_input_event(
+        &mut self,
+        device: DeviceIndex,
+        feature: FeatureIndex,
+        reading: v4::Reading,
+    ) {
+        let (device, feature) = (device.get(), feature.get());
         if self.state == State::Connected {
             self.events.push_back(ServerMessage::InputReading(v4::InputReading {
                 id: 0,
@@ -530,12 +489,13 @@ impl Session {
         if let Some(why) = cmds.iter().find_map(|cmd| self.check_output(cmd).err()) {
             return self.reply(error(id, ErrorCode::Device, &why));
         }
-        let mut by_device: BTreeMap<u32, Vec<(u32, v4::OutputCommand)>> = BTreeMap::new();
+        let mut by_device: BTreeMap<u32, Vec<(FeatureIndex, v4::OutputCommand)>> = BTreeMap::new();
         for cmd in cmds {
-            by_device.entry(cmd.device_index).or_default().push((cmd.feature_index, cmd.command));
+            let feature = FeatureIndex::new(cmd.feature_index);
+            by_device.entry(cmd.device_index).or_default().push((feature, cmd.command));
         }
         for (device, commands) in by_device {
-            self.actions.push_back(Action::Output { device, commands });
+            self.actions.push_back(for_device(device, DeviceRequest::Output { commands }));
         }
         self.reply(ServerMessage::Ok(v4::Ok { id }));
     }
@@ -579,14 +539,20 @@ impl Session {
                 self.next_token += 1;
                 self.reads.insert(token, PendingRead { id, device, feature });
                 self.replies.push_back(Reply::Waiting(token));
-                self.actions.push_back(Action::Read { token, device, feature, input });
+                let request =
+                    DeviceRequest::Read { token, feature: FeatureIndex::new(feature), input };
+                self.actions.push_back(for_device(device, request));
             }
             v4::InputCommandType::Subscribe => {
-                self.actions.push_back(Action::Subscribe { device, feature, input });
+                let request =
+                    DeviceRequest::Subscribe { feature: FeatureIndex::new(feature), input };
+                self.actions.push_back(for_device(device, request));
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
             v4::InputCommandType::Unsubscribe => {
-                self.actions.push_back(Action::Unsubscribe { device, feature, input });
+                let request =
+                    DeviceRequest::Unsubscribe { feature: FeatureIndex::new(feature), input };
+                self.actions.push_back(for_device(device, request));
                 self.reply(ServerMessage::Ok(v4::Ok { id: id.get() }));
             }
         }
@@ -608,10 +574,24 @@ impl Session {
             return;
         }
         if cmd.stops_outputs() {
-            self.actions.push_back(Action::StopOutputs { device, feature });
+            self.actions.push_back(match device {
+                Some(device) => for_device(
+                    device,
+                    DeviceRequest::Stop { feature: feature.map(FeatureIndex::new) },
+                ),
+                None => Action::EveryDevice { request: DeviceRequest::Stop { feature: None } },
+            });
         }
         if cmd.stops_inputs() {
-            self.actions.push_back(Action::StopInputs { device, feature });
+            self.actions.push_back(match device {
+                Some(device) => for_device(
+                    device,
+                    DeviceRequest::StopInputs { feature: feature.map(FeatureIndex::new) },
+                ),
+                None => {
+                    Action::EveryDevice { request: DeviceRequest::StopInputs { feature: None } }
+                }
+            });
         }
         self.reply(ServerMessage::Ok(v4::Ok { id }));
     }
@@ -629,8 +609,11 @@ impl Session {
     /// docs/PROTOCOL.md 4.3: stop scanning, stop every output, end every subscription.
     fn end_session(&mut self) {
         self.actions.push_back(Action::StopScanning);
-        self.actions.push_back(Action::StopOutputs { device: None, feature: None });
-        self.actions.push_back(Action::StopInputs { device: None, feature: None });
+        self.actions
+            .push_back(Action::EveryDevice { request: DeviceRequest::Stop { feature: None } });
+        self.actions.push_back(Action::EveryDevice {
+            request: DeviceRequest::StopInputs { feature: None },
+        });
         self.ping_deadline = None;
     }
 
@@ -650,6 +633,11 @@ impl Session {
             *slot = Reply::Ready(message);
         }
     }
+}
+
+/// Work for the device with wire index `device`.
+fn for_device(device: u32, request: DeviceRequest) -> Action {
+    Action::Device { device: DeviceIndex::new(device), request }
 }
 
 fn not_connected(device: u32) -> String {

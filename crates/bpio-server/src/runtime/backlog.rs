@@ -1,6 +1,6 @@
 //! Back-pressure between a session and the devices.
 //!
-//! Every action a session hands the hub carries a [`Ticket`]; the ticket is dropped when the
+//! Every request a session hands a device carries a [`Ticket`]; the ticket is dropped when the
 //! device task has taken the work up (or when the work has nowhere to go). While too many
 //! tickets are out, the session stops reading its client, so a client that floods commands at a
 //! slow device is slowed down by its own socket instead of growing a queue in the server.
@@ -51,13 +51,6 @@ impl Backlog {
 #[derive(Debug)]
 pub(crate) struct Ticket(Backlog);
 
-impl Ticket {
-    /// Another ticket of the same backlog, for work that fans out (a stop for every device).
-    pub(crate) fn another(&self) -> Self {
-        self.0.ticket()
-    }
-}
-
 impl Drop for Ticket {
     fn drop(&mut self) {
         self.0.0.count.fetch_sub(1, Ordering::Relaxed);
@@ -73,7 +66,7 @@ mod tests {
     async fn tickets_count_until_dropped_and_wake_a_waiter() {
         let backlog = Backlog::default();
         let first = backlog.ticket();
-        let second = first.another();
+        let second = backlog.ticket();
         assert_eq!(backlog.len(), 2);
         let waiter = tokio::spawn({
             let backlog = backlog.clone();

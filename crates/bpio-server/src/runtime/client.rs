@@ -7,7 +7,8 @@ use bpio_protocol::serialize_frame;
 use tokio::sync::watch;
 use tracing::{debug, info};
 
-use super::devices::{DeviceEvent, DeviceHub};
+use super::devices::DeviceHub;
+use super::route::DeviceEvent;
 use crate::session::{Session, SessionConfig};
 
 /// What arrived from the client's transport.

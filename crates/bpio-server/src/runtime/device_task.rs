@@ -8,16 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bpio_device_protocols::{HwOutput, KeepaliveWhen, ProtocolDevice, ReplyWait, Step};
-use bpio_hardware::{Endpoint, Hardware, HardwareCommand, HardwareEvent};
+use bpio_hardware::{Endpoint, EventSink, Hardware, HardwareCommand, HardwareEvent};
 use bpio_protocol::v4;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn};
 
-use super::backlog::Ticket;
-use super::devices::{DeviceEvent, Reports};
+use super::route::{DeviceEvent, Queued, Routes};
+use crate::error::Error;
+use crate::index::{DeviceIndex, FeatureIndex};
+use crate::request::{DeviceRequest, ReadToken};
 use crate::scheduler::{DeviceScheduler, Dispatch};
-use crate::session::{ReadFailed, ReadToken};
 
 /// How long a handshake step may wait for the device when the protocol names no timeout.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -25,53 +26,14 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Requests a device task takes up before it writes what they asked for.
 const TAKE_UP_AT_ONCE: usize = 64;
 
-/// Work for a device task.
+/// What a device task tells the hub about its own life; its events go to the session directly.
 #[derive(Debug)]
-pub(crate) enum DeviceRequest {
-    /// Scheduled together: one batch per client message.
-    Output {
-        commands: Vec<(u32, v4::OutputCommand)>,
-    },
-    Stop {
-        feature: Option<u32>,
-    },
-    /// Stop every output and answer once the stop bytes are written (engine shutdown).
-    StopAndConfirm(oneshot::Sender<()>),
-    Read {
-        token: ReadToken,
-        feature: u32,
-        input: v4::InputType,
-    },
-    Subscribe {
-        feature: u32,
-        input: v4::InputType,
-    },
-    Unsubscribe {
-        feature: u32,
-        input: v4::InputType,
-    },
-    /// Ends every subscription of one feature, or of all.
-    StopInputs {
-        feature: Option<u32>,
-    },
-}
-
-/// A request on its way to a device task, with the backlog ticket dropped once it is taken up.
-#[derive(Debug)]
-pub(crate) struct Queued {
-    pub(crate) request: DeviceRequest,
-    pub(crate) ticket: Ticket,
-}
-
-/// What a device task reports to the hub.
-#[derive(Debug)]
-pub(crate) enum DeviceReport {
+pub(super) enum DeviceReport {
     /// Init is done: the device can be listed.
     Ready {
         index: u32,
         advertised: Box<v4::Device>,
     },
-    Event(DeviceEvent),
     Gone {
         index: u32,
     },
@@ -79,22 +41,21 @@ pub(crate) enum DeviceReport {
 
 /// Runs the identification and init steps of `device` against `hardware`, feeding it the
 /// notifications that arrive on `events`. Returns when the protocol says `Done`.
-pub(crate) async fn handshake(
+pub(super) async fn handshake(
     device: &mut ProtocolDevice,
     hardware: &dyn Hardware,
     events: &mut mpsc::UnboundedReceiver<HardwareEvent>,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     loop {
-        match device.poll_step().map_err(|err| err.to_string())? {
+        match device.poll_step()? {
             Step::Done => return Ok(()),
             Step::Command(command) => {
                 let endpoint = command.endpoint();
                 let result = tokio::time::timeout(COMMAND_TIMEOUT, hardware.execute(&command))
                     .await
-                    .map_err(|_| format!("{endpoint} did not answer"))?
-                    .map_err(|err| err.to_string())?;
+                    .map_err(|_| Error::NoAnswer(endpoint))??;
                 if let Some(bytes) = result {
-                    device.handle_step_data(endpoint, &bytes).map_err(|err| err.to_string())?;
+                    device.handle_step_data(endpoint, &bytes)?;
                 }
             }
             Step::Await { endpoint, timeout } => {
@@ -103,17 +64,15 @@ pub(crate) async fn handshake(
                     match tokio::time::timeout_at(deadline, events.recv()).await {
                         Ok(Some(HardwareEvent::Notification { endpoint: from, data })) => {
                             if from == endpoint {
-                                device
-                                    .handle_step_data(from, &data)
-                                    .map_err(|err| err.to_string())?;
+                                device.handle_step_data(from, &data)?;
                                 break;
                             }
                         }
                         Ok(Some(HardwareEvent::Disconnected) | None) => {
-                            return Err("the device disconnected during its handshake".into());
+                            return Err(Error::DisconnectedInHandshake);
                         }
                         Err(_) => {
-                            device.handle_step_timeout().map_err(|err| err.to_string())?;
+                            device.handle_step_timeout()?;
                             break;
                         }
                     }
@@ -133,32 +92,36 @@ struct PendingRead {
 }
 
 /// A running device.
-pub(crate) struct DeviceTask {
-    pub(crate) index: u32,
-    pub(crate) device: ProtocolDevice,
-    pub(crate) hardware: Arc<dyn Hardware>,
-    pub(crate) gap: Duration,
-    pub(crate) requests: mpsc::UnboundedReceiver<Queued>,
-    pub(crate) events: mpsc::UnboundedReceiver<HardwareEvent>,
-    pub(crate) reports: Reports,
+pub(super) struct DeviceTask {
+    pub(super) index: u32,
+    pub(super) device: ProtocolDevice,
+    pub(super) hardware: Arc<dyn Hardware>,
+    pub(super) gap: Duration,
+    pub(super) requests: mpsc::UnboundedReceiver<Queued>,
+    pub(super) events: mpsc::UnboundedReceiver<HardwareEvent>,
+    /// The hub, told when the device is ready and when it is gone.
+    pub(super) reports: EventSink<DeviceReport>,
+    /// Where readings go: the attached session.
+    pub(super) routes: Arc<Routes>,
     /// A hardware operation did not complete in time: the device is dropped (and may be found
     /// again), so later commands get a clear error instead of waiting behind it.
-    pub(crate) unresponsive: bool,
+    pub(super) unresponsive: bool,
 }
 
 impl DeviceTask {
     /// Runs the init steps, reports the device ready to be listed as `advertised`, then serves
-    /// it until it disconnects or the hub goes away.
-    pub(crate) async fn run(mut self, advertised: v4::Device) {
+    /// it until it disconnects or its request channel closes.
+    pub(super) async fn run(mut self, advertised: v4::Device) {
         if let Err(why) =
             handshake(&mut self.device, self.hardware.as_ref(), &mut self.events).await
         {
             warn!(device = self.index, cause = %why, "device init failed");
             let _ = self.hardware.disconnect().await;
-            self.reports.send(DeviceReport::Gone { index: self.index });
+            let _ = self.reports.send(DeviceReport::Gone { index: self.index });
             return;
         }
-        self.reports
+        let _ = self
+            .reports
             .send(DeviceReport::Ready { index: self.index, advertised: Box::new(advertised) });
         self.serve().await;
     }
@@ -198,9 +161,8 @@ impl DeviceTask {
             .min();
             tokio::select! {
                 queued = self.requests.recv() => {
-                    let Some(Queued { request, ticket }) = queued else { break };
-                    drop(ticket);
-                    self.handle_request(request, &mut scheduler, &mut reads).await;
+                    let Some(queued) = queued else { break };
+                    self.take_up(queued, &mut scheduler, &mut reads).await;
                     self.take_up_waiting(TAKE_UP_AT_ONCE - 1, &mut scheduler, &mut reads).await;
                 }
                 event = self.events.recv() => match event {
@@ -215,7 +177,7 @@ impl DeviceTask {
                     let now = Instant::now();
                     scheduler.handle_timeout(now.into_std());
                     for read in extract(&mut reads, |read| read.deadline <= now) {
-                        self.report_read(read.token, Err(ReadFailed("the device did not answer the read in time".into())));
+                        self.report_read(read.token, Err(Error::ReadTimedOut));
                     }
                     if protocol_timer.is_some_and(|due| due <= now) {
                         let commands = self.device.handle_timer();
@@ -230,9 +192,9 @@ impl DeviceTask {
         }
         scheduler.handle_disconnect();
         for read in reads {
-            self.report_read(read.token, Err(ReadFailed("the device disconnected".into())));
+            self.report_read(read.token, Err(Error::Disconnected));
         }
-        self.reports.send(DeviceReport::Gone { index: self.index });
+        let _ = self.reports.send(DeviceReport::Gone { index: self.index });
     }
 
     /// Takes up at most `limit` requests that are already waiting, without writing what they
@@ -245,9 +207,26 @@ impl DeviceTask {
         reads: &mut Vec<PendingRead>,
     ) {
         for _ in 0..limit {
-            let Ok(Queued { request, ticket }) = self.requests.try_recv() else { break };
-            drop(ticket);
-            self.handle_request(request, scheduler, reads).await;
+            let Ok(queued) = self.requests.try_recv() else { break };
+            self.take_up(queued, scheduler, reads).await;
+        }
+    }
+
+    async fn take_up(
+        &mut self,
+        Queued { request, ticket, written }: Queued,
+        scheduler: &mut DeviceScheduler<HwOutput>,
+        reads: &mut Vec<PendingRead>,
+    ) {
+        drop(ticket);
+        if written.is_some() {
+            // Whatever was held goes out before the stop, as with any request that waits.
+            self.drain(scheduler).await;
+        }
+        self.handle_request(request, scheduler, reads).await;
+        if let Some(written) = written {
+            self.drain(scheduler).await;
+            let _ = written.send(());
         }
     }
 
@@ -267,6 +246,7 @@ impl DeviceTask {
             DeviceRequest::Output { commands } => {
                 let mut batch = Vec::with_capacity(commands.len());
                 for (feature, command) in commands {
+                    let feature = feature.get();
                     match self.device.client_output(feature, &command) {
                         Ok(output) => batch.push((feature, output)),
                         // The session validated it against the same features; this is our bug.
@@ -277,21 +257,17 @@ impl DeviceTask {
                 trace!(device = self.index, ?outcome, "output");
             }
             DeviceRequest::Stop { feature } => {
+                let feature = feature.map(FeatureIndex::get);
                 let stops = self.device.stop_outputs(feature);
                 scheduler.handle_stop(now, feature, stops);
             }
-            DeviceRequest::StopAndConfirm(done) => {
-                let stops = self.device.stop_outputs(None);
-                scheduler.handle_stop(now, None, stops);
-                self.drain(scheduler).await;
-                let _ = done.send(());
-            }
             DeviceRequest::Read { token, feature, input } => {
+                let feature = feature.get();
                 let plan =
                     match self.device.handle_input(feature, input, v4::InputCommandType::Read) {
                         Ok(plan) => plan,
                         Err(err) => {
-                            return self.report_read(token, Err(ReadFailed(err.to_string())));
+                            return self.report_read(token, Err(err.into()));
                         }
                     };
                 let mut last_read = None;
@@ -300,13 +276,10 @@ impl DeviceTask {
                         tokio::time::timeout(patience(command), self.hardware.execute(command));
                     match done.await {
                         Ok(Ok(bytes)) => last_read = bytes.map(|bytes| (command.endpoint(), bytes)),
-                        Ok(Err(err)) => {
-                            return self.report_read(token, Err(ReadFailed(err.to_string())));
-                        }
+                        Ok(Err(err)) => return self.report_read(token, Err(err.into())),
                         Err(_) => {
                             self.unresponsive = true;
-                            let why = ReadFailed("the device stopped answering".into());
-                            return self.report_read(token, Err(why));
+                            return self.report_read(token, Err(Error::Unresponsive));
                         }
                     }
                 }
@@ -315,9 +288,7 @@ impl DeviceTask {
                         let reading = last_read.and_then(|(endpoint, bytes)| {
                             self.device.handle_read_data(feature, input, endpoint, &bytes)
                         });
-                        let result =
-                            reading.ok_or_else(|| ReadFailed("the device sent no reading".into()));
-                        self.report_read(token, result);
+                        self.report_read(token, reading.ok_or(Error::NoReading));
                     }
                     Some(ReplyWait::Notification { endpoint, timeout }) => {
                         reads.push(PendingRead {
@@ -328,10 +299,7 @@ impl DeviceTask {
                             deadline: Instant::now() + timeout,
                         });
                     }
-                    None => self.report_read(
-                        token,
-                        Err(ReadFailed("the protocol has no way to read this".into())),
-                    ),
+                    None => self.report_read(token, Err(Error::NotReadable)),
                 }
             }
             DeviceRequest::Subscribe { feature, input }
@@ -341,7 +309,7 @@ impl DeviceTask {
                 } else {
                     v4::InputCommandType::Unsubscribe
                 };
-                match self.device.handle_input(feature, input, command) {
+                match self.device.handle_input(feature.get(), input, command) {
                     Ok(plan) => {
                         self.unresponsive |=
                             !execute_all(self.index, self.hardware.as_ref(), &plan.commands).await;
@@ -349,13 +317,17 @@ impl DeviceTask {
                     Err(err) => warn!(device = self.index, cause = %err, "input command refused"),
                 }
             }
-            DeviceRequest::StopInputs { feature } => match self.device.unsubscribe_all(feature) {
-                Ok(commands) => {
-                    self.unresponsive |=
-                        !execute_all(self.index, self.hardware.as_ref(), &commands).await;
+            DeviceRequest::StopInputs { feature } => {
+                match self.device.unsubscribe_all(feature.map(FeatureIndex::get)) {
+                    Ok(commands) => {
+                        self.unresponsive |=
+                            !execute_all(self.index, self.hardware.as_ref(), &commands).await;
+                    }
+                    Err(err) => {
+                        warn!(device = self.index, cause = %err, "cannot end subscriptions")
+                    }
                 }
-                Err(err) => warn!(device = self.index, cause = %err, "cannot end subscriptions"),
-            },
+            }
         }
     }
 
@@ -386,11 +358,8 @@ impl DeviceTask {
             self.report_read(token, Ok(reading));
         }
         for (feature, reading) in self.device.handle_notification(endpoint, data) {
-            self.reports.send(DeviceReport::Event(DeviceEvent::Input {
-                device: self.index,
-                feature,
-                reading,
-            }));
+            let (device, feature) = (DeviceIndex::new(self.index), FeatureIndex::new(feature));
+            self.routes.tell_session(DeviceEvent::Input { device, feature, reading });
         }
     }
 
@@ -416,8 +385,8 @@ impl DeviceTask {
         }
     }
 
-    fn report_read(&self, token: ReadToken, result: Result<v4::Reading, ReadFailed>) {
-        self.reports.send(DeviceReport::Event(DeviceEvent::Reading { token, result }));
+    fn report_read(&self, token: ReadToken, result: Result<v4::Reading, Error>) {
+        self.routes.tell_session(DeviceEvent::Reading { token, result });
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! The hub runs the scan state of docs/PROTOCOL.md 11 across every hardware manager, admits found
 //! devices (allow/deny, protocol match, connect, identify, resolve, init), gives each an index
-//! (10.1), starts one task per device, routes session actions to them, and publishes the device
-//! list whenever it changes.
+//! (10.1), starts one task per device, enters it in the [`Routes`] that the handles send device
+//! requests through, and publishes the device list whenever it changes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,61 +18,27 @@ use bpio_protocol::v4;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
-use super::backlog::{Backlog, Ticket};
-use super::device_task::{DeviceReport, DeviceRequest, DeviceTask, Queued, handshake};
+use super::backlog::Backlog;
+use super::device_task::{DeviceReport, DeviceTask, handshake};
 use super::records::{DEPARTED_KEPT, Key, Records};
-use crate::session::{Action, ReadFailed, ReadToken};
-
-/// What the devices tell the session attached to them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeviceEvent {
-    /// A scan ended by itself.
-    ScanningFinished,
-    /// The answer to an [`Action::Read`].
-    Reading {
-        /// The read it answers.
-        token: ReadToken,
-        /// The reading, or why there is none.
-        result: Result<v4::Reading, ReadFailed>,
-    },
-    /// A reading of a subscribed input.
-    Input {
-        /// Device index.
-        device: u32,
-        /// Feature index.
-        feature: u32,
-        /// The reading.
-        reading: v4::Reading,
-    },
-}
+use super::route::{DeviceEvent, Queued, Routes};
+use crate::error::Error;
+use crate::index::DeviceIndex;
+use crate::request::DeviceRequest;
+use crate::session::Action;
 
 /// Builds one hardware manager around the sink it reports to.
 pub type ManagerFactory =
     Box<dyn FnOnce(EventSink<ManagerEvent>) -> Arc<dyn HardwareManager> + Send>;
 
-enum Request {
-    Act(Action, Ticket),
-    StopAll(oneshot::Sender<Vec<oneshot::Receiver<()>>>),
-    Attach(mpsc::UnboundedSender<DeviceEvent>),
-}
-
-/// Everything that reaches the hub task.
+/// Everything that reaches the hub task. Requests for a device do not: they go to its task.
 enum HubEvent {
-    Request(Request),
+    StartScanning,
+    StopScanning,
     Manager(usize, ManagerEvent),
     Device(DeviceReport),
     Ready(Box<ReadyDevice>),
     Failed { address: String },
-}
-
-/// Where a device task reports to: the hub's inbox itself, so reports need no task to carry them.
-pub(super) struct Reports(mpsc::UnboundedSender<HubEvent>);
-
-impl Reports {
-    /// Hands `report` to the hub; a hub that has gone away needs none.
-    pub(super) fn send(&self, report: DeviceReport) {
-        let _ = self.0.send(HubEvent::Device(report));
-    }
 }
 
 /// A device whose handshake is done, waiting for its index.
@@ -89,7 +55,8 @@ struct ReadyDevice {
 /// A cheap, cloneable handle to the device task.
 #[derive(Clone)]
 pub struct DeviceHub {
-    requests: mpsc::UnboundedSender<HubEvent>,
+    inbox: mpsc::UnboundedSender<HubEvent>,
+    routes: Arc<Routes>,
     list: watch::Receiver<BTreeMap<u32, v4::Device>>,
     backlog: Backlog,
 }
@@ -104,21 +71,21 @@ impl DeviceHub {
     /// Starts the device task with a device database and hardware managers. It runs until every
     /// handle is dropped.
     pub fn spawn(config: DeviceConfig, managers: Vec<ManagerFactory>) -> Self {
-        let (requests, inbox) = mpsc::unbounded_channel();
+        let (inbox, inbox_rx) = mpsc::unbounded_channel();
         let (list_tx, list) = watch::channel(BTreeMap::new());
         let managers: Vec<Arc<dyn HardwareManager>> = managers
             .into_iter()
             .enumerate()
             .map(|(at, build)| {
-                let hub = requests.clone();
+                let hub = inbox.clone();
                 build(EventSink::new(move |event| {
                     hub.send(HubEvent::Manager(at, event)).map_err(|_| SinkClosed)
                 }))
             })
             .collect();
-        let backlog = Backlog::default();
+        let routes = Arc::new(Routes::default());
         let hub = Hub {
-            backlog: backlog.clone(),
+            routes: Arc::clone(&routes),
             config: Arc::new(config),
             managers,
             scan: Scan::Idle,
@@ -126,12 +93,11 @@ impl DeviceHub {
             connecting: BTreeMap::new(),
             starting: BTreeSet::new(),
             known: Records::new(DEPARTED_KEPT),
-            session: None,
             list: list_tx,
-            inbox: requests.downgrade(),
+            inbox: inbox.downgrade(),
         };
-        tokio::spawn(hub.run(inbox));
-        Self { requests, list, backlog }
+        tokio::spawn(hub.run(inbox_rx));
+        Self { inbox, routes, list, backlog: Backlog::default() }
     }
 
     /// The connected devices as clients see them, updated on every change.
@@ -142,26 +108,52 @@ impl DeviceHub {
     /// Makes the calling session the one that receives device events (one session at a time).
     pub fn attach_session(&self) -> mpsc::UnboundedReceiver<DeviceEvent> {
         let (events, events_rx) = mpsc::unbounded_channel();
-        let _ = self.requests.send(HubEvent::Request(Request::Attach(events)));
+        self.routes.attach(events);
         events_rx
     }
 
-    /// Hands an action to the devices.
+    /// Hands an action to the devices: a device's request straight to its task.
     pub fn act(&self, action: Action) {
-        let ticket = self.backlog.ticket();
-        let _ = self.requests.send(HubEvent::Request(Request::Act(action, ticket)));
+        match action {
+            Action::StartScanning => {
+                let _ = self.inbox.send(HubEvent::StartScanning);
+            }
+            Action::StopScanning => {
+                let _ = self.inbox.send(HubEvent::StopScanning);
+            }
+            Action::EveryDevice { request } => self.routes.each_device(|device| {
+                let request = request.clone();
+                let _ =
+                    device.send(Queued { request, ticket: self.backlog.ticket(), written: None });
+            }),
+            Action::Device { device, request } => {
+                let queued = Queued { request, ticket: self.backlog.ticket(), written: None };
+                if let Err(unrouted) = self.routes.send(device, queued) {
+                    if let DeviceRequest::Read { token, .. } = unrouted.request {
+                        let result = Err(Error::NotConnected(device));
+                        self.routes.tell_session(DeviceEvent::Reading { token, result });
+                    } else {
+                        debug!(%device, "action for a device that is gone");
+                    }
+                }
+            }
+        }
     }
 
     /// Stops every output of every device and waits until each has written its stop bytes, or
     /// until `patience` has passed (a device that does not answer must not hold up shutdown).
     /// Returns whether every device confirmed.
     pub async fn stop_all_devices(&self, patience: Duration) -> bool {
-        let (tx, rx) = oneshot::channel();
-        if self.requests.send(HubEvent::Request(Request::StopAll(tx))).is_err() {
-            return true;
-        }
+        let mut pending = Vec::new();
+        self.routes.each_device(|device| {
+            let (written, confirmed) = oneshot::channel();
+            let request = DeviceRequest::Stop { feature: None };
+            let queued = Queued { request, ticket: self.backlog.ticket(), written: Some(written) };
+            if device.send(queued).is_ok() {
+                pending.push(confirmed);
+            }
+        });
         let confirmations = async {
-            let Ok(pending) = rx.await else { return true };
             let mut all = true;
             for confirmation in pending {
                 all &= confirmation.await.is_ok();
@@ -193,17 +185,17 @@ enum Scan {
 }
 
 struct Connected {
-    requests: mpsc::UnboundedSender<Queued>,
     address: String,
     key: Key,
 }
 
 struct Hub {
-    /// Shared with the handles, for work the hub itself fans out.
-    backlog: Backlog,
+    /// The hub fills it as devices come and go; requests and events pass it by.
+    routes: Arc<Routes>,
     config: Arc<DeviceConfig>,
     managers: Vec<Arc<dyn HardwareManager>>,
     scan: Scan,
+    /// Connected devices, listed or still starting.
     devices: BTreeMap<u32, Connected>,
     /// Devices being connected, with the index reserved for them when they were found, so
     /// indexes follow discovery order rather than which handshake ends first.
@@ -212,7 +204,6 @@ struct Hub {
     starting: BTreeSet<u32>,
     /// Indexes given out this run.
     known: Records,
-    session: Option<mpsc::UnboundedSender<DeviceEvent>>,
     list: watch::Sender<BTreeMap<u32, v4::Device>>,
     inbox: mpsc::WeakUnboundedSender<HubEvent>,
 }
@@ -221,20 +212,8 @@ impl Hub {
     async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<HubEvent>) {
         while let Some(event) = inbox.recv().await {
             match event {
-                HubEvent::Request(Request::Attach(session)) => self.session = Some(session),
-                HubEvent::Request(Request::Act(action, ticket)) => self.act(action, ticket),
-                HubEvent::Request(Request::StopAll(reply)) => {
-                    let mut pending = Vec::new();
-                    for connected in self.devices.values() {
-                        let (done, confirmed) = oneshot::channel();
-                        let request = DeviceRequest::StopAndConfirm(done);
-                        let ticket = self.backlog.ticket();
-                        if connected.requests.send(Queued { request, ticket }).is_ok() {
-                            pending.push(confirmed);
-                        }
-                    }
-                    let _ = reply.send(pending);
-                }
+                HubEvent::StartScanning => self.start_scanning(),
+                HubEvent::StopScanning => self.stop_scanning(),
                 HubEvent::Manager(_, ManagerEvent::Found(found)) => self.admit(found),
                 HubEvent::Manager(at_manager, ManagerEvent::ScanningFinished) => {
                     if let Scan::Active(pending) = &mut self.scan {
@@ -244,7 +223,6 @@ impl Hub {
                         }
                     }
                 }
-                HubEvent::Device(DeviceReport::Event(event)) => self.tell_session(event),
                 HubEvent::Device(DeviceReport::Ready { index, advertised }) => {
                     self.starting.remove(&index);
                     if self.devices.contains_key(&index) {
@@ -260,6 +238,7 @@ impl Hub {
                     self.starting.remove(&index);
                     if let Some(gone) = self.devices.remove(&index) {
                         self.known.departed(gone.key);
+                        self.routes.remove(DeviceIndex::new(index));
                         info!(index, "device disconnected");
                         self.list.send_modify(|list| {
                             list.remove(&index);
@@ -276,96 +255,41 @@ impl Hub {
                 && self.starting.is_empty()
             {
                 self.scan = Scan::Idle;
-                self.tell_session(DeviceEvent::ScanningFinished);
+                self.routes.tell_session(DeviceEvent::ScanningFinished);
             }
         }
     }
 
-    fn tell_session(&self, event: DeviceEvent) {
-        if let Some(session) = &self.session {
-            let _ = session.send(event);
+    fn start_scanning(&mut self) {
+        if !matches!(self.scan, Scan::Idle) {
+            return;
+        }
+        // With no backend, every backend (of none) has finished at once.
+        self.scan = if self.managers.is_empty() {
+            Scan::Settling
+        } else {
+            Scan::Active((0..self.managers.len()).collect())
+        };
+        for manager in &self.managers {
+            let manager = Arc::clone(manager);
+            tokio::spawn(async move {
+                if let Err(err) = manager.start_scanning().await {
+                    warn!(manager = manager.name(), cause = %err, "cannot start scanning");
+                }
+            });
         }
     }
 
-    /// Routes `action`; `ticket` travels with the work, and is dropped here for work the hub does
-    /// itself or that has nowhere to go.
-    fn act(&mut self, action: Action, ticket: Ticket) {
-        match action {
-            Action::StartScanning => {
-                if !matches!(self.scan, Scan::Idle) {
-                    return;
+    fn stop_scanning(&mut self) {
+        // A scan stopped by the client ends without ScanningFinished.
+        self.scan = Scan::Idle;
+        for manager in &self.managers {
+            let manager = Arc::clone(manager);
+            tokio::spawn(async move {
+                if let Err(err) = manager.stop_scanning().await {
+                    warn!(manager = manager.name(), cause = %err, "cannot stop scanning");
                 }
-                // With no backend, every backend (of none) has finished at once.
-                self.scan = if self.managers.is_empty() {
-                    Scan::Settling
-                } else {
-                    Scan::Active((0..self.managers.len()).collect())
-                };
-                for manager in &self.managers {
-                    let manager = Arc::clone(manager);
-                    tokio::spawn(async move {
-                        if let Err(err) = manager.start_scanning().await {
-                            warn!(manager = manager.name(), cause = %err, "cannot start scanning");
-                        }
-                    });
-                }
-            }
-            Action::StopScanning => {
-                // A scan stopped by the client ends without ScanningFinished.
-                self.scan = Scan::Idle;
-                for manager in &self.managers {
-                    let manager = Arc::clone(manager);
-                    tokio::spawn(async move {
-                        if let Err(err) = manager.stop_scanning().await {
-                            warn!(manager = manager.name(), cause = %err, "cannot stop scanning");
-                        }
-                    });
-                }
-            }
-            Action::Output { device, commands } => {
-                self.send(device, DeviceRequest::Output { commands }, ticket)
-            }
-            Action::Read { token, device, feature, input } => {
-                if self.devices.contains_key(&device) {
-                    self.send(device, DeviceRequest::Read { token, feature, input }, ticket);
-                } else {
-                    let result = Err(ReadFailed(format!("device {device} is not connected")));
-                    self.tell_session(DeviceEvent::Reading { token, result });
-                }
-            }
-            Action::Subscribe { device, feature, input } => {
-                self.send(device, DeviceRequest::Subscribe { feature, input }, ticket)
-            }
-            Action::Unsubscribe { device, feature, input } => {
-                self.send(device, DeviceRequest::Unsubscribe { feature, input }, ticket);
-            }
-            Action::StopOutputs { device: Some(device), feature } => {
-                self.send(device, DeviceRequest::Stop { feature }, ticket)
-            }
-            Action::StopOutputs { device: None, .. } => {
-                for connected in self.devices.values() {
-                    let request = DeviceRequest::Stop { feature: None };
-                    let _ = connected.requests.send(Queued { request, ticket: ticket.another() });
-                }
-            }
-            Action::StopInputs { device: Some(device), feature } => {
-                self.send(device, DeviceRequest::StopInputs { feature }, ticket);
-            }
-            Action::StopInputs { device: None, .. } => {
-                for connected in self.devices.values() {
-                    let request = DeviceRequest::StopInputs { feature: None };
-                    let _ = connected.requests.send(Queued { request, ticket: ticket.another() });
-                }
-            }
-        }
-    }
-
-    fn send(&self, device: u32, request: DeviceRequest, ticket: Ticket) {
-        match self.devices.get(&device) {
-            Some(connected) => {
-                let _ = connected.requests.send(Queued { request, ticket });
-            }
-            None => debug!(device, "action for a device that is gone"),
+            });
         }
     }
 
@@ -429,7 +353,7 @@ impl Hub {
         self.known.connected(key.clone(), index);
         if let Some(old) = self.devices.remove(&index) {
             // Only a hand-edited user config can put two devices on one index (docs/PROTOCOL.md
-            // 10.1).
+            // 10.1). Its route is replaced below, which closes its task's channel.
             warn!(index, "a device connected on an occupied index; the older one is removed");
             self.known.departed(old.key);
         }
@@ -445,12 +369,17 @@ impl Hub {
             gap: Duration::from_millis(u64::from(gap_ms)),
             requests: requests_rx,
             events: ready.events,
-            reports: Reports(inbox),
+            // The hub's inbox itself, so reports need no task to carry them.
+            reports: EventSink::new(move |report| {
+                inbox.send(HubEvent::Device(report)).map_err(|_| SinkClosed)
+            }),
+            routes: Arc::clone(&self.routes),
             unresponsive: false,
         };
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);
-        self.devices.insert(index, Connected { requests, address: ready.address, key });
+        self.routes.insert(DeviceIndex::new(index), requests);
+        self.devices.insert(index, Connected { address: ready.address, key });
     }
 
     /// The smallest index no known device holds (docs/PROTOCOL.md 10.1).
@@ -472,23 +401,19 @@ async fn connect(
     protocol: String,
     specialization: bpio_hardware::Specialization,
     transport: bpio_hardware::Transport,
-) -> Result<ReadyDevice, String> {
+) -> Result<ReadyDevice, Error> {
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let sink = EventSink::new(move |event| events_tx.send(event).map_err(|_| SinkClosed));
-    let hardware =
-        found.connector.connect(specialization, sink).await.map_err(|err| err.to_string())?;
-    let mut device = found
-        .advertisement
-        .with_view(|seen| {
-            let manufacturer_data = match *seen {
-                Advertisement::Btle { manufacturer_data, .. } => manufacturer_data,
-                _ => &[][..],
-            };
-            let endpoints = hardware.endpoints();
-            let info = DeviceInfo { name: &found.name, transport, endpoints, manufacturer_data };
-            ProtocolDevice::new(&protocol, &info)
-        })
-        .map_err(|err| err.to_string())?;
+    let hardware = found.connector.connect(specialization, sink).await?;
+    let mut device = found.advertisement.with_view(|seen| {
+        let manufacturer_data = match *seen {
+            Advertisement::Btle { manufacturer_data, .. } => manufacturer_data,
+            _ => &[][..],
+        };
+        let endpoints = hardware.endpoints();
+        let info = DeviceInfo { name: &found.name, transport, endpoints, manufacturer_data };
+        ProtocolDevice::new(&protocol, &info)
+    })?;
     handshake(&mut device, hardware.as_ref(), &mut events).await?;
     Ok(ReadyDevice {
         address: found.address,

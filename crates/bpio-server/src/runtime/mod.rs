@@ -11,6 +11,8 @@ mod device_task;
 mod devices;
 mod precise;
 mod records;
+mod route;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
-pub use devices::{DeviceEvent, DeviceHub, ManagerFactory};
+pub use devices::{DeviceHub, ManagerFactory};
+pub use route::DeviceEvent;

@@ -7,7 +7,8 @@ use bpio_protocol::v4::{self, ServerMessage};
 use bpio_protocol::{ErrorCode, serialize_frame};
 use proptest::prelude::*;
 
-use super::{Action, ReadFailed, Session, SessionConfig, State};
+use super::{Action, Session, SessionConfig, State};
+use crate::{DeviceIndex, DeviceRequest, Error, FeatureIndex};
 
 const PING: Duration = Duration::from_millis(2000);
 
@@ -76,6 +77,25 @@ impl Harness {
             self.session.handle_timeout(self.now);
         }
     }
+
+    /// A reading of `feature` of `device` arrives, as a subscription delivers it.
+    fn input_event(&mut self, device: u32, feature: u32, reading: v4::Reading) {
+        self.session.handle_input_event(
+            DeviceIndex::new(device),
+            FeatureIndex::new(feature),
+            reading,
+        );
+    }
+}
+
+/// What a session hands every device when it stops all of them.
+const STOP_ALL: Action = Action::EveryDevice { request: DeviceRequest::Stop { feature: None } };
+const END_INPUTS: Action =
+    Action::EveryDevice { request: DeviceRequest::StopInputs { feature: None } };
+
+/// The action carrying `request` for device `device`.
+fn for_device(device: u32, request: DeviceRequest) -> Action {
+    Action::Device { device: DeviceIndex::new(device), request }
 }
 
 fn ok(id: u32) -> String {
@@ -167,14 +187,7 @@ fn pings_keep_the_session_alive_and_silence_ends_it() {
     let replies = h.received();
     assert_eq!(replies.len(), 1);
     assert_eq!(error_of(&replies[0]), (0, 2));
-    assert_eq!(
-        h.actions(),
-        [
-            Action::StopScanning,
-            Action::StopOutputs { device: None, feature: None },
-            Action::StopInputs { device: None, feature: None },
-        ]
-    );
+    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS]);
     assert!(h.session.wants_close());
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":4}}]"#)[0]), (4, 2));
     assert_eq!(h.session.poll_timeout(), None);
@@ -212,34 +225,25 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(replies, [ok(4), ok(5)]);
     assert_eq!(
         h.actions(),
-        [Action::Output {
-            device: 0,
-            commands: vec![(0, v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0))]
-        }]
+        [for_device(
+            0,
+            DeviceRequest::Output {
+                commands: vec![(
+                    FeatureIndex::new(0),
+                    v4::OutputCommand::new(v4::OutputType::Vibrate, 7, 0)
+                )]
+            }
+        )]
     );
     let replies =
         h.exchange(r#"[{"OutputCmd":{"Id":6,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":21}}}}]"#);
     assert_eq!(error_of(&replies[0]), (6, 4));
     assert!(replies[0].contains("21"), "{}", replies[0]);
     assert_eq!(h.exchange(r#"[{"StopScanning":{"Id":7}},{"StopCmd":{"Id":8}}]"#), [ok(7), ok(8)]);
-    assert_eq!(
-        h.actions(),
-        [
-            Action::StopScanning,
-            Action::StopOutputs { device: None, feature: None },
-            Action::StopInputs { device: None, feature: None },
-        ]
-    );
+    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS]);
     assert_eq!(h.exchange(r#"[{"Disconnect":{"Id":9}}]"#), [ok(9)]);
     assert!(h.session.wants_close());
-    assert_eq!(
-        h.actions(),
-        [
-            Action::StopScanning,
-            Action::StopOutputs { device: None, feature: None },
-            Action::StopInputs { device: None, feature: None },
-        ]
-    );
+    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS]);
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":10}}]"#)[0]), (10, 1));
 }
 
@@ -286,11 +290,15 @@ fn a_read_holds_later_replies_until_its_reading_arrives() {
         r#"[{"InputCmd":{"Id":20,"DeviceIndex":0,"FeatureIndex":2,"Type":"Battery","Command":"Read"}},{"Ping":{"Id":21}}]"#,
     );
     assert!(replies.is_empty(), "the Ok of the Ping waits behind the read: {replies:?}");
-    let [Action::Read { token, device: 0, feature: 2, input: v4::InputType::Battery }] =
+    let [Action::Device { device, request: DeviceRequest::Read { token, feature, input } }] =
         h.actions()[..]
     else {
         panic!()
     };
+    assert_eq!(
+        (device, feature, input),
+        (DeviceIndex::new(0), FeatureIndex::new(2), v4::InputType::Battery)
+    );
     h.session.handle_reading(token, Ok(v4::Reading::Battery(v4::ReadingValue { value: 64 })));
     assert_eq!(
         h.received(),
@@ -309,9 +317,15 @@ fn a_failed_read_or_a_device_that_drops_answers_error_device() {
     let tokens: Vec<_> = h
         .actions()
         .into_iter()
-        .map(|a| if let Action::Read { token, .. } = a { token } else { panic!() })
+        .map(|a| {
+            if let Action::Device { request: DeviceRequest::Read { token, .. }, .. } = a {
+                token
+            } else {
+                panic!()
+            }
+        })
         .collect();
-    h.session.handle_reading(tokens[0], Err(ReadFailed("read timed out".into())));
+    h.session.handle_reading(tokens[0], Err(Error::ReadTimedOut));
     let mut devices = example_devices();
     devices.remove(&3);
     h.session.handle_devices(devices);
@@ -332,9 +346,13 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     assert_eq!(h.exchange(sub), [ok(40)]);
     // The device keeps the subscriptions: it ignores the repeat, and reports readings of
     // subscribed inputs only.
-    let subscribe = Action::Subscribe { device: 3, feature: 1, input: v4::InputType::Pressure };
+    let pressure = FeatureIndex::new(1);
+    let subscribe = for_device(
+        3,
+        DeviceRequest::Subscribe { feature: pressure, input: v4::InputType::Pressure },
+    );
     assert_eq!(h.actions(), [subscribe.clone(), subscribe]);
-    h.session.handle_input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1830 }));
+    h.input_event(3, 1, v4::Reading::Pressure(v4::ReadingValue { value: 1830 }));
     assert_eq!(
         h.received(),
         [
@@ -347,7 +365,10 @@ fn subscriptions_are_acknowledged_once_and_deliver_events() {
     let unsub = r#"[{"InputCmd":{"Id":42,"DeviceIndex":3,"FeatureIndex":1,"Type":"Pressure","Command":"Unsubscribe"}}]"#;
     assert_eq!(h.exchange(unsub), [ok(42)]);
     assert_eq!(h.exchange(unsub), [ok(42)]);
-    let unsubscribe = Action::Unsubscribe { device: 3, feature: 1, input: v4::InputType::Pressure };
+    let unsubscribe = for_device(
+        3,
+        DeviceRequest::Unsubscribe { feature: pressure, input: v4::InputType::Pressure },
+    );
     assert_eq!(h.actions(), [unsubscribe.clone(), unsubscribe]);
 }
 
@@ -360,10 +381,13 @@ fn stop_cmd_selects_devices_features_inputs_and_outputs() {
         h.exchange(r#"[{"StopCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":1,"Inputs":false}}]"#),
         [ok(3)]
     );
-    assert_eq!(h.actions(), [Action::StopOutputs { device: Some(0), feature: Some(1) }]);
+    assert_eq!(
+        h.actions(),
+        [for_device(0, DeviceRequest::Stop { feature: Some(FeatureIndex::new(1)) })]
+    );
     // A feature without a device is ignored: everything is stopped.
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":4,"FeatureIndex":1,"Outputs":false}}]"#), [ok(4)]);
-    assert_eq!(h.actions(), [Action::StopInputs { device: None, feature: None }]);
+    assert_eq!(h.actions(), [END_INPUTS]);
     assert_eq!(h.exchange(r#"[{"StopCmd":{"Id":5,"Inputs":false,"Outputs":false}}]"#), [ok(5)]);
     assert!(h.actions().is_empty());
     assert_eq!(error_of(&h.exchange(r#"[{"StopCmd":{"Id":6,"DeviceIndex":1}}]"#)[0]), (6, 4));
@@ -380,14 +404,7 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
     h.send(r#"[{"InputCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":2,"Type":"Battery","Command":"Read"}}]"#);
     h.actions();
     h.session.handle_transport_closed();
-    assert_eq!(
-        h.actions(),
-        [
-            Action::StopScanning,
-            Action::StopOutputs { device: None, feature: None },
-            Action::StopInputs { device: None, feature: None },
-        ]
-    );
+    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS,]);
     assert!(h.received().is_empty());
     assert_eq!(h.session.state(), State::Closed);
 }
@@ -458,7 +475,10 @@ fn a_legacy_handshake_fixes_the_version_for_the_rest_of_the_frame() {
     assert_eq!(replies[1], ok(2));
     assert_eq!(error_of(&replies[2]), (3, 3), "ScalarCmd is not part of v1");
     let vibrate = v4::OutputCommand::new(v4::OutputType::Vibrate, 10, 0);
-    assert_eq!(h.actions(), [Action::Output { device: 0, commands: vec![(0, vibrate)] }]);
+    assert_eq!(
+        h.actions(),
+        [for_device(0, DeviceRequest::Output { commands: vec![(FeatureIndex::new(0), vibrate)] })]
+    );
 }
 
 #[test]
@@ -471,10 +491,10 @@ fn a_legacy_command_on_several_features_is_one_batch_with_one_reply_or_nothing()
     );
     assert_eq!(replies, [ok(2)]);
     let commands = vec![
-        (0, v4::OutputCommand::new(v4::OutputType::Vibrate, 20, 0)),
-        (1, v4::OutputCommand::new(v4::OutputType::Rotate, 5, 0)),
+        (FeatureIndex::new(0), v4::OutputCommand::new(v4::OutputType::Vibrate, 20, 0)),
+        (FeatureIndex::new(1), v4::OutputCommand::new(v4::OutputType::Rotate, 5, 0)),
     ];
-    assert_eq!(h.actions(), [Action::Output { device: 0, commands }]);
+    assert_eq!(h.actions(), [for_device(0, DeviceRequest::Output { commands })]);
     // The second sub-command names the wrong actuator type: the first is not sent either.
     let replies = h.exchange(
         r#"[{"ScalarCmd":{"Id":3,"DeviceIndex":0,"Scalars":[{"Index":0,"Scalar":1.0,"ActuatorType":"Vibrate"},{"Index":1,"Scalar":0.5,"ActuatorType":"Vibrate"}]}}]"#,
@@ -515,11 +535,15 @@ fn a_legacy_battery_read_answers_in_the_legacy_shape() {
     h.send(
         r#"[{"SensorReadCmd":{"Id":2,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Battery"}}]"#,
     );
-    let [Action::Read { token, device: 0, feature: 2, input: v4::InputType::Battery }] =
+    let [Action::Device { device, request: DeviceRequest::Read { token, feature, input } }] =
         h.actions()[..]
     else {
         panic!("one battery read");
     };
+    assert_eq!(
+        (device, feature, input),
+        (DeviceIndex::new(0), FeatureIndex::new(2), v4::InputType::Battery)
+    );
     h.session.handle_reading(token, Ok(v4::Reading::Battery(v4::ReadingValue { value: 42 })));
     assert_eq!(
         h.received(),
@@ -580,7 +604,7 @@ proptest! {
             let messages: Vec<String> = batch.iter().map(|m| { next_id += 1; m.replace("ID", &next_id.to_string()) }).collect();
             h.send(&format!("[{}]", messages.join(",")));
             for (i, action) in h.actions().into_iter().enumerate() {
-                if let Action::Read { token, .. } = action
+                if let Action::Device { request: DeviceRequest::Read { token, .. }, .. } = action
                     && i % 2 == 0
                 {
                         h.session.handle_reading(token, Ok(v4::Reading::Battery(v4::ReadingValue { value: 5 })));
