@@ -410,17 +410,7 @@ async fn r17_websocket_devices_serve_every_endpoint_their_protocol_names() {
             "kiiroo-prowand": {"communication": [{"websocket": {"name": "ProWand"}}]}
         }}
     });
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hardware-r17.json");
-    std::fs::write(&path, config.to_string()).unwrap();
-    let mut engine = Engine::start(&[
-        "--use-device-websocket-server",
-        "--device-websocket-server-port",
-        "0",
-        "--user-device-config-file",
-        path.to_str().unwrap(),
-    ])
-    .await;
-    let url = engine.url_logged_after("listening for devices on").await;
+    let (engine, url) = Engine::with_device_server(&config, "hardware-r17.json").await;
     let mut launch = FrameDevice::silent(&url, "Launch").await;
     let mut crescendo = FrameDevice::silent(&url, "MV Crescendo").await;
     let mut tenuto = FrameDevice::silent(&url, "6907 MV1").await;
@@ -520,17 +510,7 @@ async fn r17_websocket_devices_send_what_the_reference_sends() {
             "sexverse-v3": {"communication": [{"websocket": {"name": "TAY001"}}]}
         }}
     });
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hardware-r17-differences.json");
-    std::fs::write(&path, config.to_string()).unwrap();
-    let mut engine = Engine::start(&[
-        "--use-device-websocket-server",
-        "--device-websocket-server-port",
-        "0",
-        "--user-device-config-file",
-        path.to_str().unwrap(),
-    ])
-    .await;
-    let url = engine.url_logged_after("listening for devices on").await;
+    let (engine, url) = Engine::with_device_server(&config, "hardware-r17-differences.json").await;
     // The Galaku answers its battery request with 87 %.
     let mut galaku = FrameDevice::connect(&url, "TFG1", |frame| {
         (frame == Some(&GALAKU_BATTERY_REQUEST[..])).then(|| vec![87])

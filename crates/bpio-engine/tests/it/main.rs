@@ -102,6 +102,23 @@ impl Engine {
         engine
     }
 
+    /// With the device websocket server on a free port and the user config `config` (written to
+    /// `file` in the test's temporary folder); also gives the URL devices connect to.
+    async fn with_device_server(config: &Value, file: &str) -> (Self, String) {
+        let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(file);
+        std::fs::write(&path, config.to_string()).unwrap();
+        let mut engine = Self::start(&[
+            "--use-device-websocket-server",
+            "--device-websocket-server-port",
+            "0",
+            "--user-device-config-file",
+            path.to_str().unwrap(),
+        ])
+        .await;
+        let url = engine.url_logged_after("listening for devices on").await;
+        (engine, url)
+    }
+
     /// Started with exactly `args`; `url` stays empty.
     fn launch(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bpio-engine"))

@@ -60,17 +60,8 @@ async fn r25_simulated_devices_keep_no_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r25_websocket_devices_under_steady_load_do_not_grow_the_engine() {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("soak-websocket.json");
-    std::fs::write(&path, config::user_config(50).to_string()).unwrap();
-    let mut engine = Engine::start(&[
-        "--use-device-websocket-server",
-        "--device-websocket-server-port",
-        "0",
-        "--user-device-config-file",
-        path.to_str().unwrap(),
-    ])
-    .await;
-    let device_url = engine.url_logged_after("listening for devices on").await;
+    let (engine, device_url) =
+        Engine::with_device_server(&config::user_config(50), "soak-websocket.json").await;
     check(&engine, Some(&device_url), &settings(5, 5)).await;
 }
 
