@@ -7,6 +7,7 @@ mod backends;
 mod clients;
 mod database;
 mod exposure;
+mod frontend;
 mod options;
 mod rest;
 
@@ -20,14 +21,48 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 pub use crate::clients::Clients;
+pub use crate::frontend::GuiLogs;
 pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
 
 /// How long shutdown waits for the devices to confirm their stops.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
 
-/// Runs the engine the flags describe until Ctrl-C or SIGTERM.
+/// Runs the engine the flags describe until Ctrl-C or SIGTERM (or, with a GUI, until it asks
+/// for a stop or goes away).
 pub async fn run(options: Options) -> Result<()> {
-    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
+    let mut signal =
+        Box::pin(shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?);
+    // With --frontend-websocket-port, the engine starts once the GUI is connected.
+    let gui = match options.frontend_websocket_port {
+        Some(port) => match frontend::Gui::connect(port, signal.as_mut()).await? {
+            Some(gui) => Some(gui),
+            None => return Ok(()),
+        },
+        None => None,
+    };
+    let gui_stop = gui.as_ref().map(frontend::Gui::stop_requested);
+    let shutdown = async move {
+        match gui_stop {
+            Some(gui_stop) => tokio::select! {
+                signal = signal => signal,
+                () = gui_stop => Ok(()),
+            },
+            None => signal.await,
+        }
+    };
+    let result = run_engine(&options, gui.as_ref(), shutdown).await;
+    if let Some(gui) = gui {
+        gui.stopped(&result).await;
+    }
+    result
+}
+
+/// Runs the engine until `shutdown` resolves, telling `gui` what happens.
+async fn run_engine(
+    options: &Options,
+    gui: Option<&frontend::Gui>,
+    shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
+) -> Result<()> {
     for flag in options.unsupported() {
         warn!("{flag} is not supported yet; ignoring it");
     }
@@ -36,9 +71,12 @@ pub async fn run(options: Options) -> Result<()> {
     let front = match options.rest_api_port {
         // As the reference does: the REST API instead of the websocket server.
         Some(port) => Front::Rest(port),
-        None => Front::Websocket(Clients::open(&options).await?),
+        None => Front::Websocket(Clients::open(options).await?),
     };
-    let hub = device_hub(&options).await?;
+    let hub = device_hub(options).await?;
+    if let Some(gui) = gui {
+        gui.serving(&hub);
+    }
     let session = options.session_config();
     match front {
         Front::Rest(port) => {

@@ -82,6 +82,11 @@ pub struct Options {
     /// Print the bare version number and exit.
     #[arg(long, help_heading = LOGGING_AND_GUI)]
     pub server_version: bool,
+    /// Serve a GUI (such as Intiface Central) on ws://127.0.0.1:PORT: the engine waits for it to
+    /// connect before it starts, tells it what happens and sends it the log, and stops when it
+    /// sends Stop or goes away.
+    #[arg(long, help_heading = LOGGING_AND_GUI, value_name = "PORT")]
+    pub frontend_websocket_port: Option<u16>,
 
     /// Full listen address of the client websocket server (e.g. 127.0.0.1:12345); overrides
     /// --websocket-port and --websocket-use-all-interfaces.
@@ -143,9 +148,6 @@ pub struct Options {
     #[arg(long, hide = true, value_name = "PORT")]
     #[allow(missing_docs)]
     pub repeater_port: Option<u16>,
-    #[arg(long, hide = true, value_name = "PORT")]
-    #[allow(missing_docs)]
-    pub frontend_websocket_port: Option<u16>,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub allow_raw: bool,
@@ -216,7 +218,6 @@ impl Options {
             (self.mdns_suffix.is_some(), "--mdns-suffix"),
             (self.repeater, "--repeater"),
             (self.repeater_port.is_some(), "--repeater-port"),
-            (self.frontend_websocket_port.is_some(), "--frontend-websocket-port"),
             (self.allow_raw, "--allow-raw"),
             (self.crash_reporting, "--crash-reporting"),
         ];

@@ -88,6 +88,17 @@ impl Observer {
             Err(broadcast::error::RecvError::Closed) => None,
         }
     }
+
+    /// The next observation if one is waiting; `None` when none is, or the server is gone.
+    pub fn try_next(&mut self) -> Option<Observed> {
+        match self.0.try_recv() {
+            Ok(observation) => Some(Observed::Event(observation)),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => Some(Observed::Missed(missed)),
+            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => {
+                None
+            }
+        }
+    }
 }
 
 /// The telling end, shared by the hub task and its handles.
