@@ -8,8 +8,8 @@
 //! run the platform's side.
 //!
 //! On Linux the platform is the kernel's event devices through the pure-Rust `evdev` crate
-//! ([`Evdev`]), so building needs no system library; elsewhere it is gilrs (`Gilrs`, also
-//! available on Linux with the `gilrs` feature, where gilrs needs libudev to build).
+//! ([`Evdev`]), so building needs no system library; elsewhere it is gilrs (`Gilrs`, built on
+//! Linux too with `RUSTFLAGS="--cfg bpio_gilrs"`, where gilrs needs libudev to build).
 //!
 //! A connected pad has two endpoints:
 //! - `tx` takes 4 bytes: the strong (low-frequency) then the weak (high-frequency) motor's
@@ -27,7 +27,7 @@
 mod device;
 #[cfg(target_os = "linux")]
 mod evdev;
-#[cfg(any(feature = "gilrs", not(target_os = "linux")))]
+#[cfg(any(bpio_gilrs, not(target_os = "linux")))]
 mod gilrs;
 mod platform;
 
@@ -44,7 +44,7 @@ use tracing::{debug, warn};
 
 #[cfg(target_os = "linux")]
 pub use crate::evdev::Evdev;
-#[cfg(any(feature = "gilrs", not(target_os = "linux")))]
+#[cfg(any(bpio_gilrs, not(target_os = "linux")))]
 pub use crate::gilrs::Gilrs;
 pub use crate::platform::{GamepadPlatform, PadHandle, PadInfo, PlatformError, RUMBLE_HOLD};
 
