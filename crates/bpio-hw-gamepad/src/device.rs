@@ -130,15 +130,21 @@ async fn result<T>(
     }
 }
 
-/// The magnitudes of a rumble packet: strong then weak, each a little-endian `u16`.
+/// The strong and the weak magnitude of a rumble packet (four little-endian `u16`: strong, weak,
+/// left trigger, right trigger); the pads have no trigger motors, so those must be off.
 fn magnitudes(data: &[u8]) -> Result<(u16, u16), HwError> {
-    match *data {
-        [strong_low, strong_high, weak_low, weak_high] => Ok((
-            u16::from_le_bytes([strong_low, strong_high]),
-            u16::from_le_bytes([weak_low, weak_high]),
-        )),
-        _ => Err(HwError::Backend(Box::new(GamepadError::Packet(data.len())))),
+    let refuse = |why| Err(HwError::Backend(Box::new(why)));
+    let [strong_low, strong_high, weak_low, weak_high, triggers @ ..] = data else {
+        return refuse(GamepadError::Packet(data.len()));
+    };
+    if triggers.len() != 4 {
+        return refuse(GamepadError::Packet(data.len()));
     }
+    if triggers.iter().any(|byte| *byte != 0) {
+        return refuse(GamepadError::NoTriggerMotors);
+    }
+    let strong = u16::from_le_bytes([*strong_low, *strong_high]);
+    Ok((strong, u16::from_le_bytes([*weak_low, *weak_high])))
 }
 
 #[async_trait]
@@ -203,20 +209,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_rumble_packet_is_two_little_endian_magnitudes() {
-        assert_eq!(magnitudes(&[0x34, 0x12, 0xff, 0xff]).ok(), Some((0x1234, 0xffff)));
-        for bad in [&[][..], &[1, 2, 3], &[1, 2, 3, 4, 5, 6, 7, 8]] {
+    fn a_rumble_packet_is_four_little_endian_magnitudes_without_triggers() {
+        assert_eq!(magnitudes(&[0x34, 0x12, 0xff, 0xff, 0, 0, 0, 0]).ok(), Some((0x1234, 0xffff)));
+        for bad in [&[][..], &[1, 2, 3], &[1, 2, 3, 4], &[1, 2, 3, 4, 0, 0, 0, 0, 0]] {
             match magnitudes(bad) {
                 Err(HwError::Backend(err)) => assert_eq!(
                     err.to_string(),
                     format!(
-                        "a gamepad takes 4 bytes on tx (strong then weak magnitude, each a \
-                         little-endian u16), not {}",
+                        "a gamepad takes 8 bytes on tx (four little-endian u16: strong, weak, \
+                         left trigger, right trigger), not {}",
                         bad.len()
                     )
                 ),
                 other => panic!("expected a backend error, got {other:?}"),
             }
+        }
+        match magnitudes(&[0, 0, 0, 0, 0, 0, 1, 0]) {
+            Err(HwError::Backend(err)) => {
+                assert_eq!(err.to_string(), "this gamepad has no trigger motors");
+            }
+            other => panic!("expected a backend error, got {other:?}"),
         }
     }
 }

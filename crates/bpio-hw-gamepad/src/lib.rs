@@ -12,8 +12,10 @@
 //! Linux too with `RUSTFLAGS="--cfg bpio_gilrs"`, where gilrs needs libudev to build).
 //!
 //! A connected pad has two endpoints:
-//! - `tx` takes 4 bytes: the strong (low-frequency) then the weak (high-frequency) motor's
-//!   magnitude, each a little-endian `u16` from 0 (off) to 65535; any other length is refused;
+//! - `tx` takes 8 bytes, four motor magnitudes, each a little-endian `u16` from 0 (off) to 65535:
+//!   the strong (low-frequency) motor, the weak (high-frequency) one, and the left and the right
+//!   trigger's motor (the slots of the reference's SDL backend). The pads have no trigger motors,
+//!   so a packet that turns one on is refused, as is any other length;
 //! - a read of `rx` gives 1 byte: the battery level in percent; a pad that reports none (wired,
 //!   or its driver does not say) fails the read with [`GamepadError::NoBattery`].
 //!
@@ -69,10 +71,13 @@ impl Default for Config {
 pub enum GamepadError {
     /// A write to `tx` that is not a rumble packet.
     #[error(
-        "a gamepad takes 4 bytes on tx (strong then weak magnitude, each a little-endian u16), \
-         not {0}"
+        "a gamepad takes 8 bytes on tx (four little-endian u16: strong, weak, left trigger, right \
+         trigger), not {0}"
     )]
     Packet(usize),
+    /// A rumble packet that turns a trigger motor on.
+    #[error("this gamepad has no trigger motors")]
+    NoTriggerMotors,
     /// The pad reports no battery level.
     #[error("this gamepad reports no battery level")]
     NoBattery,

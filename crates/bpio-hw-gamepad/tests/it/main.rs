@@ -166,7 +166,7 @@ async fn next_event(events: &mut UnboundedReceiver<HardwareEvent>) -> HardwareEv
 }
 
 fn rumble_packet(strong: u16, weak: u16) -> Vec<u8> {
-    [strong.to_le_bytes(), weak.to_le_bytes()].concat()
+    [strong.to_le_bytes(), weak.to_le_bytes(), [0; 2], [0; 2]].concat()
 }
 
 /// The platform reason inside a backend error.
@@ -220,7 +220,7 @@ async fn rumble_bytes_set_the_strong_and_the_weak_motor() {
     );
     assert_eq!(hardware.endpoints(), [Endpoint::Tx, Endpoint::Rx]);
     hardware.write(Endpoint::Tx, &rumble_packet(0x1234, 0xabcd), false).await.unwrap();
-    hardware.write(Endpoint::Tx, &[0xff, 0xff, 0x00, 0x00], false).await.unwrap();
+    hardware.write(Endpoint::Tx, &[0xff, 0xff, 0, 0, 0, 0, 0, 0], false).await.unwrap();
     hardware.write(Endpoint::Tx, &rumble_packet(0, 0), false).await.unwrap();
     assert_eq!(state.lock().unwrap().rumbles, [(0x1234, 0xabcd), (0xffff, 0), (0, 0)]);
 }
@@ -229,9 +229,13 @@ async fn rumble_bytes_set_the_strong_and_the_weak_motor() {
 async fn a_bad_packet_or_endpoint_is_refused_before_the_pad_hears_it() {
     let (_platform, state, hardware, _events) = one_pad(QUICK).await;
     assert_eq!(
-        backend_reason(hardware.write(Endpoint::Tx, &[1, 2, 3], false).await),
-        "a gamepad takes 4 bytes on tx (strong then weak magnitude, each a little-endian u16), \
-         not 3"
+        backend_reason(hardware.write(Endpoint::Tx, &[1, 2, 3, 4], false).await),
+        "a gamepad takes 8 bytes on tx (four little-endian u16: strong, weak, left trigger, \
+         right trigger), not 4"
+    );
+    assert_eq!(
+        backend_reason(hardware.write(Endpoint::Tx, &[1, 2, 3, 4, 5, 0, 0, 0], false).await),
+        "this gamepad has no trigger motors"
     );
     assert!(matches!(
         hardware.write(Endpoint::Rx, &rumble_packet(1, 1), false).await,
