@@ -417,3 +417,21 @@ fn evdev_enumerates_and_refuses_a_missing_pad() {
     let err = Evdev.open(&missing).err().expect("no such pad");
     assert!(!err.to_string().is_empty());
 }
+
+/// The gilrs layer, built on Linux only with `--cfg bpio_gilrs`, as far as a machine without
+/// gamepads can run it: enumeration answers from its thread, and a pad it never listed is refused.
+#[cfg(bpio_gilrs)]
+#[test]
+fn gilrs_answers_and_refuses_a_pad_it_never_listed() {
+    use bpio_hw_gamepad::Gilrs;
+
+    let gilrs = Gilrs::default();
+    match gilrs.enumerate() {
+        Ok(pads) => assert!(pads.iter().all(|pad| pad.address.starts_with("gamepad-")), "{pads:?}"),
+        Err(err) => assert!(err.to_string().starts_with("cannot start gilrs"), "{err}"),
+    }
+    let never = PadInfo { path: "99".to_owned(), name: "Pad".to_owned(), address: "x".to_owned() };
+    assert!(gilrs.open(&never).is_err());
+    let bad = PadInfo { path: "pad".to_owned(), ..never };
+    assert_eq!(gilrs.open(&bad).err().unwrap().to_string(), "pad is no gilrs id");
+}
