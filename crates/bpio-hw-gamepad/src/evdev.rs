@@ -3,13 +3,19 @@
 //! battery is the capacity of a power supply the pad's driver registers in sysfs.
 
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use evdev::{
     Device, FFEffect, FFEffectCode, FFEffectData, FFEffectKind, FFReplay, FFTrigger, KeyCode,
 };
 
+use tracing::warn;
+
 use crate::platform::{GamepadPlatform, PadHandle, PadInfo, PlatformError};
+
+/// Where the kernel's event devices are.
+const INPUT_DIR: &str = "/dev/input";
 
 /// How long one rumble effect lasts, in ms: the longest the kernel takes (drivers differ on what
 /// a length of 0 means), and repeated by the backend well before it ends.
@@ -26,9 +32,40 @@ pub struct Evdev;
 
 impl GamepadPlatform for Evdev {
     fn enumerate(&self) -> Result<Vec<PadInfo>, PlatformError> {
-        // Devices that cannot be opened (no permission) are skipped; a machine without
-        // `/dev/input` has no pads.
-        Ok(evdev::enumerate().filter_map(|(path, device)| pad_info(&path, &device)).collect())
+        let entries = match fs::read_dir(INPUT_DIR) {
+            Ok(entries) => entries,
+            // A machine without input devices has no pads.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(err.into()),
+        };
+        let mut nodes: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.file_name().is_some_and(|name| name.as_bytes().starts_with(b"event"))
+            })
+            .collect();
+        nodes.sort();
+        let mut pads = Vec::new();
+        let mut refused = 0_usize;
+        for node in nodes {
+            match Device::open(&node) {
+                Ok(device) => pads.extend(pad_info(&node, &device)),
+                Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => refused += 1,
+                // Gone meanwhile, or no input device at all: nothing to list.
+                Err(_) => {}
+            }
+        }
+        if refused > 0 {
+            // Without this line a user whose pad is among them would see nothing at all.
+            warn!(
+                refused,
+                "event devices in {INPUT_DIR} could not be opened (permission denied); gamepads \
+                 among them are not listed: membership of the `input` group, or a udev rule for \
+                 the pad, gives access"
+            );
+        }
+        Ok(pads)
     }
 
     fn open(&self, pad: &PadInfo) -> Result<Box<dyn PadHandle>, PlatformError> {
