@@ -3,6 +3,7 @@
 
 mod exposure;
 mod frontend;
+mod gamepad;
 mod gap;
 mod hardware;
 mod hostile;
