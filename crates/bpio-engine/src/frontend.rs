@@ -340,26 +340,44 @@ async fn forward_observations(
     to_gui: mpsc::UnboundedSender<EngineMessage>,
     mut finishing: watch::Receiver<bool>,
 ) {
-    let forward = |observed: Observed| match observed {
+    // Whether a client is connected: at the end its session may still be closing, and the GUI
+    // is to hear that it left before the engine stopped.
+    let mut client = false;
+    let mut connected = false;
+    let mut forward = |observed: Observed| match observed {
         Observed::Event(observation) => {
+            match observation {
+                Observation::ClientConnected { .. } => client = true,
+                Observation::ClientDisconnected => client = false,
+                _ => {}
+            }
             let _ = to_gui.send(message_for(observation));
+            client
         }
         Observed::Missed(missed) => {
             warn!("{missed} events were not sent to the GUI: the engine fell behind");
+            client
         }
     };
     loop {
         tokio::select! {
             observed = observer.next() => match observed {
-                Some(observed) => forward(observed),
+                Some(observed) => connected = forward(observed),
                 None => return,
             },
-            _ = finishing.wait_for(|finishing| *finishing) => {
-                while let Some(observed) = observer.try_next() {
-                    forward(observed);
-                }
-                return;
-            }
+            _ = finishing.wait_for(|finishing| *finishing) => break,
+        }
+    }
+    let mut waiting_for_client = connected;
+    while let Some(observed) = observer.try_next() {
+        waiting_for_client = forward(observed);
+    }
+    // Every session ends as the engine stops; a session that is slow to end is not waited for.
+    let deadline = tokio::time::Instant::now() + FLUSH_PATIENCE / 2;
+    while waiting_for_client {
+        match tokio::time::timeout_at(deadline, observer.next()).await {
+            Ok(Some(observed)) => waiting_for_client = forward(observed),
+            Ok(None) | Err(_) => return,
         }
     }
 }

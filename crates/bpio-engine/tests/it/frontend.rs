@@ -213,7 +213,24 @@ async fn stop_from_the_gui_stops_every_device_and_then_the_engine() {
     while let Some(message) = gui.next().await {
         seen.push(message);
     }
-    assert_eq!(seen.last(), Some(&json!({"EngineStopped": {}})), "{seen:?}");
+    // The client's session ended before the engine stopped: its output went to 0, it left.
+    let output = |value: f64| {
+        json!({"DeviceOutputObservation": {
+            "device_index": 0, "feature_index": 0, "output_type": "Vibrate", "value": value
+        }})
+    };
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    assert_eq!(seen[0], json!({"ClientConnected": {"client_name": "it"}}));
+    assert!(seen[1].get("DeviceConnected").is_some(), "{seen:?}");
+    assert_eq!(
+        seen[2..],
+        [
+            output(12.0),
+            output(0.0),
+            json!({"ClientDisconnected": {}}),
+            json!({"EngineStopped": {}})
+        ]
+    );
     assert_eq!(gui.logged("the GUI asked the engine to stop"), 1, "{:?}", gui.log);
     while within("close", client.0.recv()).await != Inbound::Closed {}
     let status = within("the engine to exit", engine.child.wait()).await.unwrap();
