@@ -9,7 +9,7 @@ use bpio::transport_ws::{self, CloseCode, Config, Connection, Inbound};
 use serde_json::{Value, json};
 
 use crate::hardware::{WsDevice, expect_bytes};
-use crate::{Engine, within};
+use crate::{DEVICE_SERVER, Engine, within};
 
 /// The GUI's end of the channel.
 struct Gui {
@@ -94,16 +94,8 @@ async fn engine_with_gui(args: &[&str]) -> (Engine, Gui) {
 /// device server.
 async fn rig(name: &str) -> (Engine, Gui, String) {
     let config = user_config(name);
-    let (mut engine, mut gui) = engine_with_gui(&[
-        "--websocket-port",
-        "0",
-        "--use-device-websocket-server",
-        "--device-websocket-server-port",
-        "0",
-        "--user-device-config-file",
-        config.to_str().unwrap(),
-    ])
-    .await;
+    let flags = ["--websocket-port", "0", "--user-device-config-file", config.to_str().unwrap()];
+    let (mut engine, mut gui) = engine_with_gui(&[&DEVICE_SERVER[..], &flags].concat()).await;
     assert_eq!(gui.next().await, Some(json!({"EngineStarted": {}})));
     engine.url = engine.url_logged_after("listening for clients on").await;
     let devices_url = engine.url_logged_after("listening for devices on").await;
