@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use bpio::device_config::{DeviceConfig, Specifier};
+use bpio::device_config::{DeviceConfig, Specifier, UsbId};
 use bpio::hardware::sim::{self, SimulatedManager};
 use bpio::hw_btleplug::{BtleplugConfig, BtleplugManager, DeviceFilter};
 use bpio::hw_hid::HidManager;
 use bpio::hw_serial::SerialManager;
+use bpio::hw_usb::UsbManager;
 use bpio::hw_websocket::{self, DeviceServer};
 use bpio::server::runtime::ManagerFactory;
 use tracing::{debug, info, warn};
@@ -52,6 +53,11 @@ pub(crate) async fn managers(
     if options.use_hid {
         managers.push(Box::new(|events| Arc::new(HidManager::new(events))));
     }
+    if options.use_usb {
+        let ids = usb_ids(config);
+        debug!(ids = ?ids, "USB devices named in the device config");
+        managers.push(Box::new(move |events| Arc::new(UsbManager::new(events, ids))));
+    }
     if options.use_device_websocket_server {
         let address = options.device_listen_address();
         let server = DeviceServer::bind(address).await.map_err(|err| match err {
@@ -82,5 +88,18 @@ fn serial_ports(config: &DeviceConfig) -> Vec<String> {
             Specifier::Serial(serial) => Some(serial.port.clone()),
             _ => None,
         })
+        .collect()
+}
+
+/// The vendor/product ids the device config's `usb` specifiers name: the only devices the USB
+/// backend looks at.
+fn usb_ids(config: &DeviceConfig) -> Vec<UsbId> {
+    config
+        .specifiers()
+        .filter_map(|rule| match rule {
+            Specifier::Usb(ids) => Some(ids.pairs.iter().copied()),
+            _ => None,
+        })
+        .flatten()
         .collect()
 }
