@@ -6,6 +6,7 @@ use anyhow::Result;
 use bpio::device_config::{DeviceConfig, Specifier, UsbId};
 use bpio::hardware::sim::{self, SimulatedManager};
 use bpio::hw_btleplug::{BtleplugConfig, BtleplugManager, DeviceFilter};
+use bpio::hw_gamepad::GamepadManager;
 use bpio::hw_hid::HidManager;
 use bpio::hw_serial::SerialManager;
 use bpio::hw_usb::UsbManager;
@@ -57,6 +58,9 @@ pub(crate) async fn managers(
         let ids = usb_ids(config);
         debug!(ids = ?ids, "USB devices named in the device config");
         managers.push(Box::new(move |events| Arc::new(UsbManager::new(events, ids))));
+    }
+    if options.use_sdl_gamepad {
+        managers.push(Box::new(|events| Arc::new(GamepadManager::new(events))));
     }
     if options.use_device_websocket_server {
         let address = options.device_listen_address();
