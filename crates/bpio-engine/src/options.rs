@@ -117,6 +117,14 @@ pub struct Options {
     /// Add the simulated devices (for trying things out without hardware).
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub simulate: bool,
+    /// Use raw USB devices that the device config names in `usb` specifiers (the Rez
+    /// TranceVibrator).
+    // intiface-engine 5.0.5 has no USB transport, so no flag to copy; every transport it has is
+    // off unless its `--use-*` flag asks for it, and so is this one. Not part of --use-hid: raw
+    // USB is another transport (another device node, permission and driver), as it was for the
+    // reference's C# server, whose HID and WinUSB managers were separate.
+    #[arg(long, help_heading = BPIO_SPECIFIC)]
+    pub use_usb: bool,
 
     // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
     // --help, and each given one is named in a warning at start (`unsupported`).

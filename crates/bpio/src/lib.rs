@@ -6,8 +6,8 @@
 //!
 //! - `server` and `transport-ws` (on by default): the server core and the websocket transport;
 //! - `sim`: the simulated devices;
-//! - `hw-serial`, `hw-hid`, `hw-gamepad`, `hw-websocket` and `btleplug` (Bluetooth LE): the
-//!   hardware backends;
+//! - `hw-serial`, `hw-hid`, `hw-usb`, `hw-gamepad`, `hw-websocket` and `btleplug` (Bluetooth LE):
+//!   the hardware backends;
 //! - `client`: the client library, with its websocket connector when `transport-ws` is on too;
 //! - `in-process`: the connector that joins a client and a server in one process.
 #![warn(missing_docs)]
@@ -28,6 +28,8 @@ pub use bpio_hw_gamepad as hw_gamepad;
 pub use bpio_hw_hid as hw_hid;
 #[cfg(feature = "hw-serial")]
 pub use bpio_hw_serial as hw_serial;
+#[cfg(feature = "hw-usb")]
+pub use bpio_hw_usb as hw_usb;
 #[cfg(feature = "hw-websocket")]
 pub use bpio_hw_websocket as hw_websocket;
 #[cfg(feature = "server")]

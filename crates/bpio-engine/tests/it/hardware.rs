@@ -577,9 +577,12 @@ async fn a_taken_device_port_is_one_clear_line() {
 
 /// A backend with nothing to find (or, for Bluetooth LE, no adapter to open) still ends a scan.
 async fn a_scan_finishes_with(flag: &str) {
-    let engine = Engine::start(&[flag]).await;
+    a_scan_finishes(&Engine::start(&[flag]).await).await;
+}
+
+async fn a_scan_finishes(engine: &Engine) {
     assert!(!engine.seen.iter().any(|line| line.contains("not supported")), "{:?}", engine.seen);
-    let mut session = Session::open(&engine).await;
+    let mut session = Session::open(engine).await;
     assert_eq!(
         session.request(json!({"StartScanning": {"Id": 2}})).await,
         json!({"Ok": {"Id": 2}})
@@ -595,6 +598,25 @@ async fn a_scan_finishes_with(flag: &str) {
 #[tokio::test]
 async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
     a_scan_finishes_with("--use-hid").await;
+}
+
+/// The USB backend runs, looking for the devices of the database's `usb` specifiers (the Rez
+/// TranceVibrator, 0b49:064f), and its scan ends on a machine without them.
+#[tokio::test]
+async fn with_use_usb_the_usb_devices_of_the_database_are_looked_for_and_a_scan_finishes() {
+    let mut engine = Engine::start(&["--use-usb", "--log", "debug"]).await;
+    let wanted = within("the USB backend", async {
+        loop {
+            let line = engine.log.recv().await.expect("engine exited before starting USB");
+            engine.seen.push(line.clone());
+            if line.contains("USB devices named in the device config") {
+                return line;
+            }
+        }
+    })
+    .await;
+    assert!(wanted.contains("UsbId { vendor_id: 2889, product_id: 1615 }"), "{wanted}");
+    a_scan_finishes(&engine).await;
 }
 
 #[tokio::test]
