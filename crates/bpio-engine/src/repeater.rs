@@ -71,11 +71,10 @@ impl Repeater {
         }
         info!(
             address = %bound,
-            "repeater: listening for clients on {}://{bound} to join each to {}; this engine \
-             runs no devices",
+            "repeater: this engine runs no devices; listening for clients on {}://{bound}",
             exposure.scheme(),
-            without_query(&remote.url),
         );
+        info!("repeater: each client is joined to {}", without_query(&remote.url));
         Ok(Self { listener, remote })
     }
 

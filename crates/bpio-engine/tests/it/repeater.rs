@@ -23,7 +23,7 @@ async fn repeater(remote: &str) -> Engine {
         "--repeater-remote-address",
         remote,
     ]);
-    repeater.url = repeater.url_logged_after("repeater: listening for clients on").await;
+    repeater.url = repeater.url_logged_after("listening for clients on").await;
     repeater
 }
 
@@ -190,7 +190,7 @@ async fn a_wss_remote_with_a_token_is_reached_with_the_roots_given() {
         "--websocket-tls-roots",
         &cert,
     ]);
-    repeater.url = repeater.url_logged_after("repeater: listening for clients on").await;
+    repeater.url = repeater.url_logged_after("listening for clients on").await;
     let mut client = crate::Client(connection(&repeater.url).await);
     let info = client.handshake().await;
     assert_eq!(info["ServerInfo"]["ServerName"], json!("behind TLS"), "{info}");
