@@ -176,7 +176,7 @@ async fn an_engine_on_every_interface_is_found_at_its_port_and_says_goodbye_when
 }
 
 #[tokio::test]
-async fn nothing_is_advertised_for_loopback_and_one_address_is_advertised_alone() {
+async fn only_what_clients_can_reach_is_advertised_and_only_where_they_can() {
     let mut ns = Namespace::start(
         "mdns-loopback",
         &format!(
@@ -185,6 +185,9 @@ async fn nothing_is_advertised_for_loopback_and_one_address_is_advertised_alone(
                 > "$LOGS/loopback.log" 2>&1 &
             "$ENGINE" --websocket-listen-address 192.0.2.1:0 --broadcast-server-mdns \
                 --mdns-suffix one > "$LOGS/one.log" 2>&1 &
+            "$ENGINE" --repeater --websocket-use-all-interfaces --repeater-port 0 \
+                --repeater-remote-address ws://127.0.0.1:9 --broadcast-server-mdns \
+                --mdns-suffix repeater > "$LOGS/repeater.log" 2>&1 &
             read _
             "$BROWSE" --seconds {ABSENCE_WINDOW_S}
             echo "browse done"
@@ -194,8 +197,9 @@ async fn nothing_is_advertised_for_loopback_and_one_address_is_advertised_alone(
     );
     let line = ns.logged("loopback.log", "not advertising over mDNS").await;
     assert!(line.contains("loopback only"), "{line}");
-    // Both engines have made up their minds before the browse starts.
+    // Every engine has made up its mind before the browse starts.
     ns.logged("one.log", "advertising over mDNS").await;
+    ns.logged("repeater.log", "advertising over mDNS").await;
     ns.proceed().await;
     let mut found = HashMap::new();
     loop {
@@ -207,11 +211,17 @@ async fn nothing_is_advertised_for_loopback_and_one_address_is_advertised_alone(
             event => panic!("unexpected: {event}"),
         }
     }
-    assert_eq!(found.len(), 1, "only the engine on 192.0.2.1 is advertised: {found:?}");
-    let (instance, one) = found.into_iter().next().unwrap();
-    assert!(is_instance_name(&instance, "one"), "{instance}");
+    let mut instances: Vec<&String> = found.keys().collect();
+    instances.sort_by_key(|name| name.rsplit(' ').next());
+    assert_eq!(instances.len(), 2, "not the engine on loopback: {found:?}");
+    assert!(is_instance_name(instances[0], "one"), "{instances:?}");
+    assert!(is_instance_name(instances[1], "repeater"), "{instances:?}");
+    let (one, repeater) = (&found[instances[0]], &found[instances[1]]);
     assert_eq!(one["addresses"], json!(["192.0.2.1"]), "{one}");
     assert_eq!(one["port"], json!(ns.port("one.log").await), "{one}");
+    // The repeater is what its clients connect to, so it is advertised like a client server.
+    assert_eq!(repeater["addresses"], json!(["192.0.2.1", "192.0.2.2"]), "{repeater}");
+    assert_eq!(repeater["port"], json!(ns.port("repeater.log").await), "{repeater}");
     ns.proceed().await;
     ns.finish().await;
 }
