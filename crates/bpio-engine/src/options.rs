@@ -115,6 +115,14 @@ pub struct Options {
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub simulate: bool,
 
+    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
+    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_lovense_dongle_serial: bool,
+    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
+    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_lovense_dongle_hid: bool,
     // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
     // --help, and each given one is named in a warning at start (`unsupported`).
     #[arg(long, hide = true)]
@@ -126,10 +134,6 @@ pub struct Options {
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub use_lovense_connect: bool,
-    #[arg(long, hide = true, value_name = "PORT")]
-    #[allow(missing_docs)]
-    pub frontend_websocket_port: Option<u16>,
-
     /// Advertise the client websocket server on the local network over mDNS (service
     /// _intiface_engine._tcp); never while it listens on loopback only.
     #[arg(long, help_heading = CLIENT_SERVER)]
@@ -137,7 +141,6 @@ pub struct Options {
     /// Text appended to the advertised mDNS instance name ("Intiface <random> <SUFFIX>").
     #[arg(long, help_heading = CLIENT_SERVER, value_name = "SUFFIX")]
     pub mdns_suffix: Option<String>,
-
     /// Repeater mode: run no devices; join each client that connects to --repeater-port to the
     /// server at --repeater-remote-address, frame for frame.
     #[arg(long, help_heading = REPEATER)]
@@ -154,15 +157,9 @@ pub struct Options {
     /// (--repeater-remote-address, --websocket-client-address).
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
     pub websocket_tls_roots: Option<PathBuf>,
-
-    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
-    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
-    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
-    pub use_lovense_dongle_serial: bool,
-    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
-    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
-    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
-    pub use_lovense_dongle_hid: bool,
+    #[arg(long, hide = true, value_name = "PORT")]
+    #[allow(missing_docs)]
+    pub frontend_websocket_port: Option<u16>,
     // Flags of older intiface-engine releases (and of its debug builds): accepted so that old
     // command lines still start, hidden, and each given one is warned about (`legacy`).
     #[arg(long, hide = true)]
