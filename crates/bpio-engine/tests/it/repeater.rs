@@ -196,3 +196,22 @@ async fn a_wss_remote_with_a_token_is_reached_with_the_roots_given() {
     assert_eq!(info["ServerInfo"]["ServerName"], json!("behind TLS"), "{info}");
     assert!(repeater.seen.iter().all(|line| !line.contains("hunter2")), "{:#?}", repeater.seen);
 }
+
+#[tokio::test]
+async fn stopping_the_repeater_closes_both_sides_saying_so() {
+    let mut remote =
+        transport_ws::listen(([127, 0, 0, 1], 0).into(), Config::default()).await.unwrap();
+    let mut repeater = repeater(&format!("ws://{}", remote.local_addr())).await;
+    let mut client = connection(&repeater.url).await;
+    let mut server = within("the repeater to dial", remote.accept()).await.unwrap();
+    assert!(client.send("joined?".into()));
+    assert_eq!(within("a frame", server.recv()).await, Inbound::Text("joined?".into()));
+    let pid = repeater.child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    for side in [&mut client, &mut server] {
+        assert_eq!(within("the close", side.recv()).await, Inbound::Closed);
+        assert_eq!(side.peer_close(), Some((CloseCode::Away, "repeater stopping")));
+    }
+    let exit = within("the repeater to exit", repeater.child.wait()).await.unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
