@@ -138,7 +138,7 @@ pub struct Options {
     /// _intiface_engine._tcp); never while it listens on loopback only.
     #[arg(long, help_heading = CLIENT_SERVER)]
     pub broadcast_server_mdns: bool,
-    /// Text appended to the advertised mDNS instance name ("Intiface <random> <SUFFIX>").
+    /// Text appended to the advertised mDNS instance name (`Intiface <random> <SUFFIX>`).
     #[arg(long, help_heading = CLIENT_SERVER, value_name = "SUFFIX")]
     pub mdns_suffix: Option<String>,
     /// Repeater mode: run no devices; join each client that connects to --repeater-port to the
