@@ -60,6 +60,10 @@ pub struct Options {
     /// Use HID devices.
     #[arg(long, help_heading = DEVICE_TRANSPORTS)]
     pub use_hid: bool,
+    /// Use gamepads with rumble motors (on Linux the event devices of /dev/input, which needs
+    /// read and write access to them). `--use-xinput`, the flag of older engines, does the same.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS, alias = "use-xinput")]
+    pub use_sdl_gamepad: bool,
     /// Accept devices that connect over the device websocket server.
     #[arg(long, help_heading = DEVICE_TRANSPORTS)]
     pub use_device_websocket_server: bool,
@@ -125,12 +129,6 @@ pub struct Options {
     pub use_lovense_dongle_hid: bool,
     // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
     // --help, and each given one is named in a warning at start (`unsupported`).
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_xinput: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_sdl_gamepad: bool,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub use_lovense_connect: bool,
@@ -229,8 +227,6 @@ impl Options {
     /// Flags given that this engine accepts but does not implement yet.
     pub fn unsupported(&self) -> Vec<&'static str> {
         let flags = [
-            (self.use_xinput, "--use-xinput"),
-            (self.use_sdl_gamepad, "--use-sdl-gamepad"),
             (self.use_lovense_connect, "--use-lovense-connect"),
             (self.frontend_websocket_port.is_some(), "--frontend-websocket-port"),
         ];

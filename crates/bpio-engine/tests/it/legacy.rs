@@ -29,8 +29,9 @@ const REFERENCE_FLAGS: &[&str] = &[
     "--repeater",
     "--repeater-port",
     "--rest-api-port",
-    // Listed by their own parts of issue 19 (gamepads, Lovense Connect, the GUI channel):
-    // "--use-sdl-gamepad", "--use-lovense-connect", "--frontend-websocket-port".
+    "--use-sdl-gamepad",
+    // Listed by their own parts of issue 19 (Lovense Connect, the GUI channel):
+    // "--use-lovense-connect", "--frontend-websocket-port".
 ];
 
 #[tokio::test]
