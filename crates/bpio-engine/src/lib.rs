@@ -7,7 +7,10 @@ mod backends;
 mod clients;
 mod database;
 mod exposure;
+mod legacy;
+mod mdns;
 mod options;
+mod repeater;
 mod rest;
 
 use std::future::Future;
@@ -20,6 +23,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 pub use crate::clients::Clients;
+pub use crate::mdns::SERVICE_TYPE as MDNS_SERVICE_TYPE;
 pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
 
 /// How long shutdown waits for the devices to confirm their stops.
@@ -31,6 +35,20 @@ pub async fn run(options: Options) -> Result<()> {
     for flag in options.unsupported() {
         warn!("{flag} is not supported yet; ignoring it");
     }
+    for line in legacy::warnings(&options) {
+        warn!("{line}");
+    }
+    let mdns = mdns::Plan::from_options(&options)?;
+    if options.repeater {
+        let repeater = repeater::Repeater::open(&options).await?;
+        let advertisement = mdns::advertise(mdns.as_ref(), Some(repeater.local_addr()));
+        let result = repeater.run(shutdown).await;
+        if let Some(advertisement) = advertisement {
+            advertisement.stop().await;
+        }
+        return result;
+    }
+    repeater::warn_unused(&options);
     // The client side opens before any backend starts, so a taken port or a bad TLS or token
     // flag stops the engine before it touches a device.
     let front = match options.rest_api_port {
@@ -40,14 +58,24 @@ pub async fn run(options: Options) -> Result<()> {
     };
     let hub = device_hub(&options).await?;
     let session = options.session_config();
-    match front {
+    let listening = match &front {
+        Front::Websocket(clients) => clients.local_addr(),
+        Front::Rest(_) => None,
+    };
+    let advertisement = mdns::advertise(mdns.as_ref(), listening);
+    let result = match front {
         Front::Rest(port) => {
             let result = rest::serve(port, hub.clone(), session, shutdown).await;
             stop_every_device(&hub).await;
             result
         }
         Front::Websocket(clients) => serve(clients, session, hub, shutdown).await,
+    };
+    // Said after every device has stopped: apps forget the engine at once.
+    if let Some(advertisement) = advertisement {
+        advertisement.stop().await;
     }
+    result
 }
 
 /// The device hub the flags describe: the device database and the hardware backends, started.

@@ -20,6 +20,7 @@ pub const DEFAULT_DEVICE_PORT: u16 = bpio::hw_websocket::DEFAULT_PORT;
 const CLIENT_SERVER: &str = "Client server";
 const DEVICE_TRANSPORTS: &str = "Device transports";
 const DEVICE_CONFIG: &str = "Device config";
+const REPEATER: &str = "Repeater";
 const LOGGING_AND_GUI: &str = "Logging and GUI compatibility";
 const BPIO_SPECIFIC: &str = "bpio-specific";
 
@@ -126,38 +127,59 @@ pub struct Options {
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub use_usb: bool,
 
+    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
+    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_lovense_dongle_serial: bool,
+    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
+    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_lovense_dongle_hid: bool,
     // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
     // --help, and each given one is named in a warning at start (`unsupported`).
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
-    pub use_lovense_dongle_serial: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_lovense_dongle_hid: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
     pub use_lovense_connect: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
+    /// Advertise the client websocket server on the local network over mDNS (service
+    /// _intiface_engine._tcp); never while it listens on loopback only.
+    #[arg(long, help_heading = CLIENT_SERVER)]
     pub broadcast_server_mdns: bool,
-    #[arg(long, hide = true, value_name = "SUFFIX")]
-    #[allow(missing_docs)]
+    /// Text appended to the advertised mDNS instance name (`Intiface <random> <SUFFIX>`).
+    #[arg(long, help_heading = CLIENT_SERVER, value_name = "SUFFIX")]
     pub mdns_suffix: Option<String>,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
+    /// Repeater mode: run no devices; join each client that connects to --repeater-port to the
+    /// server at --repeater-remote-address, frame for frame.
+    #[arg(long, help_heading = REPEATER)]
     pub repeater: bool,
-    #[arg(long, hide = true, value_name = "PORT")]
-    #[allow(missing_docs)]
+    /// Port clients of the repeater connect to, on the interface of the client server
+    /// (loopback unless --websocket-use-all-interfaces) [default: the client server's port].
+    #[arg(long, help_heading = REPEATER, value_name = "PORT")]
     pub repeater_port: Option<u16>,
+    /// (bpio-specific) The server the repeater joins its clients to: ws://HOST:PORT, or wss://
+    /// with --websocket-tls-roots; a token goes in the URL (?token=…).
+    #[arg(long, help_heading = REPEATER, value_name = "URL")]
+    pub repeater_remote_address: Option<String>,
+    /// PEM certificates trusted as roots when the engine connects out over wss://
+    /// (--repeater-remote-address, --websocket-client-address).
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
+    pub websocket_tls_roots: Option<PathBuf>,
     #[arg(long, hide = true, value_name = "PORT")]
     #[allow(missing_docs)]
     pub frontend_websocket_port: Option<u16>,
+    // Flags of older intiface-engine releases (and of its debug builds): accepted so that old
+    // command lines still start, hidden, and each given one is warned about (`legacy`).
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub allow_raw: bool,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub crash_reporting: bool,
+    #[arg(long, hide = true)]
+    #[allow(missing_docs)]
+    pub crash_main_thread: bool,
+    #[arg(long, hide = true)]
+    #[allow(missing_docs)]
+    pub crash_task_thread: bool,
 }
 
 impl Options {
@@ -213,16 +235,8 @@ impl Options {
     /// Flags given that this engine accepts but does not implement yet.
     pub fn unsupported(&self) -> Vec<&'static str> {
         let flags = [
-            (self.use_lovense_dongle_serial, "--use-lovense-dongle-serial"),
-            (self.use_lovense_dongle_hid, "--use-lovense-dongle-hid"),
             (self.use_lovense_connect, "--use-lovense-connect"),
-            (self.broadcast_server_mdns, "--broadcast-server-mdns"),
-            (self.mdns_suffix.is_some(), "--mdns-suffix"),
-            (self.repeater, "--repeater"),
-            (self.repeater_port.is_some(), "--repeater-port"),
             (self.frontend_websocket_port.is_some(), "--frontend-websocket-port"),
-            (self.allow_raw, "--allow-raw"),
-            (self.crash_reporting, "--crash-reporting"),
         ];
         flags.into_iter().filter_map(|(given, flag)| given.then_some(flag)).collect()
     }

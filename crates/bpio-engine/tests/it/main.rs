@@ -7,6 +7,10 @@ mod gap;
 mod hardware;
 mod hostile;
 mod interop;
+mod legacy;
+#[cfg(target_os = "linux")]
+mod mdns;
+mod repeater;
 mod rest;
 mod safety;
 mod simulated;
