@@ -34,6 +34,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("bpio-hw-serial", &["bpio-hardware"]),
     ("bpio-hw-hid", &["bpio-hardware"]),
     ("bpio-hw-websocket", &["bpio-hardware"]),
+    ("bpio-hw-lovense-connect", &["bpio-hardware"]),
     ("bpio-transport-ws", &["bpio-protocol"]),
     ("bpio-client", &["bpio-protocol", "bpio-transport-ws"]),
     ("bpio-in-process", &["bpio-client", "bpio-server", "bpio-protocol"]),
