@@ -65,6 +65,10 @@ pub struct Options {
     /// Port of the device websocket server [default: 54817].
     #[arg(long, help_heading = DEVICE_TRANSPORTS, value_name = "PORT")]
     pub device_websocket_server_port: Option<u16>,
+    /// Use toys paired with the Lovense Connect app, through the app's local network API (the
+    /// app is found through the vendor's discovery service, see --lovense-connect-discovery-url).
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_lovense_connect: bool,
 
     /// Device configuration file (public format, major 4 or 5) replacing the built-in database.
     #[arg(long, help_heading = DEVICE_CONFIG, value_name = "PATH")]
@@ -113,6 +117,10 @@ pub struct Options {
     /// Add the simulated devices (for trying things out without hardware).
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub simulate: bool,
+    /// Where --use-lovense-connect asks which Lovense Connect apps run on this network
+    /// [default: https://api.lovense.com/api/lan/getToys, the vendor's service].
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "URL")]
+    pub lovense_connect_discovery_url: Option<String>,
 
     // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
     // --help, and each given one is named in a warning at start (`unsupported`).
@@ -128,9 +136,6 @@ pub struct Options {
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub use_sdl_gamepad: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_lovense_connect: bool,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub broadcast_server_mdns: bool,
@@ -211,7 +216,6 @@ impl Options {
             (self.use_lovense_dongle_hid, "--use-lovense-dongle-hid"),
             (self.use_xinput, "--use-xinput"),
             (self.use_sdl_gamepad, "--use-sdl-gamepad"),
-            (self.use_lovense_connect, "--use-lovense-connect"),
             (self.broadcast_server_mdns, "--broadcast-server-mdns"),
             (self.mdns_suffix.is_some(), "--mdns-suffix"),
             (self.repeater, "--repeater"),

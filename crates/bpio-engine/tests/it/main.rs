@@ -6,6 +6,7 @@ mod gap;
 mod hardware;
 mod hostile;
 mod interop;
+mod lovense_connect;
 mod rest;
 mod safety;
 mod simulated;
