@@ -71,8 +71,6 @@ pub async fn serve_client<C: ClientConnection>(
         // read, so its socket fills and slows it down; everything else goes on.
         let reading = session.wants_input() && hub.backlog() < BACKLOG_LIMIT;
         tokio::select! {
-            // In this order: a device-list change must reach the client before a
-            // ScanningFinished that the same scan produced.
             biased;
             event = connection.recv(), if reading => match event {
                 LinkEvent::Text(text) => session.handle_text(now(), text.as_bytes()),
@@ -89,11 +87,16 @@ pub async fn serve_client<C: ClientConnection>(
                     session.handle_devices(devices.borrow_and_update().clone());
                 }
             }
-            Some(event) = events.recv() => match event {
-                DeviceEvent::ScanningFinished => session.handle_scanning_finished(),
-                DeviceEvent::Reading { token, result } => session.handle_reading(token, result),
-                DeviceEvent::Input { device, feature, reading } => session.handle_input_event(device, feature, reading),
-            },
+            Some(event) = events.recv() => {
+                // A device-list change must reach the client before a ScanningFinished that the
+                // same scan produced. The hub publishes the list before it sends the event, but
+                // on another thread, maybe after this select found the list unchanged: look
+                // again before handling the event.
+                if devices.has_changed().unwrap_or(false) {
+                    session.handle_devices(devices.borrow_and_update().clone());
+                }
+                handle_device_event(&mut session, event);
+            }
             () = hub.backlog_below(BACKLOG_LIMIT), if !reading && session.wants_input() => {}
             () = sleep_until(deadline) => session.handle_timeout(now()),
             _ = stop.wait_for(|stopping| *stopping) => {
@@ -105,6 +108,16 @@ pub async fn serve_client<C: ClientConnection>(
         }
     }
     info!("session ended");
+}
+
+fn handle_device_event(session: &mut Session, event: DeviceEvent) {
+    match event {
+        DeviceEvent::ScanningFinished => session.handle_scanning_finished(),
+        DeviceEvent::Reading { token, result } => session.handle_reading(token, result),
+        DeviceEvent::Input { device, feature, reading } => {
+            session.handle_input_event(device, feature, reading);
+        }
+    }
 }
 
 /// Sends every queued message and hands every queued action to the devices.

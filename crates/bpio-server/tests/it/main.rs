@@ -125,20 +125,21 @@ async fn connect(hub: DeviceHub) -> (Client, watch::Sender<bool>) {
     (client, stop_tx)
 }
 
-/// Scans until every simulated device is listed; returns the device list.
+/// Scans until `ScanningFinished`, which must come after the list holds every simulated device
+/// the scan found; returns the device list.
 async fn scan(client: &mut Client) -> Value {
     assert!(client.request(json!({"StartScanning": {}})).await["Ok"].is_object());
     let mut list = Value::Null;
-    let mut finished = false;
-    while !(finished && list.as_object().is_some_and(|devices| devices.len() == 3)) {
+    loop {
         let event = client.next().await.unwrap();
         if event.get("ScanningFinished").is_some() {
-            finished = true;
+            let listed = list.as_object().map_or(0, serde_json::Map::len);
+            assert_eq!(listed, 3, "ScanningFinished came before the list of what was found");
+            return list;
         } else if let Some(devices) = event.get("DeviceList") {
             list = devices["Devices"].clone();
         }
     }
-    list
 }
 
 fn vibrate(device: u32, feature: u32, value: i64) -> Value {
@@ -152,6 +153,16 @@ fn tx_writes(handle: &SimHandle<LovenseFirmware>) -> Vec<String> {
         .filter(|(e, _)| *e == Endpoint::Tx)
         .map(|(_, b)| String::from_utf8(b).unwrap())
         .collect()
+}
+
+/// The hub publishes the list and sends `ScanningFinished` from its own thread; whichever the
+/// session's thread sees first, the client gets the list first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scanning_finished_follows_the_list_whatever_the_threads_do() {
+    for _ in 0..50 {
+        let (mut client, _devices, _stop) = start(None).await;
+        scan(&mut client).await;
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -340,20 +340,19 @@ async fn connect(path: &Path, file: &VectorFile) -> Result<Bench, String> {
     let mut client = Client { to_server, from_server, next_id: 0 };
     client.request(json!({"RequestServerInfo": {"ClientName": "vectors", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}})).await;
     client.request(json!({"StartScanning": {}})).await;
-    // The DeviceList push and ScanningFinished can reach the client in either order: the
-    // session's `select!` picks between the device-list watch and the hub's events at random.
-    // So wait for both (see the report on issue 5).
+    // The device list reaches the client before ScanningFinished.
     let mut listed = Value::Null;
-    let mut finished = false;
     let deadline = Instant::now() + Duration::from_secs(120);
-    while !(finished && listed.is_object()) && Instant::now() < deadline {
+    while Instant::now() < deadline {
         let Ok(Some(event)) = tokio::time::timeout_at(deadline, client.next()).await else {
             break;
         };
         if let Some(devices) = event.pointer("/DeviceList/Devices") {
             listed = devices.clone();
         }
-        finished |= event.get("ScanningFinished").is_some();
+        if event.get("ScanningFinished").is_some() {
+            break;
+        }
     }
     let problems = std::mem::take(&mut script.lock().unwrap().problems);
     if !problems.is_empty() {
