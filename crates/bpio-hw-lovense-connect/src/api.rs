@@ -62,7 +62,8 @@ pub(crate) fn parse_discovery(text: &str) -> Result<Vec<AppAddr>, Error> {
         .filter_map(|(domain, entry)| match ip_of_domain(&domain) {
             Some(ip) => Some(AppAddr { ip, http_port: entry.http_port }),
             None => {
-                tracing::warn!(%domain, "Lovense Connect discovery listed an app without an address");
+                tracing::warn!("Lovense Connect discovery listed an app without an address");
+                tracing::debug!(%domain, "not an address");
                 None
             }
         })
@@ -94,7 +95,7 @@ pub(crate) fn parse_toys(text: &str) -> Result<Vec<ToyInfo>, Error> {
         #[serde(deserialize_with = "flag")]
         status: bool,
         #[serde(default)]
-        battery: Option<i64>,
+        battery: Value,
     }
     let listing: Listing =
         serde_json::from_str(text).map_err(|source| Error::BadJson { what: TOY_LIST, source })?;
@@ -109,10 +110,20 @@ pub(crate) fn parse_toys(text: &str) -> Result<Vec<ToyInfo>, Error> {
             id: toy.id,
             name: toy.name,
             connected: toy.status,
-            // The app reports -1 and the like while it does not know.
-            battery: toy.battery.and_then(|level| u8::try_from(level).ok()).filter(|l| *l <= 100),
+            battery: percent(&toy.battery),
         })
         .collect())
+}
+
+/// A battery level the app sends as a number or a string of one; `null`, and the -1 and the
+/// like it reports while it does not know, are no level.
+fn percent(level: &Value) -> Option<u8> {
+    let level = match level {
+        Value::Number(number) => number.as_i64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }?;
+    u8::try_from(level).ok().filter(|level| *level <= 100)
 }
 
 /// The answer to a command: `{"type": "OK", "code": 200}`, or the app's refusal with another
@@ -207,7 +218,8 @@ mod tests {
         let text = r#"{"type": "OK", "code": 200, "data": {
             "a1": {"id": "a1", "name": "Lush", "nickName": "", "status": "1", "version": "", "battery": 60},
             "b2": {"id": "b2", "name": "Edge", "nickName": "x", "status": 0, "battery": null},
-            "c3": {"id": "c3", "name": "Max", "status": true, "battery": -1}
+            "c3": {"id": "c3", "name": "Max", "status": true, "battery": -1},
+            "d4": {"id": "d4", "name": "Nora", "status": "1", "battery": "55"}
         }}"#;
         let toys = parse_toys(text).unwrap();
         let summary: Vec<_> =
@@ -217,7 +229,8 @@ mod tests {
             [
                 ("a1", "Lush", true, Some(60)),
                 ("b2", "Edge", false, None),
-                ("c3", "Max", true, None)
+                ("c3", "Max", true, None),
+                ("d4", "Nora", true, Some(55)),
             ]
         );
         assert_eq!(parse_toys(r#"{"type": "OK", "code": 200, "data": null}"#).unwrap(), []);
