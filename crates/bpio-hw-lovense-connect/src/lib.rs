@@ -6,7 +6,7 @@
 //! for its toys (`GET http://<app>/GetToys`), and every toy connected to it is reported as a
 //! device whose address is the app's id of the toy and whose name is the toy type the app
 //! reports (`Lush`, `Edge`), which the `lovense-connect-service` configurations of the device
-//! database match. The discovery URL is configurable, so tests point it at [`fake`] (feature
+//! database match. The discovery URL is configurable, so tests point it at `fake::FakeApp` (feature
 //! `fake`), a fake of the app's API on loopback.
 //!
 //! The key design decision: **the protocol writes commands as text, and the hardware only sends
