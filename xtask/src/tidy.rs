@@ -33,6 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("bpio-hw-btleplug", &["bpio-hardware"]),
     ("bpio-hw-serial", &["bpio-hardware"]),
     ("bpio-hw-hid", &["bpio-hardware"]),
+    ("bpio-hw-gamepad", &["bpio-hardware"]),
     ("bpio-hw-websocket", &["bpio-hardware"]),
     ("bpio-hw-lovense-connect", &["bpio-hardware"]),
     ("bpio-transport-ws", &["bpio-protocol"]),

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use bpio::device_config::{DeviceConfig, Specifier};
 use bpio::hardware::sim::{self, SimulatedManager};
 use bpio::hw_btleplug::{BtleplugConfig, BtleplugManager, DeviceFilter};
+use bpio::hw_gamepad::GamepadManager;
 use bpio::hw_hid::HidManager;
 use bpio::hw_lovense_connect::{self, LovenseConnect};
 use bpio::hw_serial::SerialManager;
@@ -52,6 +53,9 @@ pub(crate) async fn managers(
     }
     if options.use_hid {
         managers.push(Box::new(|events| Arc::new(HidManager::new(events))));
+    }
+    if options.use_sdl_gamepad {
+        managers.push(Box::new(|events| Arc::new(GamepadManager::new(events))));
     }
     if options.use_device_websocket_server {
         let address = options.device_listen_address();

@@ -59,6 +59,10 @@ pub struct Options {
     /// Use HID devices.
     #[arg(long, help_heading = DEVICE_TRANSPORTS)]
     pub use_hid: bool,
+    /// Use gamepads with rumble motors (on Linux the event devices of /dev/input, which needs
+    /// read and write access to them). `--use-xinput`, the flag of older engines, does the same.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS, alias = "use-xinput")]
+    pub use_sdl_gamepad: bool,
     /// Accept devices that connect over the device websocket server.
     #[arg(long, help_heading = DEVICE_TRANSPORTS)]
     pub use_device_websocket_server: bool,
@@ -130,12 +134,6 @@ pub struct Options {
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub use_lovense_dongle_hid: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_xinput: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_sdl_gamepad: bool,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub broadcast_server_mdns: bool,
@@ -214,8 +212,6 @@ impl Options {
         let flags = [
             (self.use_lovense_dongle_serial, "--use-lovense-dongle-serial"),
             (self.use_lovense_dongle_hid, "--use-lovense-dongle-hid"),
-            (self.use_xinput, "--use-xinput"),
-            (self.use_sdl_gamepad, "--use-sdl-gamepad"),
             (self.broadcast_server_mdns, "--broadcast-server-mdns"),
             (self.mdns_suffix.is_some(), "--mdns-suffix"),
             (self.repeater, "--repeater"),

@@ -6,8 +6,8 @@
 //!
 //! - `server` and `transport-ws` (on by default): the server core and the websocket transport;
 //! - `sim`: the simulated devices;
-//! - `hw-serial`, `hw-hid`, `hw-websocket`, `hw-lovense-connect` and `btleplug` (Bluetooth LE):
-//!   the hardware backends;
+//! - `hw-serial`, `hw-hid`, `hw-gamepad`, `hw-websocket`, `hw-lovense-connect` and `btleplug`
+//!   (Bluetooth LE): the hardware backends;
 //! - `client`: the client library, with its websocket connector when `transport-ws` is on too;
 //! - `in-process`: the connector that joins a client and a server in one process.
 #![warn(missing_docs)]
@@ -22,6 +22,8 @@ pub use bpio_device_protocols as device_protocols;
 pub use bpio_hardware as hardware;
 #[cfg(feature = "btleplug")]
 pub use bpio_hw_btleplug as hw_btleplug;
+#[cfg(feature = "hw-gamepad")]
+pub use bpio_hw_gamepad as hw_gamepad;
 #[cfg(feature = "hw-hid")]
 pub use bpio_hw_hid as hw_hid;
 #[cfg(feature = "hw-lovense-connect")]

@@ -597,6 +597,16 @@ async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
 }
 
 #[tokio::test]
+async fn with_use_sdl_gamepad_a_scan_finishes_on_a_machine_without_gamepads() {
+    a_scan_finishes_with("--use-sdl-gamepad").await;
+}
+
+#[tokio::test]
+async fn use_xinput_is_the_old_name_of_use_sdl_gamepad() {
+    a_scan_finishes_with("--use-xinput").await;
+}
+
+#[tokio::test]
 async fn with_use_bluetooth_le_a_scan_finishes_on_a_machine_without_an_adapter() {
     a_scan_finishes_with("--use-bluetooth-le").await;
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod exposure;
+mod gamepad;
 mod gap;
 mod hardware;
 mod hostile;
