@@ -36,6 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("bpio-hw-usb", &["bpio-hardware"]),
     ("bpio-hw-gamepad", &["bpio-hardware"]),
     ("bpio-hw-websocket", &["bpio-hardware"]),
+    ("bpio-hw-lovense-connect", &["bpio-hardware"]),
     ("bpio-transport-ws", &["bpio-protocol"]),
     ("bpio-client", &["bpio-protocol", "bpio-transport-ws"]),
     ("bpio-in-process", &["bpio-client", "bpio-server", "bpio-protocol"]),

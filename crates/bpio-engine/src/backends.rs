@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use bpio::device_config::{DeviceConfig, Specifier, UsbId};
 use bpio::hardware::sim::{self, SimulatedManager};
 use bpio::hw_btleplug::{BtleplugConfig, BtleplugManager, DeviceFilter};
 use bpio::hw_gamepad::GamepadManager;
 use bpio::hw_hid::HidManager;
+use bpio::hw_lovense_connect::{self, LovenseConnect};
 use bpio::hw_serial::SerialManager;
 use bpio::hw_usb::UsbManager;
 use bpio::hw_websocket::{self, DeviceServer};
@@ -79,6 +80,17 @@ pub(crate) async fn managers(
         }));
     } else if options.device_websocket_server_port.is_some() {
         warn!("--device-websocket-server-port has no effect without --use-device-websocket-server");
+    }
+    if options.use_lovense_connect {
+        let mut config = hw_lovense_connect::Config::default();
+        if let Some(url) = &options.lovense_connect_discovery_url {
+            config.discovery_url.clone_from(url);
+        }
+        let lovense_connect =
+            LovenseConnect::new(config).context("check --lovense-connect-discovery-url")?;
+        managers.push(Box::new(move |events| Arc::new(lovense_connect.start(events))));
+    } else if options.lovense_connect_discovery_url.is_some() {
+        warn!("--lovense-connect-discovery-url has no effect without --use-lovense-connect");
     }
     Ok(managers)
 }

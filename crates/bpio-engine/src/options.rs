@@ -70,6 +70,10 @@ pub struct Options {
     /// Port of the device websocket server [default: 54817].
     #[arg(long, help_heading = DEVICE_TRANSPORTS, value_name = "PORT")]
     pub device_websocket_server_port: Option<u16>,
+    /// Use toys paired with the Lovense Connect app, through the app's local network API (the
+    /// app is found through the vendor's discovery service, see --lovense-connect-discovery-url).
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_lovense_connect: bool,
 
     /// Device configuration file (public format, major 4 or 5) replacing the built-in database.
     #[arg(long, help_heading = DEVICE_CONFIG, value_name = "PATH")]
@@ -126,6 +130,10 @@ pub struct Options {
     // reference's C# server, whose HID and WinUSB managers were separate.
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub use_usb: bool,
+    /// Where --use-lovense-connect asks which Lovense Connect apps run on this network
+    /// [default: https://api.lovense.com/api/lan/getToys, the vendor's service].
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "URL")]
+    pub lovense_connect_discovery_url: Option<String>,
 
     /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
     /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
@@ -135,11 +143,6 @@ pub struct Options {
     /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
     #[arg(long, help_heading = DEVICE_TRANSPORTS)]
     pub use_lovense_dongle_hid: bool,
-    // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
-    // --help, and each given one is named in a warning at start (`unsupported`).
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_lovense_connect: bool,
     /// Advertise the client websocket server on the local network over mDNS (service
     /// _intiface_engine._tcp); never while it listens on loopback only.
     #[arg(long, help_heading = CLIENT_SERVER)]
@@ -235,7 +238,6 @@ impl Options {
     /// Flags given that this engine accepts but does not implement yet.
     pub fn unsupported(&self) -> Vec<&'static str> {
         let flags = [
-            (self.use_lovense_connect, "--use-lovense-connect"),
             (self.frontend_websocket_port.is_some(), "--frontend-websocket-port"),
         ];
         flags.into_iter().filter_map(|(given, flag)| given.then_some(flag)).collect()

@@ -247,6 +247,7 @@ pub(crate) fn advertisement(identity: &Identity) -> AdvertisementBuf {
         "simulated" => AdvertisementBuf::Simulated { identifier: identity.name.clone() },
         "websocket" => AdvertisementBuf::Websocket { identifier: identity.name.clone() },
         "gamepad" => AdvertisementBuf::Gamepad,
+        "lovense-connect" => AdvertisementBuf::LovenseConnect,
         other => panic!("transport {other} is not supported by vectors yet"),
     }
 }

@@ -30,8 +30,8 @@ const REFERENCE_FLAGS: &[&str] = &[
     "--repeater-port",
     "--rest-api-port",
     "--use-sdl-gamepad",
-    // Listed by their own parts of issue 19 (Lovense Connect, the GUI channel):
-    // "--use-lovense-connect", "--frontend-websocket-port".
+    "--use-lovense-connect",
+    // Listed by its own part of issue 19 (the GUI channel): "--frontend-websocket-port".
 ];
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod hardware;
 mod hostile;
 mod interop;
 mod legacy;
+mod lovense_connect;
 #[cfg(target_os = "linux")]
 mod mdns;
 mod repeater;
