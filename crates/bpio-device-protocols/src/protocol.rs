@@ -97,6 +97,9 @@ pub struct Keepalive {
 pub struct DeviceInfo<'a> {
     /// The name the backend reports (BLE: advertised name; simulated: identifier).
     pub name: &'a str,
+    /// The backend's address of the device (personal data). Lovense Connect commands name the
+    /// toy by it.
+    pub address: &'a str,
     /// The transport.
     pub transport: Transport,
     /// The endpoints the connected hardware has ([`bpio_hardware::Hardware::endpoints`]); some
@@ -107,9 +110,10 @@ pub struct DeviceInfo<'a> {
 }
 
 impl<'a> DeviceInfo<'a> {
-    /// A device known only by name and transport: no endpoints, no manufacturer data.
+    /// A device known only by name and transport: no address, no endpoints, no manufacturer
+    /// data.
     pub const fn new(name: &'a str, transport: Transport) -> Self {
-        Self { name, transport, endpoints: &[], manufacturer_data: &[] }
+        Self { name, address: "", transport, endpoints: &[], manufacturer_data: &[] }
     }
 
     /// Whether the connected hardware has `endpoint`.

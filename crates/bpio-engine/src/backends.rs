@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
-use anyhow::Result;
-use bpio::device_config::{DeviceConfig, Specifier};
+use anyhow::{Context, Result};
+use bpio::device_config::{DeviceConfig, Specifier, UsbId};
 use bpio::hardware::sim::{self, SimulatedManager};
 use bpio::hw_btleplug::{BtleplugConfig, BtleplugManager, DeviceFilter};
 use bpio::hw_gamepad::GamepadManager;
 use bpio::hw_hid::HidManager;
+use bpio::hw_lovense_connect::{self, LovenseConnect};
 use bpio::hw_serial::SerialManager;
+use bpio::hw_usb::UsbManager;
 use bpio::hw_websocket::{self, DeviceServer};
 use bpio::server::runtime::ManagerFactory;
 use tracing::{debug, info, warn};
@@ -54,6 +56,11 @@ pub(crate) async fn managers(
     if options.use_hid {
         managers.push(Box::new(|events| Arc::new(HidManager::new(events))));
     }
+    if options.use_usb {
+        let ids = usb_ids(config);
+        debug!(ids = ?ids, "USB devices named in the device config");
+        managers.push(Box::new(move |events| Arc::new(UsbManager::new(events, ids))));
+    }
     if options.use_sdl_gamepad {
         managers.push(Box::new(|events| Arc::new(GamepadManager::new(events))));
     }
@@ -74,6 +81,17 @@ pub(crate) async fn managers(
     } else if options.device_websocket_server_port.is_some() {
         warn!("--device-websocket-server-port has no effect without --use-device-websocket-server");
     }
+    if options.use_lovense_connect {
+        let mut config = hw_lovense_connect::Config::default();
+        if let Some(url) = &options.lovense_connect_discovery_url {
+            config.discovery_url.clone_from(url);
+        }
+        let lovense_connect =
+            LovenseConnect::new(config).context("check --lovense-connect-discovery-url")?;
+        managers.push(Box::new(move |events| Arc::new(lovense_connect.start(events))));
+    } else if options.lovense_connect_discovery_url.is_some() {
+        warn!("--lovense-connect-discovery-url has no effect without --use-lovense-connect");
+    }
     Ok(managers)
 }
 
@@ -86,5 +104,18 @@ fn serial_ports(config: &DeviceConfig) -> Vec<String> {
             Specifier::Serial(serial) => Some(serial.port.clone()),
             _ => None,
         })
+        .collect()
+}
+
+/// The vendor/product ids the device config's `usb` specifiers name: the only devices the USB
+/// backend looks at.
+fn usb_ids(config: &DeviceConfig) -> Vec<UsbId> {
+    config
+        .specifiers()
+        .filter_map(|rule| match rule {
+            Specifier::Usb(ids) => Some(ids.pairs.iter().copied()),
+            _ => None,
+        })
+        .flatten()
         .collect()
 }

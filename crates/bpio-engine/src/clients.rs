@@ -45,6 +45,7 @@ impl Clients {
             max_message_bytes: options.max_message_size,
             tls: exposure.tls.clone(),
             token: exposure.token.clone(),
+            tls_roots: exposure.roots.clone(),
             ..transport_ws::Config::default()
         };
         if options.websocket_client_address.is_some() && options.client_address().is_none() {
@@ -71,6 +72,14 @@ impl Clients {
         }
         info!(address = %local, "listening for clients on {}://{local}", exposure.scheme());
         Ok(Self::Listen(listener))
+    }
+
+    /// Where the websocket server listens; `None` when the engine connects out instead.
+    pub(crate) fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        match self {
+            Self::Listen(listener) => Some(listener.local_addr()),
+            Self::Connect { .. } => None,
+        }
     }
 
     /// The next client connection, once `previous` (the session of the last one) has ended if

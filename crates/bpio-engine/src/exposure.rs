@@ -1,11 +1,11 @@
 //! How the client websocket server is exposed: TLS and the shared-secret token from the flags, and
-//! the warnings for listening beyond this machine.
+//! the warnings for listening beyond this machine; and the roots trusted when connecting out.
 
 use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use bpio::transport_ws::{TlsIdentity, Token};
+use bpio::transport_ws::{TlsIdentity, TlsRoots, Token};
 
 use crate::Options;
 
@@ -14,6 +14,8 @@ use crate::Options;
 pub(crate) struct Exposure {
     pub(crate) tls: Option<TlsIdentity>,
     pub(crate) token: Option<Token>,
+    /// What the engine trusts when it connects out over wss:// (`--websocket-tls-roots`).
+    pub(crate) roots: Option<TlsRoots>,
 }
 
 impl Exposure {
@@ -36,7 +38,9 @@ impl Exposure {
                 bail!("--websocket-token and --websocket-token-file cannot be used together")
             }
         };
-        Ok(Self { tls, token })
+        let roots =
+            options.websocket_tls_roots.as_deref().map(TlsRoots::from_pem_file).transpose()?;
+        Ok(Self { tls, token, roots })
     }
 
     /// The scheme clients use: `wss` with TLS, else `ws`.

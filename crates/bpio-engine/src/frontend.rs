@@ -192,18 +192,13 @@ impl Gui {
         }))
     }
 
-    /// The engine serves `hub`: the GUI is told the server exists, and from now on what the
-    /// server observes.
-    pub(crate) fn serving(&self, hub: &DeviceHub) {
+    /// The engine serves `hub`, advertised over mDNS as `service` (instance name and port) if it
+    /// is: the GUI is told the server exists, and from now on what the server observes.
+    pub(crate) fn serving(&self, hub: &DeviceHub, service: Option<(&str, u16)>) {
         let forward =
             forward_observations(hub.observe(), self.to_gui.clone(), self.finishing.subscribe());
         *self.watcher.lock().unwrap_or_else(PoisonError::into_inner) = Some(tokio::spawn(forward));
-        self.send(EngineMessage::EngineServerCreated {
-            service_type: None,
-            instance_name: None,
-            port: None,
-            txt_records: None,
-        });
+        self.send(server_created(service));
     }
 
     /// Resolves when the GUI asks the engine to stop or goes away.
@@ -235,6 +230,20 @@ impl Gui {
     fn send(&self, message: EngineMessage) {
         // Fails only once the GUI is gone, and then nobody is left to tell.
         let _ = self.to_gui.send(message);
+    }
+}
+
+/// `EngineServerCreated` for a server advertised as `service`, or not advertised.
+fn server_created(service: Option<(&str, u16)>) -> EngineMessage {
+    let (instance_name, port) = service.unzip();
+    let advertised = service.is_some();
+    EngineMessage::EngineServerCreated {
+        // The reference names the service type without the domain.
+        service_type: advertised
+            .then(|| crate::mdns::SERVICE_TYPE.trim_end_matches(".local.").to_owned()),
+        instance_name: instance_name.map(str::to_owned),
+        port,
+        txt_records: advertised.then(|| vec!["path=/".to_owned()]),
     }
 }
 
@@ -539,12 +548,7 @@ mod tests {
 
     #[test]
     fn server_created_carries_service_fields_only_when_there_are_some() {
-        let message = EngineMessage::EngineServerCreated {
-            service_type: Some("_intiface_engine._tcp".into()),
-            instance_name: Some("Intiface ABC123".into()),
-            port: Some(12345),
-            txt_records: Some(vec!["path=/".into()]),
-        };
+        let message = server_created(Some(("Intiface ABC123", 12345)));
         assert_eq!(
             shape(&message),
             json!({"EngineServerCreated": {
@@ -565,7 +569,7 @@ mod tests {
                 txt_records: None
             }
         );
-        assert_eq!(shape(&empty), json!({"EngineServerCreated": {}}));
+        assert_eq!(shape(&server_created(None)), json!({"EngineServerCreated": {}}));
     }
 
     #[test]

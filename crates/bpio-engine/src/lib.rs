@@ -8,7 +8,10 @@ mod clients;
 mod database;
 mod exposure;
 mod frontend;
+mod legacy;
+mod mdns;
 mod options;
+mod repeater;
 mod rest;
 
 use std::future::Future;
@@ -22,6 +25,7 @@ use tracing::{info, warn};
 
 pub use crate::clients::Clients;
 pub use crate::frontend::GuiLogs;
+pub use crate::mdns::SERVICE_TYPE as MDNS_SERVICE_TYPE;
 pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
 
 /// How long shutdown waits for the devices to confirm their stops.
@@ -63,9 +67,20 @@ async fn run_engine(
     gui: Option<&frontend::Gui>,
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> Result<()> {
-    for flag in options.unsupported() {
-        warn!("{flag} is not supported yet; ignoring it");
+    for line in legacy::warnings(options) {
+        warn!("{line}");
     }
+    let mdns = mdns::Plan::from_options(options)?;
+    if options.repeater {
+        let repeater = repeater::Repeater::open(options).await?;
+        let advertisement = mdns::advertise(mdns.as_ref(), Some(repeater.local_addr()));
+        let result = repeater.run(shutdown).await;
+        if let Some(advertisement) = advertisement {
+            advertisement.stop().await;
+        }
+        return result;
+    }
+    repeater::warn_unused(options);
     // The client side opens before any backend starts, so a taken port or a bad TLS or token
     // flag stops the engine before it touches a device.
     let front = match options.rest_api_port {
@@ -74,18 +89,30 @@ async fn run_engine(
         None => Front::Websocket(Clients::open(options).await?),
     };
     let hub = device_hub(options).await?;
-    if let Some(gui) = gui {
-        gui.serving(&hub);
-    }
     let session = options.session_config();
-    match front {
+    let listening = match &front {
+        Front::Websocket(clients) => clients.local_addr(),
+        Front::Rest(_) => None,
+    };
+    let advertisement = mdns::advertise(mdns.as_ref(), listening);
+    if let Some(gui) = gui {
+        // The advertised service, as the reference describes it to its GUI.
+        let service = mdns.as_ref().zip(listening).filter(|_| advertisement.is_some());
+        gui.serving(&hub, service.map(|(plan, at)| (plan.instance_name(), at.port())));
+    }
+    let result = match front {
         Front::Rest(port) => {
             let result = rest::serve(port, hub.clone(), session, shutdown).await;
             stop_every_device(&hub).await;
             result
         }
         Front::Websocket(clients) => serve(clients, session, hub, shutdown).await,
+    };
+    // Said after every device has stopped: apps forget the engine at once.
+    if let Some(advertisement) = advertisement {
+        advertisement.stop().await;
     }
+    result
 }
 
 /// The device hub the flags describe: the device database and the hardware backends, started.

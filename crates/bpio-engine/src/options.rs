@@ -20,6 +20,7 @@ pub const DEFAULT_DEVICE_PORT: u16 = bpio::hw_websocket::DEFAULT_PORT;
 const CLIENT_SERVER: &str = "Client server";
 const DEVICE_TRANSPORTS: &str = "Device transports";
 const DEVICE_CONFIG: &str = "Device config";
+const REPEATER: &str = "Repeater";
 const LOGGING_AND_GUI: &str = "Logging and GUI compatibility";
 const BPIO_SPECIFIC: &str = "bpio-specific";
 
@@ -69,6 +70,10 @@ pub struct Options {
     /// Port of the device websocket server [default: 54817].
     #[arg(long, help_heading = DEVICE_TRANSPORTS, value_name = "PORT")]
     pub device_websocket_server_port: Option<u16>,
+    /// Use toys paired with the Lovense Connect app, through the app's local network API (the
+    /// app is found through the vendor's discovery service, see --lovense-connect-discovery-url).
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
+    pub use_lovense_connect: bool,
 
     /// Device configuration file (public format, major 4 or 5) replacing the built-in database.
     #[arg(long, help_heading = DEVICE_CONFIG, value_name = "PATH")]
@@ -122,36 +127,64 @@ pub struct Options {
     /// Add the simulated devices (for trying things out without hardware).
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub simulate: bool,
+    /// Use raw USB devices that the device config names in `usb` specifiers (the Rez
+    /// TranceVibrator).
+    // intiface-engine 5.0.5 has no USB transport, so no flag to copy; every transport it has is
+    // off unless its `--use-*` flag asks for it, and so is this one. Not part of --use-hid: raw
+    // USB is another transport (another device node, permission and driver), as it was for the
+    // reference's C# server, whose HID and WinUSB managers were separate.
+    #[arg(long, help_heading = BPIO_SPECIFIC)]
+    pub use_usb: bool,
+    /// Where --use-lovense-connect asks which Lovense Connect apps run on this network
+    /// [default: https://api.lovense.com/api/lan/getToys, the vendor's service].
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "URL")]
+    pub lovense_connect_discovery_url: Option<String>,
 
-    // intiface-engine flags accepted for compatibility but not implemented yet: hidden from
-    // --help, and each given one is named in a warning at start (`unsupported`).
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
+    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
+    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
     pub use_lovense_dongle_serial: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
+    /// Not supported: the Lovense USB dongle is deprecated by the reference project; the engine
+    /// says so and runs on. Use --use-bluetooth-le for Lovense toys.
+    #[arg(long, help_heading = DEVICE_TRANSPORTS)]
     pub use_lovense_dongle_hid: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
-    pub use_lovense_connect: bool,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
+    /// Advertise the client websocket server on the local network over mDNS (service
+    /// _intiface_engine._tcp); never while it listens on loopback only.
+    #[arg(long, help_heading = CLIENT_SERVER)]
     pub broadcast_server_mdns: bool,
-    #[arg(long, hide = true, value_name = "SUFFIX")]
-    #[allow(missing_docs)]
+    /// Text appended to the advertised mDNS instance name (`Intiface <random> <SUFFIX>`).
+    #[arg(long, help_heading = CLIENT_SERVER, value_name = "SUFFIX")]
     pub mdns_suffix: Option<String>,
-    #[arg(long, hide = true)]
-    #[allow(missing_docs)]
+    /// Repeater mode: run no devices; join each client that connects to --repeater-port to the
+    /// server at --repeater-remote-address, frame for frame.
+    #[arg(long, help_heading = REPEATER)]
     pub repeater: bool,
-    #[arg(long, hide = true, value_name = "PORT")]
-    #[allow(missing_docs)]
+    /// Port clients of the repeater connect to, on the interface of the client server
+    /// (loopback unless --websocket-use-all-interfaces) [default: the client server's port].
+    #[arg(long, help_heading = REPEATER, value_name = "PORT")]
     pub repeater_port: Option<u16>,
+    /// (bpio-specific) The server the repeater joins its clients to: ws://HOST:PORT, or wss://
+    /// with --websocket-tls-roots; a token goes in the URL (?token=…).
+    #[arg(long, help_heading = REPEATER, value_name = "URL")]
+    pub repeater_remote_address: Option<String>,
+    /// PEM certificates trusted as roots when the engine connects out over wss://
+    /// (--repeater-remote-address, --websocket-client-address).
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
+    pub websocket_tls_roots: Option<PathBuf>,
+    // Flags of older intiface-engine releases (and of its debug builds): accepted so that old
+    // command lines still start, hidden, and each given one is warned about (`legacy`).
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub allow_raw: bool,
     #[arg(long, hide = true)]
     #[allow(missing_docs)]
     pub crash_reporting: bool,
+    #[arg(long, hide = true)]
+    #[allow(missing_docs)]
+    pub crash_main_thread: bool,
+    #[arg(long, hide = true)]
+    #[allow(missing_docs)]
+    pub crash_task_thread: bool,
 }
 
 impl Options {
@@ -202,21 +235,5 @@ impl Options {
     pub fn device_listen_address(&self) -> SocketAddr {
         let port = self.device_websocket_server_port.unwrap_or(DEFAULT_DEVICE_PORT);
         SocketAddr::new(self.listen_address().ip(), port)
-    }
-
-    /// Flags given that this engine accepts but does not implement yet.
-    pub fn unsupported(&self) -> Vec<&'static str> {
-        let flags = [
-            (self.use_lovense_dongle_serial, "--use-lovense-dongle-serial"),
-            (self.use_lovense_dongle_hid, "--use-lovense-dongle-hid"),
-            (self.use_lovense_connect, "--use-lovense-connect"),
-            (self.broadcast_server_mdns, "--broadcast-server-mdns"),
-            (self.mdns_suffix.is_some(), "--mdns-suffix"),
-            (self.repeater, "--repeater"),
-            (self.repeater_port.is_some(), "--repeater-port"),
-            (self.allow_raw, "--allow-raw"),
-            (self.crash_reporting, "--crash-reporting"),
-        ];
-        flags.into_iter().filter_map(|(given, flag)| given.then_some(flag)).collect()
     }
 }

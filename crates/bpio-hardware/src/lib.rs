@@ -24,6 +24,7 @@
 //! Backends whose I/O runs in a task or thread of its own share a [`DeviceLink`] between it and
 //! their [`Hardware`], so the disconnect reaches the server exactly once; byte-stream devices
 //! (serial, HID, websocket) use [`StreamHardware`] over a [`StreamTransport`] of their own.
+//! A USB control transfer travels as a write of [`ControlOut`]'s bytes.
 //!
 //! [`Endpoint`], [`Uuid`] and [`Advertisement`] are defined here once and re-exported by
 //! `bpio-device-config`, whose file formats name them; the optional `serde` feature exists only
@@ -33,6 +34,7 @@
 
 mod advertisement;
 mod command;
+mod control;
 mod endpoint;
 mod error;
 mod link;
@@ -46,6 +48,7 @@ pub mod sim;
 
 pub use advertisement::{Advertisement, AdvertisementBuf, CompanyData, Transport, UsbId};
 pub use command::{HardwareCommand, HardwareEvent};
+pub use control::{ControlOut, InvalidControl};
 pub use endpoint::{Endpoint, UnknownEndpoint};
 pub use error::HwError;
 pub use link::DeviceLink;

@@ -1,6 +1,7 @@
 //! One websocket connection and the task that owns its socket.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -33,6 +34,7 @@ pub enum Inbound {
 
 enum Command {
     Text(String),
+    Binary(Vec<u8>),
     Close(CloseCode, String),
 }
 
@@ -46,6 +48,12 @@ impl Outbound {
     /// Queues a text frame. Returns `false` when the connection is already closed.
     pub fn send(&self, text: String) -> bool {
         self.commands.send(Command::Text(text)).is_ok()
+    }
+
+    /// Queues a binary frame (not part of the protocol: for programs that relay frames as they
+    /// are, such as a repeater). Returns `false` when the connection is already closed.
+    pub fn send_binary(&self, data: Vec<u8>) -> bool {
+        self.commands.send(Command::Binary(data)).is_ok()
     }
 
     /// Sends everything queued so far, then a close frame with `code` and `reason`, and ends the
@@ -74,6 +82,8 @@ pub struct Connection {
     peer: Option<SocketAddr>,
     inbound: mpsc::Receiver<Inbound>,
     outbound: Outbound,
+    /// The close frame the peer sent, set before [`Inbound::Closed`] is queued.
+    peer_close: Arc<OnceLock<(CloseCode, String)>>,
 }
 
 impl Connection {
@@ -88,8 +98,10 @@ impl Connection {
     {
         let (inbound_tx, inbound) = mpsc::channel(INBOUND_QUEUE);
         let (commands, commands_rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(socket, inbound_tx, commands_rx, config.keepalive, slot));
-        Self { peer, inbound, outbound: Outbound { commands } }
+        let peer_close = Arc::default();
+        let io = Io { inbound: inbound_tx, peer_close: Arc::clone(&peer_close) };
+        tokio::spawn(run(socket, io, commands_rx, config.keepalive, slot));
+        Self { peer, inbound, outbound: Outbound { commands }, peer_close }
     }
 
     /// The peer's address, when known.
@@ -100,6 +112,12 @@ impl Connection {
     /// The next event; [`Inbound::Closed`] once the connection has ended, and after that too.
     pub async fn recv(&mut self) -> Inbound {
         self.inbound.recv().await.unwrap_or(Inbound::Closed)
+    }
+
+    /// The code and reason of the close frame the peer sent, once [`Inbound::Closed`] has been
+    /// received; `None` when the peer sent none (the connection dropped, or this side closed it).
+    pub fn peer_close(&self) -> Option<(CloseCode, &str)> {
+        self.peer_close.get().map(|(code, reason)| (*code, reason.as_str()))
     }
 
     /// A sender for this connection.
@@ -128,11 +146,17 @@ pub(crate) fn ws_config(config: &Config) -> WebSocketConfig {
         .max_frame_size(Some(config.max_message_bytes))
 }
 
+/// What the I/O task hands to its [`Connection`].
+struct Io {
+    inbound: mpsc::Sender<Inbound>,
+    peer_close: Arc<OnceLock<(CloseCode, String)>>,
+}
+
 /// The I/O task: owns the socket until the connection ends. Holding `_slot` keeps the server's
 /// one-client slot taken for exactly as long as the socket lives.
 async fn run<S>(
     mut socket: WebSocketStream<S>,
-    inbound: mpsc::Sender<Inbound>,
+    Io { inbound, peer_close }: Io,
     mut commands: mpsc::UnboundedReceiver<Command>,
     keepalive: Option<std::time::Duration>,
     _slot: Option<SlotGuard>,
@@ -159,14 +183,17 @@ async fn run<S>(
             // Written before anything more is read: a peer that does not read its replies
             // stops being read itself, so neither direction queues without bound.
             command = commands.recv() => match command {
-                Some(Command::Text(text)) => {
+                Some(command @ (Command::Text(_) | Command::Binary(_))) => {
                     // Everything already queued goes out in one flush.
-                    let mut pending = Some(Command::Text(text));
+                    let mut pending = Some(command);
                     let mut fed = Ok(());
                     let mut closing = None;
                     while let Some(command) = pending.take() {
                         match command {
                             Command::Text(text) => fed = socket.feed(Message::text(text)).await,
+                            Command::Binary(data) => {
+                                fed = socket.feed(Message::binary(data)).await;
+                            }
                             Command::Close(code, reason) => closing = Some((code, reason)),
                         }
                         if fed.is_err() || closing.is_some() {
@@ -206,6 +233,9 @@ async fn run<S>(
                 Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(frame))) => {
                     debug!(code = ?frame.as_ref().map(|f| f.code), "peer closed");
+                    if let Some(frame) = frame {
+                        let _ = peer_close.set((frame.code, frame.reason.as_str().to_owned()));
+                    }
                     // Sends tungstenite's queued close reply.
                     let _ = socket.flush().await;
                     break;

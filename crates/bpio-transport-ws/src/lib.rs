@@ -1,7 +1,8 @@
 //! Websocket transport for Buttplug: a server that takes one client at a time, and a client
 //! connector.
 //!
-//! Key design decision: the transport moves whole text frames and knows nothing of messages.
+//! Key design decision: the transport moves whole text frames (and, for relays, binary frames)
+//! and knows nothing of messages.
 //! Each websocket gets one I/O task that owns the socket; the rest of the program sees a
 //! [`Connection`]: a stream of [`Inbound`] events and a cloneable [`Outbound`] sender. The socket
 //! closes when the last sender is dropped or [`Outbound::close`] is called, so whoever owns the

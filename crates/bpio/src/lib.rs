@@ -6,8 +6,8 @@
 //!
 //! - `server` and `transport-ws` (on by default): the server core and the websocket transport;
 //! - `sim`: the simulated devices;
-//! - `hw-serial`, `hw-hid`, `hw-gamepad`, `hw-websocket` and `btleplug` (Bluetooth LE): the
-//!   hardware backends;
+//! - `hw-serial`, `hw-hid`, `hw-usb`, `hw-gamepad`, `hw-websocket`, `hw-lovense-connect` and
+//!   `btleplug` (Bluetooth LE): the hardware backends;
 //! - `client`: the client library, with its websocket connector when `transport-ws` is on too;
 //! - `in-process`: the connector that joins a client and a server in one process.
 #![warn(missing_docs)]
@@ -26,8 +26,12 @@ pub use bpio_hw_btleplug as hw_btleplug;
 pub use bpio_hw_gamepad as hw_gamepad;
 #[cfg(feature = "hw-hid")]
 pub use bpio_hw_hid as hw_hid;
+#[cfg(feature = "hw-lovense-connect")]
+pub use bpio_hw_lovense_connect as hw_lovense_connect;
 #[cfg(feature = "hw-serial")]
 pub use bpio_hw_serial as hw_serial;
+#[cfg(feature = "hw-usb")]
+pub use bpio_hw_usb as hw_usb;
 #[cfg(feature = "hw-websocket")]
 pub use bpio_hw_websocket as hw_websocket;
 #[cfg(feature = "server")]

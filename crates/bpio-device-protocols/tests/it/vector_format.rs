@@ -50,10 +50,10 @@ pub(crate) struct Identity {
     pub(crate) manufacturer_data: Vec<CompanyV>,
     #[serde(default)]
     pub(crate) port: Option<String>,
-    /// HID: the USB vendor id.
+    /// HID and USB: the vendor id.
     #[serde(default)]
     pub(crate) vendor_id: Option<u16>,
-    /// HID: the USB product id.
+    /// HID and USB: the product id.
     #[serde(default)]
     pub(crate) product_id: Option<u16>,
     /// The endpoints the connected hardware has; by default those the vector names.
@@ -242,14 +242,22 @@ pub(crate) fn advertisement(identity: &Identity) -> AdvertisementBuf {
         "serial" => {
             AdvertisementBuf::Serial { port: identity.port.clone().expect("serial needs `port`") }
         }
-        "hid" => AdvertisementBuf::Hid(UsbId {
-            vendor_id: identity.vendor_id.expect("hid needs `vendor_id`"),
-            product_id: identity.product_id.expect("hid needs `product_id`"),
-        }),
+        "hid" => AdvertisementBuf::Hid(usb_id(identity)),
+        "usb" => AdvertisementBuf::Usb(usb_id(identity)),
         "simulated" => AdvertisementBuf::Simulated { identifier: identity.name.clone() },
         "websocket" => AdvertisementBuf::Websocket { identifier: identity.name.clone() },
         "gamepad" => AdvertisementBuf::Gamepad,
+        "lovense-connect" => AdvertisementBuf::LovenseConnect,
         other => panic!("transport {other} is not supported by vectors yet"),
+    }
+}
+
+/// The vendor and product ids of a HID or USB device.
+fn usb_id(identity: &Identity) -> UsbId {
+    let transport = &identity.transport;
+    UsbId {
+        vendor_id: identity.vendor_id.unwrap_or_else(|| panic!("{transport} needs `vendor_id`")),
+        product_id: identity.product_id.unwrap_or_else(|| panic!("{transport} needs `product_id`")),
     }
 }
 

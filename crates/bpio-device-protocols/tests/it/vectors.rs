@@ -49,6 +49,7 @@ fn run_file(path: &Path) -> Result<(), String> {
     let manufacturer_data = company_data(&file.device);
     let info = DeviceInfo {
         name: &file.device.name,
+        address: &file.device.address,
         transport: seen.transport(),
         endpoints: &endpoints,
         manufacturer_data: &manufacturer_data,

@@ -11,12 +11,12 @@ use tokio_tungstenite::tungstenite::Error::Http;
 use crate::{Client, Engine, within};
 
 /// A file in the test scratch directory.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
 /// A self-signed certificate for 127.0.0.1, written as `<name>-cert.pem` and `<name>-key.pem`.
-fn certificate(name: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn certificate(name: &str) -> (PathBuf, PathBuf) {
     let generated = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
     let (cert, key) = (scratch(&format!("{name}-cert.pem")), scratch(&format!("{name}-key.pem")));
     std::fs::write(&cert, generated.cert.pem()).unwrap();

@@ -121,21 +121,21 @@ fn user_config(port: &str, name: &str) -> PathBuf {
 }
 
 /// A client session that remembers the latest device list, whatever order events arrive in.
-struct Session {
-    client: Client,
-    devices: Value,
-    scanning_finished: bool,
+pub(crate) struct Session {
+    pub(crate) client: Client,
+    pub(crate) devices: Value,
+    pub(crate) scanning_finished: bool,
 }
 
 impl Session {
-    async fn open(engine: &Engine) -> Self {
+    pub(crate) async fn open(engine: &Engine) -> Self {
         let mut client = engine.client().await;
         client.handshake().await;
         Self { client, devices: json!({}), scanning_finished: false }
     }
 
     /// Sends one message and returns its reply; device list events on the way are kept.
-    async fn request(&mut self, message: Value) -> Value {
+    pub(crate) async fn request(&mut self, message: Value) -> Value {
         let id = message.as_object().and_then(|m| m.values().next()).unwrap()["Id"].clone();
         self.client.send(json!([message])).await;
         loop {
@@ -146,7 +146,13 @@ impl Session {
         }
     }
 
-    async fn next(&mut self) -> Value {
+    /// The names of the devices listed, in the order of the list.
+    pub(crate) fn names(&self) -> Vec<&str> {
+        let devices = self.devices.as_object().unwrap().values();
+        devices.map(|device| device["DeviceName"].as_str().unwrap()).collect()
+    }
+
+    pub(crate) async fn next(&mut self) -> Value {
         let message = self.client.next().await;
         if let Some(devices) = message.pointer("/DeviceList/Devices") {
             self.devices = devices.clone();
@@ -159,7 +165,7 @@ impl Session {
 
     /// Waits until the list holds exactly `names` and the scan has finished; returns the index
     /// of each name, in order.
-    async fn wait_for(&mut self, names: &[&str]) -> Vec<u64> {
+    pub(crate) async fn wait_for(&mut self, names: &[&str]) -> Vec<u64> {
         loop {
             let listed: Vec<(&str, u64)> = self
                 .devices
@@ -283,14 +289,7 @@ async fn a_websocket_device_that_drops_mid_stream_leaves_and_the_other_is_still_
         }
     })
     .await;
-    let left: Vec<&str> = session
-        .devices
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|d| d["DeviceName"].as_str().unwrap())
-        .collect();
-    assert_eq!(left, ["TCode v0.3 (Single Linear Axis)"]);
+    assert_eq!(session.names(), ["TCode v0.3 (Single Linear Axis)"]);
     for _ in 0..3 {
         id += 1;
         let reply = session.request(vibrate(id, lovense, 7)).await;
@@ -577,9 +576,12 @@ async fn a_taken_device_port_is_one_clear_line() {
 
 /// A backend with nothing to find (or, for Bluetooth LE, no adapter to open) still ends a scan.
 async fn a_scan_finishes_with(flag: &str) {
-    let engine = Engine::start(&[flag]).await;
+    a_scan_finishes(&Engine::start(&[flag]).await).await;
+}
+
+async fn a_scan_finishes(engine: &Engine) {
     assert!(!engine.seen.iter().any(|line| line.contains("not supported")), "{:?}", engine.seen);
-    let mut session = Session::open(&engine).await;
+    let mut session = Session::open(engine).await;
     assert_eq!(
         session.request(json!({"StartScanning": {"Id": 2}})).await,
         json!({"Ok": {"Id": 2}})
@@ -595,6 +597,25 @@ async fn a_scan_finishes_with(flag: &str) {
 #[tokio::test]
 async fn with_use_hid_a_scan_finishes_on_a_machine_without_hid_devices() {
     a_scan_finishes_with("--use-hid").await;
+}
+
+/// The USB backend runs, looking for the devices of the database's `usb` specifiers (the Rez
+/// TranceVibrator, 0b49:064f), and its scan ends on a machine without them.
+#[tokio::test]
+async fn with_use_usb_the_usb_devices_of_the_database_are_looked_for_and_a_scan_finishes() {
+    let mut engine = Engine::start(&["--use-usb", "--log", "debug"]).await;
+    let wanted = within("the USB backend", async {
+        loop {
+            let line = engine.log.recv().await.expect("engine exited before starting USB");
+            engine.seen.push(line.clone());
+            if line.contains("USB devices named in the device config") {
+                return line;
+            }
+        }
+    })
+    .await;
+    assert!(wanted.contains("UsbId { vendor_id: 2889, product_id: 1615 }"), "{wanted}");
+    a_scan_finishes(&engine).await;
 }
 
 #[tokio::test]

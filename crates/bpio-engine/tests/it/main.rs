@@ -8,6 +8,11 @@ mod gap;
 mod hardware;
 mod hostile;
 mod interop;
+mod legacy;
+mod lovense_connect;
+#[cfg(target_os = "linux")]
+mod mdns;
+mod repeater;
 mod rest;
 mod safety;
 mod simulated;

@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::{Client, connection, raw_socket, resident_kib, serve, within};
 
-fn last_write(hush: &SimHandle<LovenseFirmware>) -> Option<String> {
+pub(crate) fn last_write(hush: &SimHandle<LovenseFirmware>) -> Option<String> {
     hush.writes()
         .into_iter()
         .filter(|(endpoint, _)| *endpoint == Endpoint::Tx)
@@ -54,11 +54,20 @@ async fn vibrating_client(url: &str, hush: &SimHandle<LovenseFirmware>) -> Clien
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_process_killed_with_sigkill_stops_every_device() {
     let (url, devices) = serve(SessionConfig::new("safety")).await;
+    python_client_killed_stops_the_hush(&url, &devices.hush).await;
+}
+
+/// Runs the official Python client against `url` until it has set the Hush vibrating, kills it,
+/// and waits until the Hush is stopped.
+pub(crate) async fn python_client_killed_stops_the_hush(
+    url: &str,
+    hush: &SimHandle<LovenseFirmware>,
+) {
     let python = tokio::task::spawn_blocking(crate::interop::python_client).await.unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/hold_client.py");
     let mut child = tokio::process::Command::new(python)
         .arg(script)
-        .arg(&url)
+        .arg(url)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -66,11 +75,11 @@ async fn a_client_process_killed_with_sigkill_stops_every_device() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let said = within("the client to start vibrating", lines.next_line()).await.unwrap();
     assert_eq!(said.as_deref(), Some("vibrating"));
-    assert_eq!(last_write(&devices.hush).as_deref(), Some("Vibrate:10;"));
+    assert_eq!(last_write(hush).as_deref(), Some("Vibrate:10;"));
     // SIGKILL: no close frame, no Disconnect; the kernel closes the socket.
     child.start_kill().unwrap();
     child.wait().await.unwrap();
-    stopped(&devices.hush).await;
+    stopped(hush).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

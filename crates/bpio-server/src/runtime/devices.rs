@@ -465,7 +465,13 @@ async fn connect(
             _ => &[][..],
         };
         let endpoints = hardware.endpoints();
-        let info = DeviceInfo { name: &found.name, transport, endpoints, manufacturer_data };
+        let info = DeviceInfo {
+            name: &found.name,
+            address: &found.address,
+            transport,
+            endpoints,
+            manufacturer_data,
+        };
         ProtocolDevice::new(&protocol, &info)
     })?;
     handshake(&mut device, hardware.as_ref(), &mut events).await?;

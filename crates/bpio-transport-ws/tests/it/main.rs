@@ -98,6 +98,32 @@ async fn binary_frames_are_passed_on_as_binary() {
 }
 
 #[tokio::test]
+async fn binary_and_text_frames_go_out_in_the_order_queued() {
+    let (_listener, _url, mut server_side, mut client) = pair(Config::default()).await;
+    let outbound = server_side.outbound();
+    assert!(outbound.send_binary(vec![0, 255]));
+    assert!(outbound.send("between".into()));
+    assert!(outbound.send_binary(Vec::new()));
+    assert_eq!(within("binary", client.recv()).await, Inbound::Binary(vec![0, 255]));
+    assert_eq!(within("text", client.recv()).await, Inbound::Text("between".into()));
+    assert_eq!(within("empty binary", client.recv()).await, Inbound::Binary(Vec::new()));
+    assert!(client.outbound().send_binary(vec![7]));
+    assert_eq!(within("binary back", server_side.recv()).await, Inbound::Binary(vec![7]));
+}
+
+#[tokio::test]
+async fn the_peers_close_code_and_reason_are_kept() {
+    let (_listener, _url, mut server_side, mut client) = pair(Config::default()).await;
+    assert_eq!(client.peer_close(), None);
+    server_side.outbound().close(CloseCode::Library(4321), "why not");
+    assert_eq!(within("closed", client.recv()).await, Inbound::Closed);
+    assert_eq!(client.peer_close(), Some((CloseCode::Library(4321), "why not")));
+    // The side that closed has no close frame of its peer's.
+    assert_eq!(within("closed too", server_side.recv()).await, Inbound::Closed);
+    assert_eq!(server_side.peer_close(), None);
+}
+
+#[tokio::test]
 async fn a_message_over_the_limit_closes_with_1009() {
     let config = Config { max_message_bytes: 1024, ..Config::default() };
     let (mut listener, url) = server(config).await;
