@@ -15,6 +15,7 @@ use bpio::hw_websocket::{self, DeviceServer};
 use bpio::server::runtime::ManagerFactory;
 use tracing::{debug, info, warn};
 
+use crate::frontend::PortInUse;
 use crate::options::Options;
 
 /// The hardware managers the flags ask for. The device websocket server is bound here, so a
@@ -66,10 +67,9 @@ pub(crate) async fn managers(
     if options.use_device_websocket_server {
         let address = options.device_listen_address();
         let server = DeviceServer::bind(address).await.map_err(|err| match err {
-            hw_websocket::Error::AddrInUse { .. } => anyhow::anyhow!(
-                "port {} is already in use; choose another with --device-websocket-server-port",
-                address.port()
-            ),
+            hw_websocket::Error::AddrInUse { .. } => {
+                anyhow::Error::new(PortInUse { address, flag: "--device-websocket-server-port" })
+            }
             other => {
                 anyhow::Error::new(other).context(format!("cannot listen for devices on {address}"))
             }

@@ -9,6 +9,7 @@ use bpio::transport_ws::{self, CloseCode, Connection, Inbound, Listener};
 use tracing::{debug, info, warn};
 
 use crate::exposure::Exposure;
+use crate::frontend::PortInUse;
 use crate::options::Options;
 
 /// How long the engine waits before it tries a client address again.
@@ -59,11 +60,7 @@ impl Clients {
         }
         let listener = transport_ws::listen(address, transport).await.map_err(|err| match err {
             transport_ws::Error::AddrInUse { .. } => {
-                anyhow::anyhow!(
-                    "port {} is already in use; choose another with {}",
-                    address.port(),
-                    options.listen_flag()
-                )
+                anyhow::Error::new(PortInUse { address, flag: options.listen_flag() })
             }
             other => anyhow::Error::new(other).context(format!("cannot listen on {address}")),
         })?;

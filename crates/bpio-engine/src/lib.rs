@@ -7,6 +7,7 @@ mod backends;
 mod clients;
 mod database;
 mod exposure;
+mod frontend;
 mod legacy;
 mod mdns;
 mod options;
@@ -23,24 +24,55 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 pub use crate::clients::Clients;
+pub use crate::frontend::GuiLogs;
 pub use crate::mdns::SERVICE_TYPE as MDNS_SERVICE_TYPE;
 pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
 
 /// How long shutdown waits for the devices to confirm their stops.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
 
-/// Runs the engine the flags describe until Ctrl-C or SIGTERM.
+/// Runs the engine the flags describe until Ctrl-C or SIGTERM (or, with a GUI, until it asks
+/// for a stop or goes away).
 pub async fn run(options: Options) -> Result<()> {
-    let shutdown = shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
-    for flag in options.unsupported() {
-        warn!("{flag} is not supported yet; ignoring it");
+    let mut signal =
+        Box::pin(shutdown_signal().context("installing the Ctrl-C and SIGTERM handlers")?);
+    // With --frontend-websocket-port, the engine starts once the GUI is connected.
+    let gui = match options.frontend_websocket_port {
+        Some(port) => match frontend::Gui::connect(port, signal.as_mut()).await? {
+            Some(gui) => Some(gui),
+            None => return Ok(()),
+        },
+        None => None,
+    };
+    let gui_stop = gui.as_ref().map(frontend::Gui::stop_requested);
+    let shutdown = async move {
+        match gui_stop {
+            Some(gui_stop) => tokio::select! {
+                signal = signal => signal,
+                () = gui_stop => Ok(()),
+            },
+            None => signal.await,
+        }
+    };
+    let result = run_engine(&options, gui.as_ref(), shutdown).await;
+    if let Some(gui) = gui {
+        gui.stopped(&result).await;
     }
-    for line in legacy::warnings(&options) {
+    result
+}
+
+/// Runs the engine until `shutdown` resolves, telling `gui` what happens.
+async fn run_engine(
+    options: &Options,
+    gui: Option<&frontend::Gui>,
+    shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
+) -> Result<()> {
+    for line in legacy::warnings(options) {
         warn!("{line}");
     }
-    let mdns = mdns::Plan::from_options(&options)?;
+    let mdns = mdns::Plan::from_options(options)?;
     if options.repeater {
-        let repeater = repeater::Repeater::open(&options).await?;
+        let repeater = repeater::Repeater::open(options).await?;
         let advertisement = mdns::advertise(mdns.as_ref(), Some(repeater.local_addr()));
         let result = repeater.run(shutdown).await;
         if let Some(advertisement) = advertisement {
@@ -48,21 +80,26 @@ pub async fn run(options: Options) -> Result<()> {
         }
         return result;
     }
-    repeater::warn_unused(&options);
+    repeater::warn_unused(options);
     // The client side opens before any backend starts, so a taken port or a bad TLS or token
     // flag stops the engine before it touches a device.
     let front = match options.rest_api_port {
         // As the reference does: the REST API instead of the websocket server.
         Some(port) => Front::Rest(port),
-        None => Front::Websocket(Clients::open(&options).await?),
+        None => Front::Websocket(Clients::open(options).await?),
     };
-    let hub = device_hub(&options).await?;
+    let hub = device_hub(options).await?;
     let session = options.session_config();
     let listening = match &front {
         Front::Websocket(clients) => clients.local_addr(),
         Front::Rest(_) => None,
     };
     let advertisement = mdns::advertise(mdns.as_ref(), listening);
+    if let Some(gui) = gui {
+        // The advertised service, as the reference describes it to its GUI.
+        let service = mdns.as_ref().zip(listening).filter(|_| advertisement.is_some());
+        gui.serving(&hub, service.map(|(plan, at)| (plan.instance_name(), at.port())));
+    }
     let result = match front {
         Front::Rest(port) => {
             let result = rest::serve(port, hub.clone(), session, shutdown).await;

@@ -5,9 +5,12 @@
 
 use std::process::ExitCode;
 
-use bpio_engine::Options;
+use bpio_engine::{GuiLogs, Options};
 use clap::Parser;
 use tracing::error;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -27,9 +30,11 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_max_level(options.log.unwrap_or(tracing::Level::INFO))
-        .with_target(false)
+    // The console, and a GUI once one is connected (--frontend-websocket-port).
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(GuiLogs)
+        .with(LevelFilter::from_level(options.log.unwrap_or(tracing::Level::INFO)))
         .init();
     let runtime =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

@@ -57,6 +57,11 @@ impl Plan {
         Ok(Some(Self { instance_name, host_name }))
     }
 
+    /// The instance name advertised.
+    pub(crate) fn instance_name(&self) -> &str {
+        &self.instance_name
+    }
+
     /// Starts advertising a server listening at `address` (its real port). `None`, after one log
     /// line saying why, when it listens on loopback only or the advertisement cannot start; the
     /// engine runs on either way.

@@ -91,6 +91,11 @@ pub struct Options {
     /// Print the bare version number and exit.
     #[arg(long, help_heading = LOGGING_AND_GUI)]
     pub server_version: bool,
+    /// Serve a GUI (such as Intiface Central) on ws://127.0.0.1:PORT: the engine waits for it to
+    /// connect before it starts, tells it what happens and sends it the log, and stops when it
+    /// sends Stop or goes away.
+    #[arg(long, help_heading = LOGGING_AND_GUI, value_name = "PORT")]
+    pub frontend_websocket_port: Option<u16>,
 
     /// Full listen address of the client websocket server (e.g. 127.0.0.1:12345); overrides
     /// --websocket-port and --websocket-use-all-interfaces.
@@ -166,9 +171,6 @@ pub struct Options {
     /// (--repeater-remote-address, --websocket-client-address).
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
     pub websocket_tls_roots: Option<PathBuf>,
-    #[arg(long, hide = true, value_name = "PORT")]
-    #[allow(missing_docs)]
-    pub frontend_websocket_port: Option<u16>,
     // Flags of older intiface-engine releases (and of its debug builds): accepted so that old
     // command lines still start, hidden, and each given one is warned about (`legacy`).
     #[arg(long, hide = true)]
@@ -233,13 +235,5 @@ impl Options {
     pub fn device_listen_address(&self) -> SocketAddr {
         let port = self.device_websocket_server_port.unwrap_or(DEFAULT_DEVICE_PORT);
         SocketAddr::new(self.listen_address().ip(), port)
-    }
-
-    /// Flags given that this engine accepts but does not implement yet.
-    pub fn unsupported(&self) -> Vec<&'static str> {
-        let flags = [
-            (self.frontend_websocket_port.is_some(), "--frontend-websocket-port"),
-        ];
-        flags.into_iter().filter_map(|(given, flag)| given.then_some(flag)).collect()
     }
 }

@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::exposure::Exposure;
+use crate::frontend::PortInUse;
 use crate::options::Options;
 
 /// How long the repeater waits for the remote server to accept a connection.
@@ -59,10 +60,9 @@ impl Repeater {
         let remote = Remote { url, config: config(None, None, exposure.roots.clone()) };
         let listener =
             transport_ws::listen(local, local_config).await.map_err(|err| match err {
-                transport_ws::Error::AddrInUse { .. } => anyhow::anyhow!(
-                    "port {} is already in use; choose another with --repeater-port",
-                    local.port()
-                ),
+                transport_ws::Error::AddrInUse { .. } => {
+                    anyhow::Error::new(PortInUse { address: local, flag: "--repeater-port" })
+                }
                 other => anyhow::Error::new(other).context(format!("cannot listen on {local}")),
             })?;
         let bound = listener.local_addr();

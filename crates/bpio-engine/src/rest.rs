@@ -47,6 +47,8 @@ use serde_json::{Value, json};
 use tokio::sync::{oneshot, watch};
 use tracing::info;
 
+use crate::frontend::PortInUse;
+
 /// The name the REST API's session gives the server.
 const CLIENT_NAME: &str = "Intiface REST API";
 
@@ -61,7 +63,7 @@ pub(crate) async fn serve(
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|err| {
         if err.kind() == std::io::ErrorKind::AddrInUse {
-            anyhow::anyhow!("port {port} is already in use; choose another with --rest-api-port")
+            anyhow::Error::new(PortInUse { address, flag: "--rest-api-port" })
         } else {
             anyhow::Error::new(err).context(format!("cannot listen on {address}"))
         }

@@ -98,6 +98,8 @@ pub struct Session {
     version: SpecVersion,
     /// The client's minor version, kept for filtering types of future minors.
     client_minor: u32,
+    /// The name the client gave, once its handshake is done.
+    client_name: Option<String>,
     ping_deadline: Option<Instant>,
     /// The connected devices, as a list event would carry them (Id 0).
     devices: v4::DeviceList,
@@ -134,6 +136,7 @@ impl Session {
             state: State::AwaitingHandshake,
             version: SpecVersion::V4,
             client_minor: 0,
+            client_name: None,
             ping_deadline: None,
             devices: v4::DeviceList { id: 0, devices },
             known: v4::DeviceList { id: 0, devices: BTreeMap::new() },
@@ -159,6 +162,11 @@ impl Session {
     /// The client's minor spec version (0 before the handshake).
     pub fn client_minor(&self) -> u32 {
         self.client_minor
+    }
+
+    /// The name the client gave in its handshake; `None` until the handshake is done.
+    pub fn client_name(&self) -> Option<&str> {
+        self.client_name.as_deref()
     }
 
     /// Whether the session takes more client input now. `false` while [`Self::MAX_PENDING_READS`]
@@ -429,6 +437,7 @@ impl Session {
         };
         self.version = handshake.version;
         self.client_minor = handshake.minor;
+        self.client_name = Some(handshake.client_name);
         if self.version < SpecVersion::V4 {
             // The client learns the devices present now with RequestDeviceList, not as events.
             self.known = self.devices.clone();

@@ -68,13 +68,13 @@ impl Drop for PtyDevice {
 
 /// A Lovense device connected to the engine's device websocket server. Aborting its task drops
 /// the TCP connection without a websocket close, as a device that loses power does.
-struct WsDevice {
-    received: UnboundedReceiver<Vec<u8>>,
-    task: JoinHandle<()>,
+pub(crate) struct WsDevice {
+    pub(crate) received: UnboundedReceiver<Vec<u8>>,
+    pub(crate) task: JoinHandle<()>,
 }
 
 impl WsDevice {
-    async fn connect(url: &str, hello: Value, firmware: LovenseFirmware) -> Self {
+    pub(crate) async fn connect(url: &str, hello: Value, firmware: LovenseFirmware) -> Self {
         let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         socket.send(Message::text(hello.to_string())).await.unwrap();
         let (frames, received) = unbounded_channel();
@@ -95,7 +95,7 @@ impl WsDevice {
 }
 
 /// Receives from `received` until the bytes so far equal `expected`, whatever the chunking.
-async fn expect_bytes(received: &mut UnboundedReceiver<Vec<u8>>, expected: &str) {
+pub(crate) async fn expect_bytes(received: &mut UnboundedReceiver<Vec<u8>>, expected: &str) {
     let mut got = String::new();
     while got.len() < expected.len() {
         let chunk = within(expected, received.recv()).await.expect("the device is gone");

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod exposure;
+mod frontend;
 mod gamepad;
 mod gap;
 mod hardware;
@@ -90,6 +91,10 @@ pub(crate) fn resident_kib() -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
+/// The flags of a device websocket server on a free port.
+pub(crate) const DEVICE_SERVER: [&str; 3] =
+    ["--use-device-websocket-server", "--device-websocket-server-port", "0"];
+
 /// A running engine on a free loopback port; killed when dropped.
 struct Engine {
     child: Child,
@@ -113,14 +118,8 @@ impl Engine {
     async fn with_device_server(config: &Value, file: &str) -> (Self, String) {
         let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(file);
         std::fs::write(&path, config.to_string()).unwrap();
-        let mut engine = Self::start(&[
-            "--use-device-websocket-server",
-            "--device-websocket-server-port",
-            "0",
-            "--user-device-config-file",
-            path.to_str().unwrap(),
-        ])
-        .await;
+        let config = ["--user-device-config-file", path.to_str().unwrap()];
+        let mut engine = Self::start(&[&DEVICE_SERVER[..], &config].concat()).await;
         let url = engine.url_logged_after("listening for devices on").await;
         (engine, url)
     }

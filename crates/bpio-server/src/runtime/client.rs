@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use tracing::{debug, info};
 
 use super::devices::DeviceHub;
+use super::observe::Observation;
 use super::route::DeviceEvent;
 use crate::session::{Session, SessionConfig};
 
@@ -60,7 +61,14 @@ pub async fn serve_client<C: ClientConnection>(
     let mut events = hub.attach_session();
     let mut session = Session::new(config, devices.borrow_and_update().clone());
     info!("session started");
+    // Whether the watchers were told of this client (once its handshake is done).
+    let mut announced = false;
     loop {
+        if !announced && let Some(name) = session.client_name() {
+            announced = true;
+            let (name, version) = (name.to_owned(), session.version());
+            hub.tell(Observation::ClientConnected { name, version });
+        }
         flush(&mut session, &mut connection, hub);
         if session.wants_close() {
             connection.close(CloseReason::SessionEnded);
@@ -106,6 +114,9 @@ pub async fn serve_client<C: ClientConnection>(
                 break;
             }
         }
+    }
+    if announced {
+        hub.tell(Observation::ClientDisconnected);
     }
     info!("session ended");
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bpio_device_protocols::{HwOutput, KeepaliveWhen, ProtocolDevice, ReplyWait, Step};
+use bpio_device_protocols::{HwOutput, Keepalive, KeepaliveWhen, ProtocolDevice, ReplyWait, Step};
 use bpio_hardware::{Endpoint, EventSink, Hardware, HardwareCommand, HardwareEvent};
 use bpio_protocol::v4;
 use tokio::sync::mpsc;
@@ -82,6 +82,15 @@ pub(super) async fn handshake(
     }
 }
 
+/// The keep-alive `device` is sent over `hardware`, if any: some protocols always need one,
+/// others only on backends that drop a silent connection.
+pub(super) fn keepalive(device: &ProtocolDevice, hardware: &dyn Hardware) -> Option<Keepalive> {
+    device.keepalive().filter(|k| match k.when {
+        KeepaliveWhen::Always => true,
+        KeepaliveWhen::BackendRequires => hardware.requires_keepalive(),
+    })
+}
+
 /// A read waiting for a notification.
 struct PendingRead {
     token: ReadToken,
@@ -127,10 +136,7 @@ impl DeviceTask {
     }
 
     async fn serve(mut self) {
-        let keepalive = self.device.keepalive().filter(|k| match k.when {
-            KeepaliveWhen::Always => true,
-            KeepaliveWhen::BackendRequires => self.hardware.requires_keepalive(),
-        });
+        let keepalive = keepalive(&self.device, self.hardware.as_ref());
         // The interval is fixed here; what a keep-alive sends is asked for when one is due, as
         // it may repeat what the protocol last sent.
         let mut scheduler: DeviceScheduler<HwOutput> =

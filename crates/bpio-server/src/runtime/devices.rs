@@ -19,7 +19,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
 use super::backlog::Backlog;
-use super::device_task::{DeviceReport, DeviceTask, handshake};
+use super::device_task::{DeviceReport, DeviceTask, handshake, keepalive};
+use super::observe::{self, Observation, ObservedDevice, Observer, Observers};
 use super::records::{DEPARTED_KEPT, Key, Records};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
@@ -59,6 +60,7 @@ pub struct DeviceHub {
     routes: Arc<Routes>,
     list: watch::Receiver<BTreeMap<u32, v4::Device>>,
     backlog: Backlog,
+    observers: Observers,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -84,6 +86,7 @@ impl DeviceHub {
             })
             .collect();
         let routes = Arc::new(Routes::default());
+        let observers = Observers::new();
         let hub = Hub {
             routes: Arc::clone(&routes),
             config: Arc::new(config),
@@ -95,9 +98,22 @@ impl DeviceHub {
             known: Records::new(DEPARTED_KEPT),
             list: list_tx,
             inbox: inbox.downgrade(),
+            observers: observers.clone(),
         };
         tokio::spawn(hub.run(inbox_rx));
-        Self { inbox, routes, list, backlog: Backlog::default() }
+        Self { inbox, routes, list, backlog: Backlog::default(), observers }
+    }
+
+    /// A watcher of what happens from now on: clients and devices that come and go, and the
+    /// outputs clients set. It never slows the server: a watcher that falls behind is told how
+    /// many observations it missed. The devices already connected are in [`Self::device_list`].
+    pub fn observe(&self) -> Observer {
+        self.observers.subscribe()
+    }
+
+    /// Tells the watchers what a session saw.
+    pub(super) fn tell(&self, observation: Observation) {
+        self.observers.tell(observation);
     }
 
     /// The connected devices as clients see them, updated on every change.
@@ -121,12 +137,18 @@ impl DeviceHub {
             Action::StopScanning => {
                 let _ = self.inbox.send(HubEvent::StopScanning);
             }
-            Action::EveryDevice { request } => self.routes.each_device(|device| {
-                let request = request.clone();
-                let _ =
-                    device.send(Queued { request, ticket: self.backlog.ticket(), written: None });
-            }),
+            Action::EveryDevice { request } => {
+                self.routes.each_device(|index, device| {
+                    let observed = self.outputs(index, &request);
+                    let request = request.clone();
+                    let queued = Queued { request, ticket: self.backlog.ticket(), written: None };
+                    if device.send(queued).is_ok() {
+                        observed.into_iter().for_each(|o| self.observers.tell(o));
+                    }
+                });
+            }
             Action::Device { device, request } => {
+                let observed = self.outputs(device, &request);
                 let queued = Queued { request, ticket: self.backlog.ticket(), written: None };
                 if let Err(unrouted) = self.routes.send(device, queued) {
                     if let DeviceRequest::Read { token, .. } = unrouted.request {
@@ -135,9 +157,20 @@ impl DeviceHub {
                     } else {
                         debug!(%device, "action for a device that is gone");
                     }
+                } else {
+                    observed.into_iter().for_each(|o| self.observers.tell(o));
                 }
             }
         }
+    }
+
+    /// The outputs `request` sets on `device`, for the watchers; none while nobody watches.
+    fn outputs(&self, device: DeviceIndex, request: &DeviceRequest) -> Vec<Observation> {
+        if !self.observers.watched() {
+            return Vec::new();
+        }
+        let list = self.list.borrow();
+        observe::outputs(device.get(), list.get(&device.get()), request)
     }
 
     /// Stops every output of every device and waits until each has written its stop bytes, or
@@ -145,7 +178,7 @@ impl DeviceHub {
     /// Returns whether every device confirmed.
     pub async fn stop_all_devices(&self, patience: Duration) -> bool {
         let mut pending = Vec::new();
-        self.routes.each_device(|device| {
+        self.routes.each_device(|_, device| {
             let (written, confirmed) = oneshot::channel();
             let request = DeviceRequest::Stop { feature: None };
             let queued = Queued { request, ticket: self.backlog.ticket(), written: Some(written) };
@@ -187,6 +220,8 @@ enum Scan {
 struct Connected {
     address: String,
     key: Key,
+    /// Whether the device is sent keep-alives, for the watchers.
+    needs_keepalive: bool,
 }
 
 struct Hub {
@@ -206,6 +241,7 @@ struct Hub {
     known: Records,
     list: watch::Sender<BTreeMap<u32, v4::Device>>,
     inbox: mpsc::WeakUnboundedSender<HubEvent>,
+    observers: Observers,
 }
 
 impl Hub {
@@ -225,10 +261,22 @@ impl Hub {
                 }
                 HubEvent::Device(DeviceReport::Ready { index, advertised }) => {
                     self.starting.remove(&index);
-                    if self.devices.contains_key(&index) {
+                    if let Some(connected) = self.devices.get(&index) {
                         // The model name from the database is no personal data; the advertised
                         // name and the address stay at debug.
                         info!(index, name = %advertised.device_name, "device connected");
+                        let (address, protocol, identifier) = connected.key.clone();
+                        self.observers.tell(Observation::DeviceConnected(Arc::new(
+                            ObservedDevice {
+                                index,
+                                name: advertised.device_name.clone(),
+                                display_name: advertised.device_display_name.clone(),
+                                protocol,
+                                identifier,
+                                address,
+                                needs_keepalive: connected.needs_keepalive,
+                            },
+                        )));
                         self.list.send_modify(|list| {
                             list.insert(index, *advertised);
                         });
@@ -240,9 +288,14 @@ impl Hub {
                         self.known.departed(gone.key);
                         self.routes.remove(DeviceIndex::new(index));
                         info!(index, "device disconnected");
+                        let mut listed = false;
                         self.list.send_modify(|list| {
-                            list.remove(&index);
+                            listed = list.remove(&index).is_some();
                         });
+                        // A device whose init failed was never announced.
+                        if listed {
+                            self.observers.tell(Observation::DeviceDisconnected { index });
+                        }
                     }
                 }
                 HubEvent::Ready(ready) => self.add(*ready),
@@ -360,6 +413,7 @@ impl Hub {
         let gap_ms = resolved.timing_gap_ms(ready.transport_gap_ms);
         let advertised = resolved.to_protocol_device(index, gap_ms);
         debug!(index, protocol = %ready.protocol, name = %advertised.device_name, "device identified");
+        let needs_keepalive = keepalive(&ready.device, ready.hardware.as_ref()).is_some();
         let (requests, requests_rx) = mpsc::unbounded_channel();
         let Some(inbox) = self.inbox.upgrade() else { return };
         let task = DeviceTask {
@@ -379,7 +433,7 @@ impl Hub {
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);
         self.routes.insert(DeviceIndex::new(index), requests);
-        self.devices.insert(index, Connected { address: ready.address, key });
+        self.devices.insert(index, Connected { address: ready.address, key, needs_keepalive });
     }
 
     /// The smallest index no known device holds (docs/PROTOCOL.md 10.1).

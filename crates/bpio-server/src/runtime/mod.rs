@@ -9,10 +9,12 @@ mod backlog;
 mod client;
 mod device_task;
 mod devices;
+mod observe;
 mod precise;
 mod records;
 mod route;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
 pub use devices::{DeviceHub, ManagerFactory};
+pub use observe::{Observation, Observed, ObservedDevice, Observer};
 pub use route::DeviceEvent;

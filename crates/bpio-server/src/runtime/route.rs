@@ -64,9 +64,13 @@ impl Routes {
         }
     }
 
-    /// Calls `visit` with the channel of every connected device.
-    pub(super) fn each_device(&self, mut visit: impl FnMut(&mpsc::UnboundedSender<Queued>)) {
-        self.devices.read().unwrap_or_else(PoisonError::into_inner).values().for_each(&mut visit);
+    /// Calls `visit` with the index and channel of every connected device.
+    pub(super) fn each_device(
+        &self,
+        mut visit: impl FnMut(DeviceIndex, &mpsc::UnboundedSender<Queued>),
+    ) {
+        let devices = self.devices.read().unwrap_or_else(PoisonError::into_inner);
+        devices.iter().for_each(|(index, device)| visit(*index, device));
     }
 
     /// Routes requests for `index` to `device` from now on, in place of any device before it.

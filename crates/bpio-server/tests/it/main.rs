@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
 mod legacy;
+mod observe;
 mod vectors;
 
 const SENSOR_CONFIG: &str =
@@ -88,6 +89,13 @@ impl Client {
 }
 
 async fn start(gap_override: Option<&str>) -> (Client, Devices, watch::Sender<bool>) {
+    let (hub, devices) = simulated_hub(gap_override);
+    let (client, stop) = connect(hub).await;
+    (client, devices, stop)
+}
+
+/// A hub with the simulated Hush, Edge and sensor, none scanned for yet.
+fn simulated_hub(gap_override: Option<&str>) -> (DeviceHub, Devices) {
     let mut config = DeviceConfig::embedded().unwrap();
     config.apply_user_json(gap_override.unwrap_or(SENSOR_CONFIG)).unwrap();
     let handles: Arc<Mutex<Option<Devices>>> = Arc::default();
@@ -103,8 +111,7 @@ async fn start(gap_override: Option<&str>) -> (Client, Devices, watch::Sender<bo
     });
     let hub = DeviceHub::spawn(config, vec![factory]);
     let devices = handles.lock().unwrap().take().unwrap();
-    let (client, stop) = connect(hub).await;
-    (client, devices, stop)
+    (hub, devices)
 }
 
 /// A Spec v4 client of `hub` over an in-memory pipe, past its handshake, and the switch that

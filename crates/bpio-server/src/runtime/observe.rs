@@ -1,0 +1,163 @@
+//! What happens in the server, told to whoever watches: clients that come and go, devices that
+//! come and go, and every output a client's command set on a device.
+//!
+//! One stream serves every watcher (the engine's GUI channel, a status page). Telling never
+//! waits: each watcher has a bounded backlog, and one that falls behind loses the oldest
+//! observations and is told how many, so a slow watcher never slows a device or a session.
+
+use std::sync::Arc;
+
+use bpio_protocol::{SpecVersion, v4};
+use tokio::sync::broadcast;
+
+/// Observations a watcher may fall behind by before it loses the oldest.
+const BACKLOG: usize = 1024;
+
+/// Something that happened in the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observation {
+    /// A client completed its handshake.
+    ClientConnected {
+        /// The name the client gave.
+        name: String,
+        /// The spec version it chose.
+        version: SpecVersion,
+    },
+    /// The client that connected left (it follows a [`Observation::ClientConnected`]).
+    ClientDisconnected,
+    /// A device finished its init and is listed.
+    DeviceConnected(Arc<ObservedDevice>),
+    /// A listed device left.
+    DeviceDisconnected {
+        /// Its index.
+        index: u32,
+    },
+    /// A client's output command was accepted and handed to the device; a stop appears as a
+    /// value of 0 for the output it stops (docs/PROTOCOL.md 9).
+    Output {
+        /// The device's index.
+        device: u32,
+        /// The feature's index.
+        feature: u32,
+        /// What the output does.
+        output: v4::OutputType,
+        /// The value, in the feature's advertised steps (a position for
+        /// `HwPositionWithDuration`).
+        value: i64,
+    },
+}
+
+/// A connected device as watchers see it. The address is personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedDevice {
+    /// The device's index.
+    pub index: u32,
+    /// The name from the device configuration.
+    pub name: String,
+    /// The name the user chose, if any.
+    pub display_name: Option<String>,
+    /// The protocol that drives it.
+    pub protocol: String,
+    /// The protocol's identifier of the model, where the protocol has one.
+    pub identifier: Option<String>,
+    /// Where the backend found it.
+    pub address: String,
+    /// Whether the device is sent keep-alives to stay connected or running.
+    pub needs_keepalive: bool,
+}
+
+/// What a watcher receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observed {
+    /// The next observation.
+    Event(Observation),
+    /// The watcher fell behind and this many observations were dropped before the next.
+    Missed(u64),
+}
+
+/// One watcher's end of the stream, from [`DeviceHub::observe`](super::DeviceHub::observe).
+#[derive(Debug)]
+pub struct Observer(broadcast::Receiver<Observation>);
+
+impl Observer {
+    /// The next observation; `None` once the server is gone.
+    pub async fn next(&mut self) -> Option<Observed> {
+        match self.0.recv().await {
+            Ok(observation) => Some(Observed::Event(observation)),
+            Err(broadcast::error::RecvError::Lagged(missed)) => Some(Observed::Missed(missed)),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+
+    /// The next observation if one is waiting; `None` when none is, or the server is gone.
+    pub fn try_next(&mut self) -> Option<Observed> {
+        match self.0.try_recv() {
+            Ok(observation) => Some(Observed::Event(observation)),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => Some(Observed::Missed(missed)),
+            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => {
+                None
+            }
+        }
+    }
+}
+
+/// The telling end, shared by the hub task and its handles.
+#[derive(Debug, Clone)]
+pub(super) struct Observers(broadcast::Sender<Observation>);
+
+impl Observers {
+    pub(super) fn new() -> Self {
+        Self(broadcast::channel(BACKLOG).0)
+    }
+
+    /// A new watcher, seeing what happens from now on.
+    pub(super) fn subscribe(&self) -> Observer {
+        Observer(self.0.subscribe())
+    }
+
+    /// Whether anyone watches: observations cost nothing to build while nobody does.
+    pub(super) fn watched(&self) -> bool {
+        self.0.receiver_count() > 0
+    }
+
+    /// Tells every watcher; never waits.
+    pub(super) fn tell(&self, observation: Observation) {
+        // An error only means nobody watches.
+        let _ = self.0.send(observation);
+    }
+}
+
+/// What accepting `request` for `device` (listed as `listed`, when it is) sets: one observation
+/// per output command, and for a stop a 0 for the first stoppable output of each selected
+/// feature, the output a stop drives to 0.
+pub(super) fn outputs(
+    device: u32,
+    listed: Option<&v4::Device>,
+    request: &crate::DeviceRequest,
+) -> Vec<Observation> {
+    use crate::DeviceRequest;
+    match request {
+        DeviceRequest::Output { commands } => commands
+            .iter()
+            .map(|(feature, command)| Observation::Output {
+                device,
+                feature: feature.get(),
+                output: command.output_type(),
+                value: command.value(),
+            })
+            .collect(),
+        DeviceRequest::Stop { feature: selected } => {
+            let Some(listed) = listed else { return Vec::new() };
+            listed
+                .device_features
+                .values()
+                .filter(|f| selected.is_none_or(|s| s.get() == f.feature_index))
+                .filter_map(|f| {
+                    let output = f.output.as_ref()?.types().find(|ty| ty.is_stoppable())?;
+                    Some(Observation::Output { device, feature: f.feature_index, output, value: 0 })
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
