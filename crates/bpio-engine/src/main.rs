@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use bpio_engine::{GuiLogs, Options};
 use clap::Parser;
 use tracing::error;
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -30,11 +30,16 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    // --log wins; without it RUST_LOG decides, as with the reference, and then info.
+    let filter = match options.log {
+        Some(level) => EnvFilter::default().add_directive(LevelFilter::from_level(level).into()),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
     // The console, and a GUI once one is connected (--frontend-websocket-port).
     tracing_subscriber::registry()
+        .with(filter)
         .with(tracing_subscriber::fmt::layer().with_target(false))
         .with(GuiLogs)
-        .with(LevelFilter::from_level(options.log.unwrap_or(tracing::Level::INFO)))
         .init();
     let runtime =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

@@ -35,6 +35,15 @@ pub struct Options {
     /// Listen on all interfaces instead of loopback only.
     #[arg(long, help_heading = CLIENT_SERVER)]
     pub websocket_use_all_interfaces: bool,
+    /// Full listen address of the client websocket server (e.g. 192.168.1.2:12345), in place of
+    /// --websocket-port and --websocket-use-all-interfaces, which it cannot be given with.
+    #[arg(
+        long,
+        help_heading = CLIENT_SERVER,
+        value_name = "ADDRESS",
+        conflicts_with_all = ["websocket_port", "websocket_use_all_interfaces"]
+    )]
+    pub websocket_listen_address: Option<SocketAddr>,
     /// Connect out to a client that listens at this websocket URL (e.g. ws://127.0.0.1:12346)
     /// instead of listening, and again whenever the connection ends; used only when neither
     /// --websocket-port nor --websocket-listen-address is given.
@@ -82,7 +91,8 @@ pub struct Options {
     #[arg(long, help_heading = DEVICE_CONFIG, value_name = "PATH")]
     pub user_device_config_file: Option<PathBuf>,
 
-    /// Log level: error, warn, info, debug or trace [default: info].
+    /// Log level: error, warn, info, debug or trace [default: the RUST_LOG environment variable,
+    /// else info].
     #[arg(long, help_heading = LOGGING_AND_GUI, value_name = "LEVEL")]
     pub log: Option<tracing::Level>,
     /// Print the version and exit.
@@ -97,10 +107,6 @@ pub struct Options {
     #[arg(long, help_heading = LOGGING_AND_GUI, value_name = "PORT")]
     pub frontend_websocket_port: Option<u16>,
 
-    /// Full listen address of the client websocket server (e.g. 127.0.0.1:12345); overrides
-    /// --websocket-port and --websocket-use-all-interfaces.
-    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "ADDRESS")]
-    pub websocket_listen_address: Option<SocketAddr>,
     /// PEM certificate chain (server certificate first) to serve clients over TLS, wss://; needs
     /// --websocket-tls-key.
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PATH")]
@@ -235,5 +241,28 @@ impl Options {
     pub fn device_listen_address(&self) -> SocketAddr {
         let port = self.device_websocket_server_port.unwrap_or(DEFAULT_DEVICE_PORT);
         SocketAddr::new(self.listen_address().ip(), port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::error::ErrorKind;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("bpio-engine").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_listen_address_is_refused_beside_the_flags_it_replaces_as_the_reference_does() {
+        let alone = parse(&["--websocket-listen-address", "127.0.0.2:4000"]).unwrap();
+        assert_eq!(alone.listen_address(), "127.0.0.2:4000".parse().unwrap());
+        for other in [&["--websocket-port", "4001"][..], &["--websocket-use-all-interfaces"]] {
+            let mut args = vec!["--websocket-listen-address", "127.0.0.2:4000"];
+            args.extend_from_slice(other);
+            let err = parse(&args).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ArgumentConflict, "{other:?}");
+        }
     }
 }

@@ -31,7 +31,7 @@ const REFERENCE_FLAGS: &[&str] = &[
     "--rest-api-port",
     "--use-sdl-gamepad",
     "--use-lovense-connect",
-    // Listed by its own part of issue 19 (the GUI channel): "--frontend-websocket-port".
+    "--frontend-websocket-port",
 ];
 
 #[tokio::test]
