@@ -142,7 +142,7 @@ pub struct Options {
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub use_usb: bool,
     /// Where --use-lovense-connect asks which Lovense Connect apps run on this network
-    /// [default: https://api.lovense.com/api/lan/getToys, the vendor's service].
+    /// [default: <https://api.lovense.com/api/lan/getToys>, the vendor's service].
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "URL")]
     pub lovense_connect_discovery_url: Option<String>,
 
