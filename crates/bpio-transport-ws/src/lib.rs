@@ -1,5 +1,5 @@
-//! Websocket transport for Buttplug: a server that takes one client at a time, and a client
-//! connector.
+//! Websocket transport for Buttplug: a server that takes one client at a time (or as many as
+//! [`Config::max_clients`] says), and a client connector.
 //!
 //! Key design decision: the transport moves whole text frames (and, for relays, binary frames)
 //! and knows nothing of messages.
@@ -47,6 +47,9 @@ pub struct Config {
     pub token: Option<Token>,
     /// Client: the roots trusted for `wss://` URLs. Without them [`connect`] refuses `wss://`.
     pub tls_roots: Option<TlsRoots>,
+    /// Server: how many clients are served at once; while that many are connected, further
+    /// upgrade requests are refused with `503 Service Unavailable`. 0 counts as 1.
+    pub max_clients: usize,
 }
 
 impl Default for Config {
@@ -58,6 +61,8 @@ impl Default for Config {
             tls: None,
             token: None,
             tls_roots: None,
+            // One client at a time, as the reference serves.
+            max_clients: 1,
         }
     }
 }

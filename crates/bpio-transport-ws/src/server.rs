@@ -1,8 +1,8 @@
-//! The websocket server: accepts one client at a time.
+//! The websocket server: accepts one client at a time, or as many as it is told.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -21,8 +21,7 @@ use crate::{Config, Error};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The body of the refusal a second client gets while one is connected.
-pub(crate) const BUSY_REASON: &str =
-    "another client is connected; this server serves one client at a time";
+const BUSY_REASON: &str = "another client is connected; this server serves one client at a time";
 
 /// The body of the refusal a client gets without the right token.
 pub(crate) const UNAUTHORIZED_REASON: &str = "this server requires a token: add ?token=<token> to the URL or send Authorization: Bearer <token>";
@@ -53,8 +52,9 @@ impl Drop for Listener {
     }
 }
 
-/// Starts listening on `addr`. While a client is connected, further upgrade requests are refused
-/// with `503 Service Unavailable` and a one-line reason; the connected client is not disturbed.
+/// Starts listening on `addr`. While [`Config::max_clients`] clients are connected (one by
+/// default), further upgrade requests are refused with `503 Service Unavailable` and a one-line
+/// reason; the connected clients are not disturbed.
 /// With [`Config::tls`] clients connect over TLS (wss), and with [`Config::token`] a request
 /// without the token is refused with `401 Unauthorized` before anything else happens.
 pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error> {
@@ -65,7 +65,7 @@ pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error>
     let local_addr = listener.local_addr().unwrap_or(addr);
     info!(%local_addr, tls = config.tls.is_some(), token = config.token.is_some(), "websocket server listening");
     let (accepted_tx, accepted) = mpsc::channel(1);
-    let slot = Arc::new(AtomicBool::new(false));
+    let slot = Arc::new(Slots { taken: AtomicUsize::new(0), max: config.max_clients.max(1) });
     let task = tokio::spawn(accept_loop(listener, config, slot, accepted_tx));
     Ok(Listener { local_addr, accepted, task })
 }
@@ -73,7 +73,7 @@ pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error>
 async fn accept_loop(
     listener: TcpListener,
     config: Config,
-    slot: Arc<AtomicBool>,
+    slot: Arc<Slots>,
     accepted: mpsc::Sender<Connection>,
 ) {
     loop {
@@ -95,7 +95,7 @@ async fn handshake(
     stream: TcpStream,
     peer: SocketAddr,
     config: Config,
-    slot: Arc<AtomicBool>,
+    slot: Arc<Slots>,
     accepted: mpsc::Sender<Connection>,
 ) {
     if let Err(err) = stream.set_nodelay(true) {
@@ -118,7 +118,7 @@ async fn upgrade<S>(
     peer: SocketAddr,
     deadline: Instant,
     config: &Config,
-    slot: &Arc<AtomicBool>,
+    slot: &Arc<Slots>,
     accepted: &mpsc::Sender<Connection>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -141,7 +141,7 @@ async fn upgrade<S>(
                 guard = Some(claimed);
                 Ok(response)
             }
-            None => Err(refusal(StatusCode::SERVICE_UNAVAILABLE, BUSY_REASON)),
+            None => Err(refusal(StatusCode::SERVICE_UNAVAILABLE, &slot.busy_reason())),
         }
     };
     let upgrade =
@@ -171,20 +171,40 @@ fn refusal(status: StatusCode, reason: &str) -> ErrorResponse {
     refusal
 }
 
-/// Holds the server's one client slot; frees it when dropped.
+/// The server's client slots: how many are taken, of how many.
 #[derive(Debug)]
-pub(crate) struct SlotGuard(Arc<AtomicBool>);
+pub(crate) struct Slots {
+    taken: AtomicUsize,
+    max: usize,
+}
+
+/// Holds one of the server's client slots; frees it when dropped.
+#[derive(Debug)]
+pub(crate) struct SlotGuard(Arc<Slots>);
+
+impl Slots {
+    fn busy_reason(&self) -> String {
+        match self.max {
+            1 => BUSY_REASON.to_owned(),
+            max => format!("{max} clients are connected, as many as this server serves at once"),
+        }
+    }
+}
 
 impl SlotGuard {
-    fn claim(slot: &Arc<AtomicBool>) -> Option<Self> {
-        slot.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+    fn claim(slots: &Arc<Slots>) -> Option<Self> {
+        slots
+            .taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                (taken < slots.max).then_some(taken + 1)
+            })
             .ok()
-            .map(|_| Self(Arc::clone(slot)))
+            .map(|_| Self(Arc::clone(slots)))
     }
 }
 
 impl Drop for SlotGuard {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.0.taken.fetch_sub(1, Ordering::AcqRel);
     }
 }

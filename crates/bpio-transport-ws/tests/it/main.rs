@@ -88,6 +88,54 @@ async fn a_second_client_is_refused_and_the_first_is_unaffected() {
     assert_eq!(within("text", server_side.recv()).await, Inbound::Text("hello".into()));
 }
 
+/// With room for two, two clients are served side by side, a third is refused, and a slot
+/// that frees takes the next.
+#[tokio::test]
+async fn max_clients_are_served_at_once_and_one_more_is_refused() {
+    let config = Config { max_clients: 2, ..Config::default() };
+    let (mut listener, url) = server(config.clone()).await;
+    let mut clients = Vec::new();
+    let mut server_sides = Vec::new();
+    for _ in 0..2 {
+        clients.push(connect(&url, &config).await.unwrap());
+        server_sides.push(within("accept", listener.accept()).await.unwrap());
+    }
+    let refused = connect(&url, &config).await.unwrap_err();
+    let Error::Connect { source, .. } = &refused else { panic!("{refused:?}") };
+    let tungstenite::Error::Http(response) = source.as_ref() else { panic!("{source:?}") };
+    assert_eq!(response.status(), 503);
+    let body = String::from_utf8(response.body().clone().unwrap()).unwrap();
+    assert!(body.contains("2 clients"), "{body}");
+
+    // Both connected clients still work, each on its own connection.
+    for (n, (client, server_side)) in clients.iter().zip(&mut server_sides).enumerate() {
+        client.send(format!("from {n}"));
+        assert_eq!(within("text", server_side.recv()).await, Inbound::Text(format!("from {n}")));
+    }
+
+    // One leaves: the next client gets its slot, and a further one is refused again.
+    drop(clients.remove(0));
+    let mut first_side = server_sides.remove(0);
+    assert_eq!(within("close", first_side.recv()).await, Inbound::Closed);
+    drop(first_side);
+    let mut next = None;
+    for _ in 0..100 {
+        // The slot frees when the socket's task ends, a moment after the close.
+        match connect(&url, &config).await {
+            Ok(client) => {
+                next = Some(client);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    let next = next.expect("a client is accepted once a slot is free");
+    let mut next_side = within("accept", listener.accept()).await.unwrap();
+    next.send("hello".into());
+    assert_eq!(within("text", next_side.recv()).await, Inbound::Text("hello".into()));
+    assert!(connect(&url, &config).await.is_err(), "a third client while two are connected");
+}
+
 #[tokio::test]
 async fn binary_frames_are_passed_on_as_binary() {
     let (mut listener, url) = server(Config::default()).await;
