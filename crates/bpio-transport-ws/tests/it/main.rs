@@ -27,6 +27,18 @@ async fn server(config: Config) -> (Listener, String) {
     (listener, url)
 }
 
+/// Connects as soon as the server has a free slot: a slot frees when the socket's task of a
+/// client that left ends, a moment after the close.
+async fn connect_once_a_slot_frees(url: &str, config: &Config) -> Connection {
+    for _ in 0..100 {
+        match connect(url, config).await {
+            Ok(client) => return client,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    panic!("no slot freed for a new client");
+}
+
 async fn pair(config: Config) -> (Listener, String, Connection, Connection) {
     let (mut listener, url) = server(config.clone()).await;
     let client = connect(&url, &config).await.unwrap();
@@ -71,18 +83,7 @@ async fn a_second_client_is_refused_and_the_first_is_unaffected() {
     drop(client);
     assert_eq!(within("close", server_side.recv()).await, Inbound::Closed);
     drop(server_side);
-    let mut next = None;
-    for _ in 0..100 {
-        // The slot frees when the first socket's task ends, a moment after the close.
-        match connect(&url, &Config::default()).await {
-            Ok(client) => {
-                next = Some(client);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    }
-    let next = next.expect("a new client is accepted after the first left");
+    let next = connect_once_a_slot_frees(&url, &Config::default()).await;
     let mut server_side = within("accept", listener.accept()).await.unwrap();
     next.send("hello".into());
     assert_eq!(within("text", server_side.recv()).await, Inbound::Text("hello".into()));
@@ -118,18 +119,7 @@ async fn max_clients_are_served_at_once_and_one_more_is_refused() {
     let mut first_side = server_sides.remove(0);
     assert_eq!(within("close", first_side.recv()).await, Inbound::Closed);
     drop(first_side);
-    let mut next = None;
-    for _ in 0..100 {
-        // The slot frees when the socket's task ends, a moment after the close.
-        match connect(&url, &config).await {
-            Ok(client) => {
-                next = Some(client);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    }
-    let next = next.expect("a client is accepted once a slot is free");
+    let next = connect_once_a_slot_frees(&url, &config).await;
     let mut next_side = within("accept", listener.accept()).await.unwrap();
     next.send("hello".into());
     assert_eq!(within("text", next_side.recv()).await, Inbound::Text("hello".into()));
