@@ -25,6 +25,7 @@ use super::records::{DEPARTED_KEPT, Key, Records};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
 use crate::index::DeviceIndex;
+use crate::owners::{Owners, SessionId};
 use crate::request::DeviceRequest;
 use crate::session::Action;
 
@@ -122,14 +123,17 @@ impl DeviceHub {
     }
 
     /// Makes the calling session the one that receives device events (one session at a time).
-    pub fn attach_session(&self) -> mpsc::UnboundedReceiver<DeviceEvent> {
+    /// Returns the session's id, which it hands [`Self::act`] with everything it asks, and
+    /// where its events arrive.
+    pub fn attach_session(&self) -> (SessionId, mpsc::UnboundedReceiver<DeviceEvent>) {
         let (events, events_rx) = mpsc::unbounded_channel();
-        self.routes.attach(events);
-        events_rx
+        let id = self.routes.attach(events);
+        (id, events_rx)
     }
 
-    /// Hands an action to the devices: a device's request straight to its task.
-    pub fn act(&self, action: Action) {
+    /// Hands an action of session `from` to the devices: a device's request straight to its
+    /// task, which learns who sent it (docs/PROTOCOL.md 14).
+    pub fn act(&self, from: SessionId, action: Action) {
         match action {
             Action::StartScanning => {
                 let _ = self.inbox.send(HubEvent::StartScanning);
@@ -141,7 +145,8 @@ impl DeviceHub {
                 self.routes.each_device(|index, device| {
                     let observed = self.outputs(index, &request);
                     let request = request.clone();
-                    let queued = Queued { request, ticket: self.backlog.ticket(), written: None };
+                    let ticket = self.backlog.ticket();
+                    let queued = Queued { request, from, ticket, written: None };
                     if device.send(queued).is_ok() {
                         observed.into_iter().for_each(|o| self.observers.tell(o));
                     }
@@ -149,7 +154,7 @@ impl DeviceHub {
             }
             Action::Device { device, request } => {
                 let observed = self.outputs(device, &request);
-                let queued = Queued { request, ticket: self.backlog.ticket(), written: None };
+                let queued = Queued { request, from, ticket: self.backlog.ticket(), written: None };
                 if let Err(unrouted) = self.routes.send(device, queued) {
                     if let DeviceRequest::Read { token, .. } = unrouted.request {
                         let result = Err(Error::NotConnected(device));
@@ -181,7 +186,8 @@ impl DeviceHub {
         self.routes.each_device(|_, device| {
             let (written, confirmed) = oneshot::channel();
             let request = DeviceRequest::Stop { feature: None };
-            let queued = Queued { request, ticket: self.backlog.ticket(), written: Some(written) };
+            let (from, ticket) = (Routes::SERVER, self.backlog.ticket());
+            let queued = Queued { request, from, ticket, written: Some(written) };
             if device.send(queued).is_ok() {
                 pending.push(confirmed);
             }
@@ -429,6 +435,7 @@ impl Hub {
             }),
             routes: Arc::clone(&self.routes),
             unresponsive: false,
+            owners: Owners::new(),
         };
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);

@@ -5,6 +5,7 @@
 //! A device's [`DeviceEvent`]s go straight back to the attached session the same way.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use bpio_protocol::v4;
@@ -13,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::backlog::Ticket;
 use crate::error::Error;
 use crate::index::{DeviceIndex, FeatureIndex};
+use crate::owners::SessionId;
 use crate::request::{DeviceRequest, ReadToken};
 
 /// What the devices tell the session attached to them.
@@ -42,6 +44,8 @@ pub enum DeviceEvent {
 #[derive(Debug)]
 pub(super) struct Queued {
     pub(super) request: DeviceRequest,
+    /// Who sent it: the device keeps who owns which output (docs/PROTOCOL.md 14).
+    pub(super) from: SessionId,
     /// Dropped once the task has taken the request up: the session's back-pressure.
     pub(super) ticket: Ticket,
     /// Answered once what the request asked for is written (shutdown waits for the stops).
@@ -53,9 +57,14 @@ pub(super) struct Queued {
 pub(super) struct Routes {
     devices: RwLock<BTreeMap<DeviceIndex, mpsc::UnboundedSender<Queued>>>,
     session: RwLock<Option<mpsc::UnboundedSender<DeviceEvent>>>,
+    /// The number of the last session that attached; [`Routes::SERVER`] is 0.
+    sessions: AtomicU64,
 }
 
 impl Routes {
+    /// The sender of the server's own requests (the stops at shutdown), never a session.
+    pub(super) const SERVER: SessionId = SessionId::new(0);
+
     /// Hands `queued` to device `index`; gives it back when no such device is connected.
     pub(super) fn send(&self, index: DeviceIndex, queued: Queued) -> Result<(), Queued> {
         match self.devices.read().unwrap_or_else(PoisonError::into_inner).get(&index) {
@@ -83,9 +92,11 @@ impl Routes {
         self.devices.write().unwrap_or_else(PoisonError::into_inner).remove(&index);
     }
 
-    /// Makes `session` the one that receives device events (one session at a time).
-    pub(super) fn attach(&self, session: mpsc::UnboundedSender<DeviceEvent>) {
+    /// Makes `session` the one that receives device events (one session at a time), and gives
+    /// it a number no session had before.
+    pub(super) fn attach(&self, session: mpsc::UnboundedSender<DeviceEvent>) -> SessionId {
         *self.session.write().unwrap_or_else(PoisonError::into_inner) = Some(session);
+        SessionId::new(self.sessions.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     /// Hands `event` to the attached session; with none attached, nobody needs it.
