@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 use bpio_protocol::v4;
 use tokio::sync::{mpsc, oneshot};
@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::backlog::Ticket;
 use crate::error::Error;
 use crate::index::{DeviceIndex, FeatureIndex};
-use crate::owners::SessionId;
+use crate::owners::{Owners, SessionId};
 use crate::request::{DeviceRequest, ReadToken};
 
 /// What the devices tell the session attached to them.
@@ -59,6 +59,9 @@ pub(super) struct Routes {
     session: RwLock<Option<mpsc::UnboundedSender<DeviceEvent>>>,
     /// The number of the last session that attached; [`Routes::SERVER`] is 0.
     sessions: AtomicU64,
+    /// The watchers' copy of the owners each device task keeps, so what a session's end stops
+    /// is told as it is handed over, before the session is told gone; locked before `devices`.
+    owners: Mutex<BTreeMap<DeviceIndex, Owners>>,
 }
 
 impl Routes {
@@ -84,12 +87,22 @@ impl Routes {
 
     /// Routes requests for `index` to `device` from now on, in place of any device before it.
     pub(super) fn insert(&self, index: DeviceIndex, device: mpsc::UnboundedSender<Queued>) {
+        let mut owners = self.owners();
+        owners.remove(&index);
         self.devices.write().unwrap_or_else(PoisonError::into_inner).insert(index, device);
     }
 
     /// Ends the route to `index`.
     pub(super) fn remove(&self, index: DeviceIndex) {
+        let mut owners = self.owners();
+        owners.remove(&index);
         self.devices.write().unwrap_or_else(PoisonError::into_inner).remove(&index);
+    }
+
+    /// The watchers' copy of the owners of each device's outputs, to be updated as requests are
+    /// sent while it is held.
+    pub(super) fn owners(&self) -> MutexGuard<'_, BTreeMap<DeviceIndex, Owners>> {
+        self.owners.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes `session` the one that receives device events (one session at a time), and gives
