@@ -237,7 +237,8 @@ impl Session {
         ));
     }
 
-    /// Handles the transport going away: everything stops, nothing is sent.
+    /// Handles the transport going away: what the session runs stops (docs/PROTOCOL.md 14.4),
+    /// nothing is sent.
     pub fn handle_transport_closed(&mut self) {
         if matches!(self.state, State::AwaitingHandshake | State::Connected) {
             self.end_session();
