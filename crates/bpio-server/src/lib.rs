@@ -6,11 +6,12 @@
 //! tests and benchmarks drive them with a manual clock.
 //!
 //! The crate holds the client [`session`], the [`DeviceRequest`] it hands a device, the
-//! per-device output [`scheduler`], and the [`runtime`] that drives them and owns the devices.
+//! per-device output [`scheduler`], the table of which session [`owners`] which output, and the [`runtime`] that drives them and owns the devices.
 #![warn(missing_docs)]
 
 mod error;
 mod index;
+pub mod owners;
 mod request;
 pub mod runtime;
 pub mod scheduler;
@@ -18,6 +19,7 @@ pub mod session;
 
 pub use error::Error;
 pub use index::{DeviceIndex, FeatureIndex};
+pub use owners::SessionId;
 pub use request::{DeviceRequest, ReadToken};
 pub use scheduler::{DeviceScheduler, Dispatch, Enqueued};
 pub use session::{Action, Session, SessionConfig, State};

@@ -23,6 +23,9 @@ pub enum DeviceRequest {
         /// Feature index, or all.
         feature: Option<FeatureIndex>,
     },
+    /// The session that sent this ended: stop the features it owns, and nothing another
+    /// session owns (docs/PROTOCOL.md 14.4). The device knows the sender and the owners.
+    SessionEnded,
     /// Read an input once and report it with
     /// [`Session::handle_reading`](crate::Session::handle_reading) and this `token`.
     Read {

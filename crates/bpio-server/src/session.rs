@@ -62,7 +62,8 @@ pub enum Action {
     StartScanning,
     /// Stop discovery; no `ScanningFinished` follows.
     StopScanning,
-    /// Work for every connected device, handed to each as it is (a stop for all of them).
+    /// Work for every connected device, handed to each as it is (a stop for all of them, or the
+    /// end of this session).
     EveryDevice {
         /// What each device is to do.
         request: DeviceRequest,
@@ -236,7 +237,8 @@ impl Session {
         ));
     }
 
-    /// Handles the transport going away: everything stops, nothing is sent.
+    /// Handles the transport going away: what the session runs stops (docs/PROTOCOL.md 14.4),
+    /// nothing is sent.
     pub fn handle_transport_closed(&mut self) {
         if matches!(self.state, State::AwaitingHandshake | State::Connected) {
             self.end_session();
@@ -615,11 +617,11 @@ impl Session {
             .ok_or_else(|| format!("device {device} has no feature {feature}"))
     }
 
-    /// docs/PROTOCOL.md 4.3: stop scanning, stop every output, end every subscription.
+    /// docs/PROTOCOL.md 4.3: stop scanning, stop the outputs this session runs (14.4), end every
+    /// subscription.
     fn end_session(&mut self) {
         self.actions.push_back(Action::StopScanning);
-        self.actions
-            .push_back(Action::EveryDevice { request: DeviceRequest::Stop { feature: None } });
+        self.actions.push_back(Action::EveryDevice { request: DeviceRequest::SessionEnded });
         self.actions.push_back(Action::EveryDevice {
             request: DeviceRequest::StopInputs { feature: None },
         });

@@ -10,6 +10,7 @@ use tracing::{debug, info};
 use super::devices::DeviceHub;
 use super::observe::Observation;
 use super::route::DeviceEvent;
+use crate::owners::SessionId;
 use crate::session::{Session, SessionConfig};
 
 /// What arrived from the client's transport.
@@ -49,7 +50,7 @@ pub trait ClientConnection: Send {
 const BACKLOG_LIMIT: usize = 1024;
 
 /// Serves one client until its session ends, the connection drops or `stop` turns true. On
-/// every way out, the session's end-of-session work (stop every device, end subscriptions) is
+/// every way out, the session's end-of-session work (stop what it owns, end subscriptions) is
 /// handed to the devices before this returns.
 pub async fn serve_client<C: ClientConnection>(
     mut connection: C,
@@ -58,9 +59,9 @@ pub async fn serve_client<C: ClientConnection>(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut devices = hub.device_list();
-    let mut events = hub.attach_session();
+    let (id, mut events) = hub.attach_session();
     let mut session = Session::new(config, devices.borrow_and_update().clone());
-    info!("session started");
+    info!(session = %id, "session started");
     // Whether the watchers were told of this client (once its handshake is done).
     let mut announced = false;
     loop {
@@ -69,7 +70,7 @@ pub async fn serve_client<C: ClientConnection>(
             let (name, version) = (name.to_owned(), session.version());
             hub.tell(Observation::ClientConnected { name, version });
         }
-        flush(&mut session, &mut connection, hub);
+        flush(id, &mut session, &mut connection, hub);
         if session.wants_close() {
             connection.close(CloseReason::SessionEnded);
             break;
@@ -86,7 +87,7 @@ pub async fn serve_client<C: ClientConnection>(
                 LinkEvent::TooBig | LinkEvent::Closed => {
                     debug!(?event, "client connection ended");
                     session.handle_transport_closed();
-                    flush(&mut session, &mut connection, hub);
+                    flush(id, &mut session, &mut connection, hub);
                     break;
                 }
             },
@@ -109,7 +110,7 @@ pub async fn serve_client<C: ClientConnection>(
             () = sleep_until(deadline) => session.handle_timeout(now()),
             _ = stop.wait_for(|stopping| *stopping) => {
                 session.handle_transport_closed();
-                flush(&mut session, &mut connection, hub);
+                flush(id, &mut session, &mut connection, hub);
                 connection.close(CloseReason::ServerStopping);
                 break;
             }
@@ -118,7 +119,7 @@ pub async fn serve_client<C: ClientConnection>(
     if announced {
         hub.tell(Observation::ClientDisconnected);
     }
-    info!("session ended");
+    info!(session = %id, "session ended");
 }
 
 fn handle_device_event(session: &mut Session, event: DeviceEvent) {
@@ -132,9 +133,14 @@ fn handle_device_event(session: &mut Session, event: DeviceEvent) {
 }
 
 /// Sends every queued message and hands every queued action to the devices.
-fn flush<C: ClientConnection>(session: &mut Session, connection: &mut C, hub: &DeviceHub) {
+fn flush<C: ClientConnection>(
+    id: SessionId,
+    session: &mut Session,
+    connection: &mut C,
+    hub: &DeviceHub,
+) {
     while let Some(action) = session.poll_action() {
-        hub.act(action);
+        hub.act(id, action);
     }
     while let Some(message) = session.poll_transmit() {
         // The reference sends one message per array; some clients rely on it.

@@ -17,6 +17,7 @@ use tracing::{debug, trace, warn};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
 use crate::index::{DeviceIndex, FeatureIndex};
+use crate::owners::{self, Owners, Release, SessionId};
 use crate::request::{DeviceRequest, ReadToken};
 use crate::scheduler::{DeviceScheduler, Dispatch};
 
@@ -115,6 +116,9 @@ pub(super) struct DeviceTask {
     /// A hardware operation did not complete in time: the device is dropped (and may be found
     /// again), so later commands get a clear error instead of waiting behind it.
     pub(super) unresponsive: bool,
+    /// Which session owns which output, so a session's end stops only its own
+    /// (docs/PROTOCOL.md 14).
+    pub(super) owners: Owners,
 }
 
 impl DeviceTask {
@@ -220,7 +224,7 @@ impl DeviceTask {
 
     async fn take_up(
         &mut self,
-        Queued { request, ticket, written }: Queued,
+        Queued { request, from, ticket, written }: Queued,
         scheduler: &mut DeviceScheduler<HwOutput>,
         reads: &mut Vec<PendingRead>,
     ) {
@@ -229,7 +233,7 @@ impl DeviceTask {
             // Whatever was held goes out before the stop, as with any request that waits.
             self.drain(scheduler).await;
         }
-        self.handle_request(request, scheduler, reads).await;
+        self.handle_request(request, from, scheduler, reads).await;
         if let Some(written) = written {
             self.drain(scheduler).await;
             let _ = written.send(());
@@ -239,10 +243,14 @@ impl DeviceTask {
     async fn handle_request(
         &mut self,
         request: DeviceRequest,
+        from: SessionId,
         scheduler: &mut DeviceScheduler<HwOutput>,
         reads: &mut Vec<PendingRead>,
     ) {
-        if !matches!(request, DeviceRequest::Output { .. } | DeviceRequest::Stop { .. }) {
+        if !matches!(
+            request,
+            DeviceRequest::Output { .. } | DeviceRequest::Stop { .. } | DeviceRequest::SessionEnded
+        ) {
             // Reads and subscriptions go to the hardware directly: outputs taken up before them
             // are written first, in the order the client sent them.
             self.drain(scheduler).await;
@@ -254,7 +262,10 @@ impl DeviceTask {
                 for (feature, command) in commands {
                     let feature = feature.get();
                     match self.device.client_output(feature, &command) {
-                        Ok(output) => batch.push((feature, output)),
+                        Ok(output) => {
+                            self.owners.handle_output(from, feature, owners::is_running(&command));
+                            batch.push((feature, output));
+                        }
                         // The session validated it against the same features; this is our bug.
                         Err(err) => warn!(device = self.index, cause = %err, "output refused"),
                     }
@@ -263,9 +274,23 @@ impl DeviceTask {
                 trace!(device = self.index, ?outcome, "output");
             }
             DeviceRequest::Stop { feature } => {
-                let feature = feature.map(FeatureIndex::get);
-                let stops = self.device.stop_outputs(feature);
-                scheduler.handle_stop(now, feature, stops);
+                // Whoever owned it, a stop stops it (docs/PROTOCOL.md 14.5).
+                self.stop(now, feature.map(FeatureIndex::get), scheduler);
+            }
+            DeviceRequest::SessionEnded => {
+                // Only what the session owns, so others' outputs get no stop bytes
+                // (docs/PROTOCOL.md 14.4).
+                let release = self.owners.handle_session_end(from);
+                debug!(device = self.index, session = %from, ?release, "session ended");
+                match release {
+                    Release::Nothing => {}
+                    Release::Features(features) => {
+                        for feature in features {
+                            self.stop(now, Some(feature), scheduler);
+                        }
+                    }
+                    Release::Device => self.stop(now, None, scheduler),
+                }
             }
             DeviceRequest::Read { token, feature, input } => {
                 let feature = feature.get();
@@ -335,6 +360,19 @@ impl DeviceTask {
                 }
             }
         }
+    }
+
+    /// Stops `feature`, or every feature when `None`, at once: the stop bypasses the gap and
+    /// drops held output for what it selects, and nobody owns it any more.
+    fn stop(
+        &mut self,
+        now: std::time::Instant,
+        feature: Option<u32>,
+        scheduler: &mut DeviceScheduler<HwOutput>,
+    ) {
+        self.owners.handle_stop(feature);
+        let stops = self.device.stop_outputs(feature);
+        scheduler.handle_stop(now, feature, stops);
     }
 
     fn handle_notification(

@@ -24,7 +24,8 @@ use super::observe::{self, Observation, ObservedDevice, Observer, Observers};
 use super::records::{DEPARTED_KEPT, Key, Records};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
-use crate::index::DeviceIndex;
+use crate::index::{DeviceIndex, FeatureIndex};
+use crate::owners::{self, Owners, Release, SessionId};
 use crate::request::DeviceRequest;
 use crate::session::Action;
 
@@ -122,14 +123,17 @@ impl DeviceHub {
     }
 
     /// Makes the calling session the one that receives device events (one session at a time).
-    pub fn attach_session(&self) -> mpsc::UnboundedReceiver<DeviceEvent> {
+    /// Returns the session's id, which it hands [`Self::act`] with everything it asks, and
+    /// where its events arrive.
+    pub fn attach_session(&self) -> (SessionId, mpsc::UnboundedReceiver<DeviceEvent>) {
         let (events, events_rx) = mpsc::unbounded_channel();
-        self.routes.attach(events);
-        events_rx
+        let id = self.routes.attach(events);
+        (id, events_rx)
     }
 
-    /// Hands an action to the devices: a device's request straight to its task.
-    pub fn act(&self, action: Action) {
+    /// Hands an action of session `from` to the devices: a device's request straight to its
+    /// task, which learns who sent it (docs/PROTOCOL.md 14).
+    pub fn act(&self, from: SessionId, action: Action) {
         match action {
             Action::StartScanning => {
                 let _ = self.inbox.send(HubEvent::StartScanning);
@@ -138,19 +142,28 @@ impl DeviceHub {
                 let _ = self.inbox.send(HubEvent::StopScanning);
             }
             Action::EveryDevice { request } => {
+                // Held while the requests go out, so the watchers' copy of the owners sees them
+                // in the order every device does.
+                let mut owners = self.routes.owners();
                 self.routes.each_device(|index, device| {
-                    let observed = self.outputs(index, &request);
+                    let owners = owners.entry(index).or_default();
+                    let observed = self.outputs(owners, index, from, &request);
                     let request = request.clone();
-                    let queued = Queued { request, ticket: self.backlog.ticket(), written: None };
+                    let ticket = self.backlog.ticket();
+                    let queued = Queued { request, from, ticket, written: None };
                     if device.send(queued).is_ok() {
                         observed.into_iter().for_each(|o| self.observers.tell(o));
                     }
                 });
             }
             Action::Device { device, request } => {
-                let observed = self.outputs(device, &request);
-                let queued = Queued { request, ticket: self.backlog.ticket(), written: None };
-                if let Err(unrouted) = self.routes.send(device, queued) {
+                let mut owners = self.routes.owners();
+                let observed =
+                    self.outputs(owners.entry(device).or_default(), device, from, &request);
+                let queued = Queued { request, from, ticket: self.backlog.ticket(), written: None };
+                let sent = self.routes.send(device, queued);
+                drop(owners);
+                if let Err(unrouted) = sent {
                     if let DeviceRequest::Read { token, .. } = unrouted.request {
                         let result = Err(Error::NotConnected(device));
                         self.routes.tell_session(DeviceEvent::Reading { token, result });
@@ -164,28 +177,54 @@ impl DeviceHub {
         }
     }
 
-    /// The outputs `request` sets on `device`, for the watchers; none while nobody watches.
-    fn outputs(&self, device: DeviceIndex, request: &DeviceRequest) -> Vec<Observation> {
+    /// The outputs `request` from `from` sets on `device`, for the watchers (none while nobody
+    /// watches), after updating `owners`, the watchers' copy of the owners the device task keeps:
+    /// a session's end sets to 0 only what it stops (docs/PROTOCOL.md 14.4).
+    fn outputs(
+        &self,
+        owners: &mut Owners,
+        device: DeviceIndex,
+        from: SessionId,
+        request: &DeviceRequest,
+    ) -> Vec<Observation> {
+        let stopped = match request {
+            DeviceRequest::Output { commands } => {
+                for (feature, command) in commands {
+                    owners.handle_output(from, feature.get(), owners::is_running(command));
+                }
+                None
+            }
+            DeviceRequest::Stop { feature } => {
+                owners.handle_stop(feature.map(FeatureIndex::get));
+                None
+            }
+            DeviceRequest::SessionEnded => Some(owners.handle_session_end(from)),
+            _ => None,
+        };
         if !self.observers.watched() {
             return Vec::new();
         }
         let list = self.list.borrow();
-        observe::outputs(device.get(), list.get(&device.get()), request)
+        let listed = list.get(&device.get());
+        let stop = |feature: Option<u32>| {
+            let request = DeviceRequest::Stop { feature: feature.map(FeatureIndex::new) };
+            observe::outputs(device.get(), listed, &request)
+        };
+        match stopped {
+            None => observe::outputs(device.get(), listed, request),
+            Some(Release::Nothing) => Vec::new(),
+            Some(Release::Features(features)) => {
+                features.into_iter().flat_map(|feature| stop(Some(feature))).collect()
+            }
+            Some(Release::Device) => stop(None),
+        }
     }
 
     /// Stops every output of every device and waits until each has written its stop bytes, or
     /// until `patience` has passed (a device that does not answer must not hold up shutdown).
     /// Returns whether every device confirmed.
     pub async fn stop_all_devices(&self, patience: Duration) -> bool {
-        let mut pending = Vec::new();
-        self.routes.each_device(|_, device| {
-            let (written, confirmed) = oneshot::channel();
-            let request = DeviceRequest::Stop { feature: None };
-            let queued = Queued { request, ticket: self.backlog.ticket(), written: Some(written) };
-            if device.send(queued).is_ok() {
-                pending.push(confirmed);
-            }
-        });
+        let pending = self.stop_every_device();
         let confirmations = async {
             let mut all = true;
             for confirmation in pending {
@@ -194,6 +233,23 @@ impl DeviceHub {
             all
         };
         tokio::time::timeout(patience, confirmations).await.unwrap_or(false)
+    }
+
+    /// Sends every device a stop that reports when it is written; nobody owns anything after.
+    fn stop_every_device(&self) -> Vec<oneshot::Receiver<()>> {
+        let mut pending = Vec::new();
+        let mut owners = self.routes.owners();
+        self.routes.each_device(|index, device| {
+            owners.remove(&index);
+            let (written, confirmed) = oneshot::channel();
+            let request = DeviceRequest::Stop { feature: None };
+            let (from, ticket) = (Routes::SERVER, self.backlog.ticket());
+            let queued = Queued { request, from, ticket, written: Some(written) };
+            if device.send(queued).is_ok() {
+                pending.push(confirmed);
+            }
+        });
+        pending
     }
 
     /// How many actions the devices have not taken up yet.
@@ -429,6 +485,7 @@ impl Hub {
             }),
             routes: Arc::clone(&self.routes),
             unresponsive: false,
+            owners: Owners::new(),
         };
         tokio::spawn(task.run(advertised));
         self.starting.insert(index);

@@ -5,7 +5,8 @@
 //! A device's [`DeviceEvent`]s go straight back to the attached session the same way.
 
 use std::collections::BTreeMap;
-use std::sync::{PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 use bpio_protocol::v4;
 use tokio::sync::{mpsc, oneshot};
@@ -13,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::backlog::Ticket;
 use crate::error::Error;
 use crate::index::{DeviceIndex, FeatureIndex};
+use crate::owners::{Owners, SessionId};
 use crate::request::{DeviceRequest, ReadToken};
 
 /// What the devices tell the session attached to them.
@@ -42,6 +44,8 @@ pub enum DeviceEvent {
 #[derive(Debug)]
 pub(super) struct Queued {
     pub(super) request: DeviceRequest,
+    /// Who sent it: the device keeps who owns which output (docs/PROTOCOL.md 14).
+    pub(super) from: SessionId,
     /// Dropped once the task has taken the request up: the session's back-pressure.
     pub(super) ticket: Ticket,
     /// Answered once what the request asked for is written (shutdown waits for the stops).
@@ -53,9 +57,17 @@ pub(super) struct Queued {
 pub(super) struct Routes {
     devices: RwLock<BTreeMap<DeviceIndex, mpsc::UnboundedSender<Queued>>>,
     session: RwLock<Option<mpsc::UnboundedSender<DeviceEvent>>>,
+    /// The number of the last session that attached; [`Routes::SERVER`] is 0.
+    sessions: AtomicU64,
+    /// The watchers' copy of the owners each device task keeps, so what a session's end stops
+    /// is told as it is handed over, before the session is told gone; locked before `devices`.
+    owners: Mutex<BTreeMap<DeviceIndex, Owners>>,
 }
 
 impl Routes {
+    /// The sender of the server's own requests (the stops at shutdown), never a session.
+    pub(super) const SERVER: SessionId = SessionId::new(0);
+
     /// Hands `queued` to device `index`; gives it back when no such device is connected.
     pub(super) fn send(&self, index: DeviceIndex, queued: Queued) -> Result<(), Queued> {
         match self.devices.read().unwrap_or_else(PoisonError::into_inner).get(&index) {
@@ -75,17 +87,29 @@ impl Routes {
 
     /// Routes requests for `index` to `device` from now on, in place of any device before it.
     pub(super) fn insert(&self, index: DeviceIndex, device: mpsc::UnboundedSender<Queued>) {
+        let mut owners = self.owners();
+        owners.remove(&index);
         self.devices.write().unwrap_or_else(PoisonError::into_inner).insert(index, device);
     }
 
     /// Ends the route to `index`.
     pub(super) fn remove(&self, index: DeviceIndex) {
+        let mut owners = self.owners();
+        owners.remove(&index);
         self.devices.write().unwrap_or_else(PoisonError::into_inner).remove(&index);
     }
 
-    /// Makes `session` the one that receives device events (one session at a time).
-    pub(super) fn attach(&self, session: mpsc::UnboundedSender<DeviceEvent>) {
+    /// The watchers' copy of the owners of each device's outputs, to be updated as requests are
+    /// sent while it is held.
+    pub(super) fn owners(&self) -> MutexGuard<'_, BTreeMap<DeviceIndex, Owners>> {
+        self.owners.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes `session` the one that receives device events (one session at a time), and gives
+    /// it a number no session had before.
+    pub(super) fn attach(&self, session: mpsc::UnboundedSender<DeviceEvent>) -> SessionId {
         *self.session.write().unwrap_or_else(PoisonError::into_inner) = Some(session);
+        SessionId::new(self.sessions.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     /// Hands `event` to the attached session; with none attached, nobody needs it.

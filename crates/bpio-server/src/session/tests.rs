@@ -90,6 +90,8 @@ impl Harness {
 
 /// What a session hands every device when it stops all of them.
 const STOP_ALL: Action = Action::EveryDevice { request: DeviceRequest::Stop { feature: None } };
+/// What a session hands every device when it ends: each stops what the session owns.
+const END_SESSION: Action = Action::EveryDevice { request: DeviceRequest::SessionEnded };
 const END_INPUTS: Action =
     Action::EveryDevice { request: DeviceRequest::StopInputs { feature: None } };
 
@@ -187,7 +189,7 @@ fn pings_keep_the_session_alive_and_silence_ends_it() {
     let replies = h.received();
     assert_eq!(replies.len(), 1);
     assert_eq!(error_of(&replies[0]), (0, 2));
-    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS]);
+    assert_eq!(h.actions(), [Action::StopScanning, END_SESSION, END_INPUTS]);
     assert!(h.session.wants_close());
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":4}}]"#)[0]), (4, 2));
     assert_eq!(h.session.poll_timeout(), None);
@@ -243,7 +245,7 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS]);
     assert_eq!(h.exchange(r#"[{"Disconnect":{"Id":9}}]"#), [ok(9)]);
     assert!(h.session.wants_close());
-    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS]);
+    assert_eq!(h.actions(), [Action::StopScanning, END_SESSION, END_INPUTS]);
     assert_eq!(error_of(&h.exchange(r#"[{"Ping":{"Id":10}}]"#)[0]), (10, 1));
 }
 
@@ -404,7 +406,7 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
     h.send(r#"[{"InputCmd":{"Id":3,"DeviceIndex":0,"FeatureIndex":2,"Type":"Battery","Command":"Read"}}]"#);
     h.actions();
     h.session.handle_transport_closed();
-    assert_eq!(h.actions(), [Action::StopScanning, STOP_ALL, END_INPUTS,]);
+    assert_eq!(h.actions(), [Action::StopScanning, END_SESSION, END_INPUTS,]);
     assert!(h.received().is_empty());
     assert_eq!(h.session.state(), State::Closed);
 }

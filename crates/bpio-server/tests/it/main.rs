@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 
 mod legacy;
 mod observe;
+mod owners;
 mod vectors;
 
 const SENSOR_CONFIG: &str =
