@@ -17,7 +17,8 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// Where the engine's clients come from.
 pub enum Clients {
-    /// A websocket server; while one client is served, the transport refuses others.
+    /// A websocket server; while `--max-clients` clients are served, the transport refuses
+    /// others.
     Listen(Listener),
     /// A client that listens itself, at `url` (`--websocket-client-address`): the engine
     /// connects to it, and again whenever the connection ends or cannot be made.
@@ -46,6 +47,7 @@ impl Clients {
             tls: exposure.tls.clone(),
             token: exposure.token.clone(),
             tls_roots: exposure.roots.clone(),
+            max_clients: usize::from(options.max_clients),
             ..transport_ws::Config::default()
         };
         if options.websocket_client_address.is_some() && options.client_address().is_none() {

@@ -8,6 +8,7 @@
 //! devices, the outputs clients set) and every log line. A `Stop`, or the GUI going away, stops
 //! the engine as Ctrl-C does. docs/GUI.md describes the channel.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
@@ -349,23 +350,27 @@ async fn forward_observations(
     to_gui: mpsc::UnboundedSender<EngineMessage>,
     mut finishing: watch::Receiver<bool>,
 ) {
-    // Whether a client is connected: at the end its session may still be closing, and the GUI
-    // is to hear that it left before the engine stopped.
-    let mut client = false;
+    // The clients connected: at the end their sessions may still be closing, and the GUI is to
+    // hear that they left before the engine stopped.
+    let mut clients = BTreeSet::new();
     let mut connected = false;
     let mut forward = |observed: Observed| match observed {
         Observed::Event(observation) => {
             match observation {
-                Observation::ClientConnected { .. } => client = true,
-                Observation::ClientDisconnected => client = false,
+                Observation::ClientConnected { session, .. } => {
+                    clients.insert(session);
+                }
+                Observation::ClientDisconnected { session } => {
+                    clients.remove(&session);
+                }
                 _ => {}
             }
             let _ = to_gui.send(message_for(observation));
-            client
+            !clients.is_empty()
         }
         Observed::Missed(missed) => {
             warn!("{missed} events were not sent to the GUI: the engine fell behind");
-            client
+            !clients.is_empty()
         }
     };
     loop {
@@ -397,7 +402,7 @@ fn message_for(observation: Observation) -> EngineMessage {
         Observation::ClientConnected { name, .. } => {
             EngineMessage::ClientConnected { client_name: name }
         }
-        Observation::ClientDisconnected => EngineMessage::ClientDisconnected {},
+        Observation::ClientDisconnected { .. } => EngineMessage::ClientDisconnected {},
         Observation::DeviceConnected(device) => EngineMessage::DeviceConnected {
             name: device.name.clone(),
             index: device.index,
@@ -616,6 +621,7 @@ mod tests {
             }})
         );
         let connected = Observation::ClientConnected {
+            session: bpio::server::SessionId::new(1),
             name: "game".into(),
             version: bpio::protocol::SpecVersion::V3,
         };

@@ -83,36 +83,43 @@ async fn run_engine(
     repeater::warn_unused(options);
     // The client side opens before any backend starts, so a taken port or a bad TLS or token
     // flag stops the engine before it touches a device.
-    let front = match options.rest_api_port {
-        // As the reference does: the REST API instead of the websocket server.
-        Some(port) => Front::Rest(port),
-        None => Front::Websocket(Clients::open(options).await?),
+    let clients = Clients::open(options).await?;
+    let rest = match options.rest_api_port {
+        Some(port) => Some(rest::Rest::bind(port).await?),
+        None => None,
     };
     let hub = device_hub(options).await?;
     let session = options.session_config();
-    let listening = match &front {
-        Front::Websocket(clients) => clients.local_addr(),
-        Front::Rest(_) => None,
-    };
+    let listening = clients.local_addr();
     let advertisement = mdns::advertise(mdns.as_ref(), listening);
     if let Some(gui) = gui {
         // The advertised service, as the reference describes it to its GUI.
         let service = mdns.as_ref().zip(listening).filter(|_| advertisement.is_some());
         gui.serving(&hub, service.map(|(plan, at)| (plan.instance_name(), at.port())));
     }
-    let result = match front {
-        Front::Rest(port) => {
-            let result = rest::serve(port, hub.clone(), session, shutdown).await;
-            stop_every_device(&hub).await;
-            result
+    // The REST API is one more session beside the websocket clients (docs/PROTOCOL.md 14.9),
+    // stopped with them.
+    let (stopping_tx, stopping) = watch::channel(false);
+    let rest = {
+        let (hub, session) = (hub.clone(), session.clone());
+        async move {
+            match rest {
+                Some(rest) => rest.serve(hub, session, stopping).await,
+                None => Ok(()),
+            }
         }
-        Front::Websocket(clients) => serve(clients, session, hub, shutdown).await,
     };
+    let shutdown = async move {
+        let signal = shutdown.await;
+        let _ = stopping_tx.send(true);
+        signal
+    };
+    let (result, rest_result) = tokio::join!(serve(clients, session, hub, shutdown), rest);
     // Said after every device has stopped: apps forget the engine at once.
     if let Some(advertisement) = advertisement {
         advertisement.stop().await;
     }
-    result
+    result.and(rest_result)
 }
 
 /// The device hub the flags describe: the device database and the hardware backends, started.
@@ -122,16 +129,8 @@ pub async fn device_hub(options: &Options) -> Result<DeviceHub> {
     Ok(DeviceHub::spawn(config, managers))
 }
 
-/// What clients reach the engine through.
-enum Front {
-    /// The REST API on this port.
-    Rest(u16),
-    /// The Buttplug protocol over websockets.
-    Websocket(Clients),
-}
-
-/// Serves `clients` (a [`Listener`](bpio::transport_ws::Listener), or a client address to connect
-/// to), one at a time, until `shutdown` resolves (an error from it is returned). On the way out
+/// Serves `clients` (a [`Listener`](bpio::transport_ws::Listener), as many at once as it admits,
+/// or a client address to connect to, one at a time), until `shutdown` resolves (an error from it is returned). On the way out
 /// every session is ended, which stops every device.
 pub async fn serve(
     clients: impl Into<Clients>,

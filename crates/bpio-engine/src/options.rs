@@ -49,8 +49,8 @@ pub struct Options {
     /// --websocket-port nor --websocket-listen-address is given.
     #[arg(long, help_heading = CLIENT_SERVER, value_name = "URL")]
     pub websocket_client_address: Option<String>,
-    /// Serve the REST API (HTTP, /api/v1, on 127.0.0.1) on this port instead of the client
-    /// websocket server.
+    /// Serve the REST API (HTTP, /api/v1, on 127.0.0.1) on this port, beside the client
+    /// websocket server; it is one more client that --max-clients does not count.
     #[arg(long, help_heading = CLIENT_SERVER, value_name = "PORT")]
     pub rest_api_port: Option<u16>,
     /// Name the server gives clients in ServerInfo.
@@ -130,6 +130,16 @@ pub struct Options {
     /// one Error.
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "N", default_value_t = SessionConfig::DEFAULT_MAX_MESSAGES_PER_FRAME)]
     pub max_messages_per_frame: usize,
+    /// Clients served at once, each its own session with its own spec version; beyond them a
+    /// connection is refused with HTTP 503. Who stops what: docs/PROTOCOL.md 14.
+    #[arg(
+        long,
+        help_heading = BPIO_SPECIFIC,
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub max_clients: u16,
     /// Add the simulated devices (for trying things out without hardware).
     #[arg(long, help_heading = BPIO_SPECIFIC)]
     pub simulate: bool,

@@ -1,5 +1,5 @@
-//! The REST API of `--rest-api-port`, served instead of the websocket server as the reference
-//! does: plain HTTP on loopback for scripts and tools that do not speak the Buttplug protocol.
+//! The REST API of `--rest-api-port`, served beside the websocket server (the reference serves it
+//! instead): plain HTTP on loopback for scripts and tools that do not speak the Buttplug protocol.
 //!
 //! Routes, under `/api/v1` (the reference's paths and methods):
 //!
@@ -21,11 +21,12 @@
 //! failure of the server or the device `500`, each with a one-line reason.
 //!
 //! Behind it is an ordinary session (through the in-process connector), so every rule of the
-//! server applies, and when the REST server stops, the session ends and every device stops.
+//! server applies, those of several clients included (docs/PROTOCOL.md 14): it does not count
+//! toward `--max-clients`, its stop-all stops every device, and when the REST server stops, its
+//! session ends and what it runs stops.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ use bpio::server::runtime::DeviceHub;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use tracing::info;
 
 use crate::frontend::PortInUse;
@@ -52,42 +53,49 @@ use crate::frontend::PortInUse;
 /// The name the REST API's session gives the server.
 const CLIENT_NAME: &str = "Intiface REST API";
 
-/// Serves the REST API on 127.0.0.1:`port` until `shutdown` resolves; then its session ends,
-/// which stops every device.
-pub(crate) async fn serve(
-    port: u16,
-    hub: DeviceHub,
-    config: SessionConfig,
-    shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
-) -> Result<()> {
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(address).await.map_err(|err| {
-        if err.kind() == std::io::ErrorKind::AddrInUse {
-            anyhow::Error::new(PortInUse { address, flag: "--rest-api-port" })
-        } else {
-            anyhow::Error::new(err).context(format!("cannot listen on {address}"))
-        }
-    })?;
-    let client = Client::connect(CLIENT_NAME, InProcessConnector::new(hub, config))
-        .await
-        .context("starting the REST API's session")?;
-    let local = listener.local_addr().unwrap_or(address);
-    info!(address = %local, "REST API listening on http://{local}/api/v1");
-    // Event streams end when the engine stops, or the graceful shutdown would wait for them.
-    let (stop_tx, stop) = watch::channel(false);
-    let state = Api { client: Arc::new(client), stop };
-    let app = Router::new().nest("/api/v1", routes()).with_state(state.clone());
-    let (signal_tx, signal) = oneshot::channel();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = signal_tx.send(shutdown.await);
-            info!("stopping: every device is being stopped");
-            let _ = stop_tx.send(true);
-        })
-        .await
-        .context("serving the REST API")?;
-    state.client.disconnect().await;
-    signal.await.unwrap_or(Ok(())).context("waiting for the stop signal")
+/// The REST API's listener, bound before any device starts so a taken port stops the engine
+/// with one clear line.
+pub(crate) struct Rest(tokio::net::TcpListener);
+
+impl Rest {
+    /// Binds 127.0.0.1:`port`.
+    pub(crate) async fn bind(port: u16) -> Result<Self> {
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let listener = tokio::net::TcpListener::bind(address).await.map_err(|err| {
+            if err.kind() == std::io::ErrorKind::AddrInUse {
+                anyhow::Error::new(PortInUse { address, flag: "--rest-api-port" })
+            } else {
+                anyhow::Error::new(err).context(format!("cannot listen on {address}"))
+            }
+        })?;
+        Ok(Self(listener))
+    }
+
+    /// Serves the API until `stopping` turns true; then its session ends, which stops what it
+    /// runs.
+    pub(crate) async fn serve(
+        self,
+        hub: DeviceHub,
+        config: SessionConfig,
+        mut stopping: watch::Receiver<bool>,
+    ) -> Result<()> {
+        let client = Client::connect(CLIENT_NAME, InProcessConnector::new(hub, config))
+            .await
+            .context("starting the REST API's session")?;
+        let local = self.0.local_addr().context("the REST API's address")?;
+        info!(address = %local, "REST API listening on http://{local}/api/v1");
+        // Event streams end when the engine stops, or the graceful shutdown would wait for them.
+        let state = Api { client: Arc::new(client), stop: stopping.clone() };
+        let app = Router::new().nest("/api/v1", routes()).with_state(state.clone());
+        axum::serve(self.0, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopping.wait_for(|stopping| *stopping).await;
+            })
+            .await
+            .context("serving the REST API")?;
+        state.client.disconnect().await;
+        Ok(())
+    }
 }
 
 /// What every handler gets.

@@ -300,8 +300,9 @@ impl Session {
         self.fill(token, reply);
     }
 
-    /// Handles a reading of a subscribed input. Devices keep the subscriptions, and this
-    /// session's are the only ones (it ends them all when it ends), so the reading is sent.
+    /// Handles a reading of an input this session subscribed to. Devices keep the
+    /// subscriptions and send each session only the readings it subscribed to
+    /// (docs/PROTOCOL.md 14.6), so the reading is sent.
     pub fn handle_input_event(
         &mut self,
         device: DeviceIndex,

@@ -15,6 +15,7 @@ mod mdns;
 mod repeater;
 mod rest;
 mod safety;
+mod several;
 mod simulated;
 mod soak;
 
@@ -182,7 +183,13 @@ pub(crate) struct Devices {
 /// Serves `session` in process on a free loopback port, with the devices and user config of
 /// `--simulate`; returns the websocket URL.
 pub(crate) async fn serve(session: SessionConfig) -> (String, Devices) {
-    simulated::serve_simulated(simulated::SIMULATION_CONFIG, session, |manager| {
+    serve_clients(session, 1).await
+}
+
+/// [`serve`], serving up to `max_clients` clients at once.
+pub(crate) async fn serve_clients(session: SessionConfig, max_clients: usize) -> (String, Devices) {
+    let transport = Config { max_clients, ..Config::default() };
+    simulated::serve_simulated_with(simulated::SIMULATION_CONFIG, session, transport, |manager| {
         let hush = manager.add(sim::lovense_hush("sim-lovense-hush"));
         let edge = manager.add(sim::lovense_edge("sim-lovense-edge"));
         let nora = manager.add(sim::lovense_nora("sim-lovense-nora"));

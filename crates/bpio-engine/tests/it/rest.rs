@@ -1,15 +1,16 @@
-//! The REST API of `--rest-api-port` (served instead of the websocket server), over real HTTP
+//! The REST API of `--rest-api-port` (served beside the websocket server), over real HTTP
 //! from a real engine process.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::{Engine, within};
 
-/// An engine serving the REST API with the simulated devices, and its `http://…/api/v1` base.
+/// An engine serving the REST API beside its websocket server, with the simulated devices, and
+/// the API's `http://…/api/v1` base.
 async fn rest_engine() -> (Engine, String) {
-    let mut engine = Engine::launch(&["--rest-api-port", "0", "--simulate"]);
+    let mut engine = Engine::start(&["--rest-api-port", "0", "--simulate"]).await;
     let base = engine.url_logged_after("REST API listening on").await;
     (engine, base)
 }
@@ -37,6 +38,20 @@ async fn json(base: &str, method: &str, path: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+/// The devices the API lists, once all five simulated devices are there.
+async fn simulated_devices(base: &str) -> Value {
+    within("the simulated devices", async {
+        loop {
+            let devices = json(base, "GET", "/devices").await;
+            if devices.as_object().unwrap().len() == 5 {
+                return devices;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
 /// `http://host:port/api/v1` as (`host:port`, `/api/v1`).
 fn split(base: &str) -> (&str, &str) {
     let rest = base.strip_prefix("http://").unwrap();
@@ -53,16 +68,7 @@ async fn the_rest_api_scans_lists_drives_and_refuses_what_it_cannot_do() {
     events.write_all(head.as_bytes()).await.unwrap();
 
     assert_eq!(request(&base, "GET", "/start-scanning").await, (200, String::new()));
-    let devices = within("the simulated devices", async {
-        loop {
-            let devices = json(&base, "GET", "/devices").await;
-            if devices.as_object().unwrap().len() == 5 {
-                return devices;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    let devices = simulated_devices(&base).await;
     let (index, hush) = devices
         .as_object()
         .unwrap()
@@ -126,4 +132,24 @@ async fn the_rest_api_scans_lists_drives_and_refuses_what_it_cannot_do() {
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let exit = within("the engine to exit", engine.child.wait()).await.unwrap();
     assert!(exit.success(), "{exit:?}");
+}
+
+#[tokio::test]
+async fn the_rest_api_is_one_more_client_beside_the_websocket_one() {
+    let (engine, base) = rest_engine().await;
+    // The REST API's session does not take the one websocket client's place.
+    let mut client = engine.client().await;
+    assert!(client.handshake().await.get("ServerInfo").is_some());
+    client.send(json!([{"StartScanning": {"Id": 2}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 2}}));
+    while client.next().await != json!({"ScanningFinished": {"Id": 0}}) {}
+    let hush = json!({"OutputCmd": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 10}}}});
+    client.send(json!([hush])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 3}}));
+    // Both see the same devices, and the REST API's stop-all leaves the client connected.
+    let devices = simulated_devices(&base).await;
+    assert_eq!(devices["0"]["name"], "Lovense Hush", "{devices}");
+    assert_eq!(request(&base, "PUT", "/devices/stop").await, (200, String::new()));
+    client.send(json!([{"Ping": {"Id": 4}}])).await;
+    assert_eq!(client.next().await, json!({"Ok": {"Id": 4}}));
 }

@@ -57,12 +57,12 @@ async fn a_client_process_killed_with_sigkill_stops_every_device() {
     python_client_killed_stops_the_hush(&url, &devices.hush).await;
 }
 
-/// Runs the official Python client against `url` until it has set the Hush vibrating, kills it,
-/// and waits until the Hush is stopped.
-pub(crate) async fn python_client_killed_stops_the_hush(
+/// The official Python client, in a process of its own, once it has set the Hush at `url`
+/// vibrating (`tests/interop/hold_client.py`).
+pub(crate) async fn python_client_vibrating_the_hush(
     url: &str,
     hush: &SimHandle<LovenseFirmware>,
-) {
+) -> tokio::process::Child {
     let python = tokio::task::spawn_blocking(crate::interop::python_client).await.unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/hold_client.py");
     let mut child = tokio::process::Command::new(python)
@@ -76,6 +76,16 @@ pub(crate) async fn python_client_killed_stops_the_hush(
     let said = within("the client to start vibrating", lines.next_line()).await.unwrap();
     assert_eq!(said.as_deref(), Some("vibrating"));
     assert_eq!(last_write(hush).as_deref(), Some("Vibrate:10;"));
+    child
+}
+
+/// Runs the official Python client against `url` until it has set the Hush vibrating, kills it,
+/// and waits until the Hush is stopped.
+pub(crate) async fn python_client_killed_stops_the_hush(
+    url: &str,
+    hush: &SimHandle<LovenseFirmware>,
+) {
+    let mut child = python_client_vibrating_the_hush(url, hush).await;
     // SIGKILL: no close frame, no Disconnect; the kernel closes the socket.
     child.start_kill().unwrap();
     child.wait().await.unwrap();

@@ -22,6 +22,16 @@ pub(crate) async fn serve_simulated<T: Send + 'static>(
     session: SessionConfig,
     add: impl FnOnce(&SimulatedManager) -> T + Send + 'static,
 ) -> (String, T) {
+    serve_simulated_with(user_config, session, Config::default(), add).await
+}
+
+/// [`serve_simulated`] with the websocket server's settings `transport`.
+pub(crate) async fn serve_simulated_with<T: Send + 'static>(
+    user_config: &str,
+    session: SessionConfig,
+    transport: Config,
+    add: impl FnOnce(&SimulatedManager) -> T + Send + 'static,
+) -> (String, T) {
     let mut config = DeviceConfig::embedded().unwrap();
     config.apply_user_json(user_config).unwrap();
     let handles: Arc<Mutex<Option<T>>> = Arc::default();
@@ -35,9 +45,8 @@ pub(crate) async fn serve_simulated<T: Send + 'static>(
     let hub = DeviceHub::spawn(config, vec![factory]);
     // The factory ran inside `spawn`, so the handles are there.
     let devices = handles.lock().unwrap().take().unwrap();
-    let listener = transport_ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), Config::default())
-        .await
-        .unwrap();
+    let listener =
+        transport_ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), transport).await.unwrap();
     let url = format!("ws://{}", listener.local_addr());
     tokio::spawn(bpio_engine::serve(listener, session, hub, std::future::pending()));
     (url, devices)

@@ -1,13 +1,13 @@
 //! Driving one client session.
 
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bpio_protocol::serialize_frame;
 use tokio::sync::watch;
 use tracing::{debug, info};
 
-use super::devices::DeviceHub;
+use super::devices::{DeviceHub, Written};
 use super::observe::Observation;
 use super::route::DeviceEvent;
 use crate::owners::SessionId;
@@ -49,9 +49,14 @@ pub trait ClientConnection: Send {
 /// Actions the devices may have waiting before the session stops reading its client.
 const BACKLOG_LIMIT: usize = 1024;
 
+/// How long the end of a session waits for the devices to write the stops it called for before
+/// the watchers are told the client left (a device that does not answer must not hold it up).
+const END_PATIENCE: Duration = Duration::from_secs(3);
+
 /// Serves one client until its session ends, the connection drops or `stop` turns true. On
 /// every way out, the session's end-of-session work (stop what it owns, end subscriptions) is
-/// handed to the devices before this returns.
+/// handed to the devices, and this returns once they wrote it (or after a few seconds). Any
+/// number of clients may be served at once, each by its own call (docs/PROTOCOL.md 14).
 pub async fn serve_client<C: ClientConnection>(
     mut connection: C,
     config: SessionConfig,
@@ -64,13 +69,17 @@ pub async fn serve_client<C: ClientConnection>(
     info!(session = %id, "session started");
     // Whether the watchers were told of this client (once its handshake is done).
     let mut announced = false;
+    // What the devices are to write for the actions for every device (a stop-all, the
+    // session's end); only those of the last flush are waited for.
+    let mut ending = Vec::new();
     loop {
+        ending.clear();
         if !announced && let Some(name) = session.client_name() {
             announced = true;
             let (name, version) = (name.to_owned(), session.version());
-            hub.tell(Observation::ClientConnected { name, version });
+            hub.tell(Observation::ClientConnected { session: id, name, version });
         }
-        flush(id, &mut session, &mut connection, hub);
+        ending.extend(flush(id, &mut session, &mut connection, hub));
         if session.wants_close() {
             connection.close(CloseReason::SessionEnded);
             break;
@@ -87,7 +96,7 @@ pub async fn serve_client<C: ClientConnection>(
                 LinkEvent::TooBig | LinkEvent::Closed => {
                     debug!(?event, "client connection ended");
                     session.handle_transport_closed();
-                    flush(id, &mut session, &mut connection, hub);
+                    ending.extend(flush(id, &mut session, &mut connection, hub));
                     break;
                 }
             },
@@ -110,14 +119,24 @@ pub async fn serve_client<C: ClientConnection>(
             () = sleep_until(deadline) => session.handle_timeout(now()),
             _ = stop.wait_for(|stopping| *stopping) => {
                 session.handle_transport_closed();
-                flush(id, &mut session, &mut connection, hub);
+                ending.extend(flush(id, &mut session, &mut connection, hub));
                 connection.close(CloseReason::ServerStopping);
                 break;
             }
         }
     }
+    drop(connection);
+    // Watchers see the outputs the end stopped go to 0 before they see the client leave.
+    let mut confirmed = true;
+    for written in ending {
+        confirmed &= written.wait(END_PATIENCE).await;
+    }
+    if !confirmed {
+        debug!(session = %id, "a device did not confirm the stops of the session's end");
+    }
+    hub.detach_session(id);
     if announced {
-        hub.tell(Observation::ClientDisconnected);
+        hub.tell(Observation::ClientDisconnected { session: id });
     }
     info!(session = %id, "session ended");
 }
@@ -132,20 +151,27 @@ fn handle_device_event(session: &mut Session, event: DeviceEvent) {
     }
 }
 
-/// Sends every queued message and hands every queued action to the devices.
+/// Sends every queued message and hands every queued action to the devices; returns the
+/// confirmations of the actions for every device.
 fn flush<C: ClientConnection>(
     id: SessionId,
     session: &mut Session,
     connection: &mut C,
     hub: &DeviceHub,
-) {
+) -> Vec<Written> {
+    let mut written = Vec::new();
     while let Some(action) = session.poll_action() {
-        hub.act(id, action);
+        let every = matches!(action, crate::Action::EveryDevice { .. });
+        let confirmation = hub.act(id, action);
+        if every {
+            written.push(confirmation);
+        }
     }
     while let Some(message) = session.poll_transmit() {
         // The reference sends one message per array; some clients rely on it.
         connection.send(serialize_frame(&[message]));
     }
+    written
 }
 
 /// The runtime's clock, which tests can pause and advance.

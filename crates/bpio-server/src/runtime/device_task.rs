@@ -4,6 +4,7 @@
 //! owns the device's `ProtocolDevice` (pure encoding) and `DeviceScheduler` (timing gap) and is
 //! the only writer to its hardware.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn};
 
+use super::observe::{self, Observers};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
 use crate::index::{DeviceIndex, FeatureIndex};
@@ -27,7 +29,7 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Requests a device task takes up before it writes what they asked for.
 const TAKE_UP_AT_ONCE: usize = 64;
 
-/// What a device task tells the hub about its own life; its events go to the session directly.
+/// What a device task tells the hub about its own life; its events go to the sessions directly.
 #[derive(Debug)]
 pub(super) enum DeviceReport {
     /// Init is done: the device can be listed.
@@ -94,6 +96,8 @@ pub(super) fn keepalive(device: &ProtocolDevice, hardware: &dyn Hardware) -> Opt
 
 /// A read waiting for a notification.
 struct PendingRead {
+    /// The session that asked, the only one told the reading.
+    from: SessionId,
     token: ReadToken,
     feature: u32,
     input: v4::InputType,
@@ -104,6 +108,8 @@ struct PendingRead {
 /// A running device.
 pub(super) struct DeviceTask {
     pub(super) index: u32,
+    /// The device as clients see it, once listed.
+    pub(super) listed: v4::Device,
     pub(super) device: ProtocolDevice,
     pub(super) hardware: Arc<dyn Hardware>,
     pub(super) gap: Duration,
@@ -111,20 +117,25 @@ pub(super) struct DeviceTask {
     pub(super) events: mpsc::UnboundedReceiver<HardwareEvent>,
     /// The hub, told when the device is ready and when it is gone.
     pub(super) reports: EventSink<DeviceReport>,
-    /// Where readings go: the attached session.
+    /// Where readings go: the sessions that asked for them.
     pub(super) routes: Arc<Routes>,
+    /// Told of every output the device takes up, and of what each stop sets to 0.
+    pub(super) observers: Observers,
     /// A hardware operation did not complete in time: the device is dropped (and may be found
     /// again), so later commands get a clear error instead of waiting behind it.
     pub(super) unresponsive: bool,
     /// Which session owns which output, so a session's end stops only its own
     /// (docs/PROTOCOL.md 14).
     pub(super) owners: Owners,
+    /// Which sessions subscribed to which input: the hardware is subscribed while any is
+    /// (docs/PROTOCOL.md 14.6).
+    pub(super) subscribers: BTreeMap<(u32, v4::InputType), BTreeSet<SessionId>>,
 }
 
 impl DeviceTask {
-    /// Runs the init steps, reports the device ready to be listed as `advertised`, then serves
-    /// it until it disconnects or its request channel closes.
-    pub(super) async fn run(mut self, advertised: v4::Device) {
+    /// Runs the init steps, reports the device ready to be listed, then serves it until it
+    /// disconnects or its request channel closes.
+    pub(super) async fn run(mut self) {
         if let Err(why) =
             handshake(&mut self.device, self.hardware.as_ref(), &mut self.events).await
         {
@@ -133,9 +144,8 @@ impl DeviceTask {
             let _ = self.reports.send(DeviceReport::Gone { index: self.index });
             return;
         }
-        let _ = self
-            .reports
-            .send(DeviceReport::Ready { index: self.index, advertised: Box::new(advertised) });
+        let advertised = Box::new(self.listed.clone());
+        let _ = self.reports.send(DeviceReport::Ready { index: self.index, advertised });
         self.serve().await;
     }
 
@@ -187,7 +197,7 @@ impl DeviceTask {
                     let now = Instant::now();
                     scheduler.handle_timeout(now.into_std());
                     for read in extract(&mut reads, |read| read.deadline <= now) {
-                        self.report_read(read.token, Err(Error::ReadTimedOut));
+                        self.report_read(read.from, read.token, Err(Error::ReadTimedOut));
                     }
                     if protocol_timer.is_some_and(|due| due <= now) {
                         let commands = self.device.handle_timer();
@@ -202,7 +212,7 @@ impl DeviceTask {
         }
         scheduler.handle_disconnect();
         for read in reads {
-            self.report_read(read.token, Err(Error::Disconnected));
+            self.report_read(read.from, read.token, Err(Error::Disconnected));
         }
         let _ = self.reports.send(DeviceReport::Gone { index: self.index });
     }
@@ -259,11 +269,15 @@ impl DeviceTask {
         match request {
             DeviceRequest::Output { commands } => {
                 let mut batch = Vec::with_capacity(commands.len());
+                let watched = self.observers.watched();
                 for (feature, command) in commands {
                     let feature = feature.get();
                     match self.device.client_output(feature, &command) {
                         Ok(output) => {
                             self.owners.handle_output(from, feature, owners::is_running(&command));
+                            if watched {
+                                self.observers.tell(observe::output(self.index, feature, &command));
+                            }
                             batch.push((feature, output));
                         }
                         // The session validated it against the same features; this is our bug.
@@ -275,7 +289,7 @@ impl DeviceTask {
             }
             DeviceRequest::Stop { feature } => {
                 // Whoever owned it, a stop stops it (docs/PROTOCOL.md 14.5).
-                self.stop(now, feature.map(FeatureIndex::get), scheduler);
+                self.stop(now, from, feature.map(FeatureIndex::get), scheduler);
             }
             DeviceRequest::SessionEnded => {
                 // Only what the session owns, so others' outputs get no stop bytes
@@ -286,10 +300,10 @@ impl DeviceTask {
                     Release::Nothing => {}
                     Release::Features(features) => {
                         for feature in features {
-                            self.stop(now, Some(feature), scheduler);
+                            self.stop(now, from, Some(feature), scheduler);
                         }
                     }
-                    Release::Device => self.stop(now, None, scheduler),
+                    Release::Device => self.stop(now, from, None, scheduler),
                 }
             }
             DeviceRequest::Read { token, feature, input } => {
@@ -298,7 +312,7 @@ impl DeviceTask {
                     match self.device.handle_input(feature, input, v4::InputCommandType::Read) {
                         Ok(plan) => plan,
                         Err(err) => {
-                            return self.report_read(token, Err(err.into()));
+                            return self.report_read(from, token, Err(err.into()));
                         }
                     };
                 let mut last_read = None;
@@ -307,10 +321,10 @@ impl DeviceTask {
                         tokio::time::timeout(patience(command), self.hardware.execute(command));
                     match done.await {
                         Ok(Ok(bytes)) => last_read = bytes.map(|bytes| (command.endpoint(), bytes)),
-                        Ok(Err(err)) => return self.report_read(token, Err(err.into())),
+                        Ok(Err(err)) => return self.report_read(from, token, Err(err.into())),
                         Err(_) => {
                             self.unresponsive = true;
-                            return self.report_read(token, Err(Error::Unresponsive));
+                            return self.report_read(from, token, Err(Error::Unresponsive));
                         }
                     }
                 }
@@ -319,10 +333,11 @@ impl DeviceTask {
                         let reading = last_read.and_then(|(endpoint, bytes)| {
                             self.device.handle_read_data(feature, input, endpoint, &bytes)
                         });
-                        self.report_read(token, reading.ok_or(Error::NoReading));
+                        self.report_read(from, token, reading.ok_or(Error::NoReading));
                     }
                     Some(ReplyWait::Notification { endpoint, timeout }) => {
                         reads.push(PendingRead {
+                            from,
                             token,
                             feature,
                             input,
@@ -330,47 +345,74 @@ impl DeviceTask {
                             deadline: Instant::now() + timeout,
                         });
                     }
-                    None => self.report_read(token, Err(Error::NotReadable)),
+                    None => self.report_read(from, token, Err(Error::NotReadable)),
                 }
             }
-            DeviceRequest::Subscribe { feature, input }
-            | DeviceRequest::Unsubscribe { feature, input } => {
-                let command = if matches!(request, DeviceRequest::Subscribe { .. }) {
-                    v4::InputCommandType::Subscribe
-                } else {
-                    v4::InputCommandType::Unsubscribe
-                };
-                match self.device.handle_input(feature.get(), input, command) {
-                    Ok(plan) => {
-                        self.unresponsive |=
-                            !execute_all(self.index, self.hardware.as_ref(), &plan.commands).await;
-                    }
-                    Err(err) => warn!(device = self.index, cause = %err, "input command refused"),
-                }
+            DeviceRequest::Subscribe { feature, input } => {
+                let subscribers = self.subscribers.entry((feature.get(), input)).or_default();
+                subscribers.insert(from);
+                // The device knows it is subscribed already, and then sends nothing.
+                self.hardware_input(feature.get(), input, v4::InputCommandType::Subscribe).await;
+            }
+            DeviceRequest::Unsubscribe { feature, input } => {
+                self.unsubscribe(from, |key| key == (feature.get(), input)).await;
             }
             DeviceRequest::StopInputs { feature } => {
-                match self.device.unsubscribe_all(feature.map(FeatureIndex::get)) {
-                    Ok(commands) => {
-                        self.unresponsive |=
-                            !execute_all(self.index, self.hardware.as_ref(), &commands).await;
-                    }
-                    Err(err) => {
-                        warn!(device = self.index, cause = %err, "cannot end subscriptions")
-                    }
-                }
+                self.unsubscribe(from, |(of, _)| feature.is_none_or(|f| f.get() == of)).await;
             }
         }
     }
 
-    /// Stops `feature`, or every feature when `None`, at once: the stop bypasses the gap and
-    /// drops held output for what it selects, and nobody owns it any more.
+    /// Ends the subscriptions of `session` that `selected` picks; the hardware stops sending
+    /// an input once no session is subscribed to it.
+    async fn unsubscribe(
+        &mut self,
+        session: SessionId,
+        selected: impl Fn((u32, v4::InputType)) -> bool,
+    ) {
+        let mut ended = Vec::new();
+        self.subscribers.retain(|key, subscribers| {
+            if selected(*key) && subscribers.remove(&session) && subscribers.is_empty() {
+                ended.push(*key);
+            }
+            !subscribers.is_empty()
+        });
+        for (feature, input) in ended {
+            self.hardware_input(feature, input, v4::InputCommandType::Unsubscribe).await;
+        }
+    }
+
+    /// Sends what the protocol needs to subscribe to or unsubscribe from an input.
+    async fn hardware_input(
+        &mut self,
+        feature: u32,
+        input: v4::InputType,
+        command: v4::InputCommandType,
+    ) {
+        match self.device.handle_input(feature, input, command) {
+            Ok(plan) => {
+                self.unresponsive |=
+                    !execute_all(self.index, self.hardware.as_ref(), &plan.commands).await;
+            }
+            Err(err) => warn!(device = self.index, cause = %err, "input command refused"),
+        }
+    }
+
+    /// Stops `feature`, or every feature when `None`, at once for `from`: the stop bypasses the
+    /// gap and drops held output for what it selects, and nobody owns it any more.
     fn stop(
         &mut self,
         now: std::time::Instant,
+        from: SessionId,
         feature: Option<u32>,
         scheduler: &mut DeviceScheduler<HwOutput>,
     ) {
         self.owners.handle_stop(feature);
+        // Watchers see what sessions do; the server's own stop at shutdown comes after the
+        // sessions' ends have set everything they ran to 0.
+        if from != Routes::SERVER && self.observers.watched() {
+            observe::stops(&self.listed, feature).into_iter().for_each(|o| self.observers.tell(o));
+        }
         let stops = self.device.stop_outputs(feature);
         scheduler.handle_stop(now, feature, stops);
     }
@@ -381,7 +423,7 @@ impl DeviceTask {
         data: &[u8],
         reads: &mut Vec<PendingRead>,
     ) {
-        let answered: Vec<(ReadToken, v4::Reading)> = {
+        let answered: Vec<(SessionId, ReadToken, v4::Reading)> = {
             let device = &mut self.device;
             let mut answered = Vec::new();
             reads.retain(|read| {
@@ -390,7 +432,7 @@ impl DeviceTask {
                 }
                 match device.handle_read_data(read.feature, read.input, endpoint, data) {
                     Some(reading) => {
-                        answered.push((read.token, reading));
+                        answered.push((read.from, read.token, reading));
                         false
                     }
                     None => true,
@@ -398,12 +440,19 @@ impl DeviceTask {
             });
             answered
         };
-        for (token, reading) in answered {
-            self.report_read(token, Ok(reading));
+        for (from, token, reading) in answered {
+            self.report_read(from, token, Ok(reading));
         }
         for (feature, reading) in self.device.handle_notification(endpoint, data) {
+            let Some(subscribers) = self.subscribers.get(&(feature, reading.input_type())) else {
+                continue;
+            };
             let (device, feature) = (DeviceIndex::new(self.index), FeatureIndex::new(feature));
-            self.routes.tell_session(DeviceEvent::Input { device, feature, reading });
+            // Every subscribed session gets the reading (docs/PROTOCOL.md 14.6).
+            for session in subscribers {
+                let event = DeviceEvent::Input { device, feature, reading };
+                self.routes.tell(*session, event);
+            }
         }
     }
 
@@ -429,8 +478,8 @@ impl DeviceTask {
         }
     }
 
-    fn report_read(&self, token: ReadToken, result: Result<v4::Reading, Error>) {
-        self.routes.tell_session(DeviceEvent::Reading { token, result });
+    fn report_read(&self, to: SessionId, token: ReadToken, result: Result<v4::Reading, Error>) {
+        self.routes.tell(to, DeviceEvent::Reading { token, result });
     }
 }
 

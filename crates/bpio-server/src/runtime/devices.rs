@@ -20,12 +20,12 @@ use tracing::{debug, info, warn};
 
 use super::backlog::Backlog;
 use super::device_task::{DeviceReport, DeviceTask, handshake, keepalive};
-use super::observe::{self, Observation, ObservedDevice, Observer, Observers};
+use super::observe::{Observation, ObservedDevice, Observer, Observers};
 use super::records::{DEPARTED_KEPT, Key, Records};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
-use crate::index::{DeviceIndex, FeatureIndex};
-use crate::owners::{self, Owners, Release, SessionId};
+use crate::index::DeviceIndex;
+use crate::owners::{Owners, SessionId};
 use crate::request::DeviceRequest;
 use crate::session::Action;
 
@@ -35,12 +35,16 @@ pub type ManagerFactory =
 
 /// Everything that reaches the hub task. Requests for a device do not: they go to its task.
 enum HubEvent {
-    StartScanning,
-    StopScanning,
+    /// A session asks for a scan (docs/PROTOCOL.md 14.7).
+    StartScanning(SessionId),
+    /// A session no longer wants the scan.
+    StopScanning(SessionId),
     Manager(usize, ManagerEvent),
     Device(DeviceReport),
     Ready(Box<ReadyDevice>),
-    Failed { address: String },
+    Failed {
+        address: String,
+    },
 }
 
 /// A device whose handshake is done, waiting for its index.
@@ -93,6 +97,7 @@ impl DeviceHub {
             config: Arc::new(config),
             managers,
             scan: Scan::Idle,
+            askers: BTreeSet::new(),
             devices: BTreeMap::new(),
             connecting: BTreeMap::new(),
             starting: BTreeSet::new(),
@@ -122,134 +127,76 @@ impl DeviceHub {
         self.list.clone()
     }
 
-    /// Makes the calling session the one that receives device events (one session at a time).
-    /// Returns the session's id, which it hands [`Self::act`] with everything it asks, and
-    /// where its events arrive.
+    /// Adds a session: device events meant for it arrive on the returned receiver. Returns the
+    /// session's id, which it hands [`Self::act`] with everything it asks and
+    /// [`Self::detach_session`] at its end. Any number of sessions may be attached at once.
     pub fn attach_session(&self) -> (SessionId, mpsc::UnboundedReceiver<DeviceEvent>) {
         let (events, events_rx) = mpsc::unbounded_channel();
         let id = self.routes.attach(events);
         (id, events_rx)
     }
 
+    /// Removes session `id`: nothing is routed to it any more. Its end-of-session actions must
+    /// have been handed to [`Self::act`] before.
+    pub fn detach_session(&self, id: SessionId) {
+        self.routes.detach(id);
+    }
+
     /// Hands an action of session `from` to the devices: a device's request straight to its
-    /// task, which learns who sent it (docs/PROTOCOL.md 14).
-    pub fn act(&self, from: SessionId, action: Action) {
+    /// task, which learns who sent it (docs/PROTOCOL.md 14). The returned [`Written`] resolves
+    /// once every device has written what an action for every device asked; it is done at once
+    /// for other actions, and may be dropped.
+    pub fn act(&self, from: SessionId, action: Action) -> Written {
         match action {
             Action::StartScanning => {
-                let _ = self.inbox.send(HubEvent::StartScanning);
+                let _ = self.inbox.send(HubEvent::StartScanning(from));
             }
             Action::StopScanning => {
-                let _ = self.inbox.send(HubEvent::StopScanning);
+                let _ = self.inbox.send(HubEvent::StopScanning(from));
             }
             Action::EveryDevice { request } => {
-                // Held while the requests go out, so the watchers' copy of the owners sees them
-                // in the order every device does.
-                let mut owners = self.routes.owners();
-                self.routes.each_device(|index, device| {
-                    let owners = owners.entry(index).or_default();
-                    let observed = self.outputs(owners, index, from, &request);
-                    let request = request.clone();
-                    let ticket = self.backlog.ticket();
-                    let queued = Queued { request, from, ticket, written: None };
-                    if device.send(queued).is_ok() {
-                        observed.into_iter().for_each(|o| self.observers.tell(o));
-                    }
-                });
+                return Written(self.send_every_device(from, &request));
             }
             Action::Device { device, request } => {
-                let mut owners = self.routes.owners();
-                let observed =
-                    self.outputs(owners.entry(device).or_default(), device, from, &request);
                 let queued = Queued { request, from, ticket: self.backlog.ticket(), written: None };
-                let sent = self.routes.send(device, queued);
-                drop(owners);
-                if let Err(unrouted) = sent {
+                if let Err(unrouted) = self.routes.send(device, queued) {
                     if let DeviceRequest::Read { token, .. } = unrouted.request {
                         let result = Err(Error::NotConnected(device));
-                        self.routes.tell_session(DeviceEvent::Reading { token, result });
+                        self.routes.tell(from, DeviceEvent::Reading { token, result });
                     } else {
                         debug!(%device, "action for a device that is gone");
                     }
-                } else {
-                    observed.into_iter().for_each(|o| self.observers.tell(o));
                 }
             }
         }
+        Written(Vec::new())
     }
 
-    /// The outputs `request` from `from` sets on `device`, for the watchers (none while nobody
-    /// watches), after updating `owners`, the watchers' copy of the owners the device task keeps:
-    /// a session's end sets to 0 only what it stops (docs/PROTOCOL.md 14.4).
-    fn outputs(
+    /// Sends `request` from `from` to every device, each with a confirmation of when it is
+    /// written.
+    fn send_every_device(
         &self,
-        owners: &mut Owners,
-        device: DeviceIndex,
         from: SessionId,
         request: &DeviceRequest,
-    ) -> Vec<Observation> {
-        let stopped = match request {
-            DeviceRequest::Output { commands } => {
-                for (feature, command) in commands {
-                    owners.handle_output(from, feature.get(), owners::is_running(command));
-                }
-                None
-            }
-            DeviceRequest::Stop { feature } => {
-                owners.handle_stop(feature.map(FeatureIndex::get));
-                None
-            }
-            DeviceRequest::SessionEnded => Some(owners.handle_session_end(from)),
-            _ => None,
-        };
-        if !self.observers.watched() {
-            return Vec::new();
-        }
-        let list = self.list.borrow();
-        let listed = list.get(&device.get());
-        let stop = |feature: Option<u32>| {
-            let request = DeviceRequest::Stop { feature: feature.map(FeatureIndex::new) };
-            observe::outputs(device.get(), listed, &request)
-        };
-        match stopped {
-            None => observe::outputs(device.get(), listed, request),
-            Some(Release::Nothing) => Vec::new(),
-            Some(Release::Features(features)) => {
-                features.into_iter().flat_map(|feature| stop(Some(feature))).collect()
-            }
-            Some(Release::Device) => stop(None),
-        }
-    }
-
-    /// Stops every output of every device and waits until each has written its stop bytes, or
-    /// until `patience` has passed (a device that does not answer must not hold up shutdown).
-    /// Returns whether every device confirmed.
-    pub async fn stop_all_devices(&self, patience: Duration) -> bool {
-        let pending = self.stop_every_device();
-        let confirmations = async {
-            let mut all = true;
-            for confirmation in pending {
-                all &= confirmation.await.is_ok();
-            }
-            all
-        };
-        tokio::time::timeout(patience, confirmations).await.unwrap_or(false)
-    }
-
-    /// Sends every device a stop that reports when it is written; nobody owns anything after.
-    fn stop_every_device(&self) -> Vec<oneshot::Receiver<()>> {
+    ) -> Vec<oneshot::Receiver<()>> {
         let mut pending = Vec::new();
-        let mut owners = self.routes.owners();
-        self.routes.each_device(|index, device| {
-            owners.remove(&index);
+        self.routes.each_device(|_, device| {
             let (written, confirmed) = oneshot::channel();
-            let request = DeviceRequest::Stop { feature: None };
-            let (from, ticket) = (Routes::SERVER, self.backlog.ticket());
+            let (request, ticket) = (request.clone(), self.backlog.ticket());
             let queued = Queued { request, from, ticket, written: Some(written) };
             if device.send(queued).is_ok() {
                 pending.push(confirmed);
             }
         });
         pending
+    }
+
+    /// Stops every output of every device and waits until each has written its stop bytes, or
+    /// until `patience` has passed (a device that does not answer must not hold up shutdown).
+    /// Returns whether every device confirmed.
+    pub async fn stop_all_devices(&self, patience: Duration) -> bool {
+        let stop = DeviceRequest::Stop { feature: None };
+        Written(self.send_every_device(Routes::SERVER, &stop)).wait(patience).await
     }
 
     /// How many actions the devices have not taken up yet.
@@ -260,6 +207,27 @@ impl DeviceHub {
     /// Waits until fewer than `limit` actions are waiting for the devices.
     pub async fn backlog_below(&self, limit: usize) {
         self.backlog.below(limit).await;
+    }
+}
+
+/// Confirmations that the devices wrote what an action asked, from [`DeviceHub::act`].
+#[derive(Debug)]
+#[must_use = "dropping it is fine, but then nobody waits for the devices"]
+pub struct Written(Vec<oneshot::Receiver<()>>);
+
+impl Written {
+    /// Waits until every device confirmed, or `patience` has passed (a device that does not
+    /// answer must not hold up its caller). Returns whether every device confirmed; a device
+    /// that left meanwhile has nothing left to write and counts as not confirmed.
+    pub async fn wait(self, patience: Duration) -> bool {
+        let confirmations = async {
+            let mut all = true;
+            for confirmation in self.0 {
+                all &= confirmation.await.is_ok();
+            }
+            all
+        };
+        tokio::time::timeout(patience, confirmations).await.unwrap_or(false)
     }
 }
 
@@ -286,6 +254,9 @@ struct Hub {
     config: Arc<DeviceConfig>,
     managers: Vec<Arc<dyn HardwareManager>>,
     scan: Scan,
+    /// The sessions that asked for the running scan: each is told when it ends
+    /// (docs/PROTOCOL.md 14.7).
+    askers: BTreeSet<SessionId>,
     /// Connected devices, listed or still starting.
     devices: BTreeMap<u32, Connected>,
     /// Devices being connected, with the index reserved for them when they were found, so
@@ -304,8 +275,8 @@ impl Hub {
     async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<HubEvent>) {
         while let Some(event) = inbox.recv().await {
             match event {
-                HubEvent::StartScanning => self.start_scanning(),
-                HubEvent::StopScanning => self.stop_scanning(),
+                HubEvent::StartScanning(from) => self.start_scanning(from),
+                HubEvent::StopScanning(from) => self.stop_scanning(from),
                 HubEvent::Manager(_, ManagerEvent::Found(found)) => self.admit(found),
                 HubEvent::Manager(at_manager, ManagerEvent::ScanningFinished) => {
                     if let Scan::Active(pending) = &mut self.scan {
@@ -364,12 +335,16 @@ impl Hub {
                 && self.starting.is_empty()
             {
                 self.scan = Scan::Idle;
-                self.routes.tell_session(DeviceEvent::ScanningFinished);
+                for asker in std::mem::take(&mut self.askers) {
+                    self.routes.tell(asker, DeviceEvent::ScanningFinished);
+                }
             }
         }
     }
 
-    fn start_scanning(&mut self) {
+    /// One scan serves every session that asks while it runs (docs/PROTOCOL.md 14.7).
+    fn start_scanning(&mut self, from: SessionId) {
+        self.askers.insert(from);
         if !matches!(self.scan, Scan::Idle) {
             return;
         }
@@ -389,8 +364,13 @@ impl Hub {
         }
     }
 
-    fn stop_scanning(&mut self) {
-        // A scan stopped by the client ends without ScanningFinished.
+    /// `from` no longer wants the scan: it is not told when the scan ends, and the scan stops
+    /// once no session wants it (docs/PROTOCOL.md 14.7).
+    fn stop_scanning(&mut self, from: SessionId) {
+        if !self.askers.remove(&from) || !self.askers.is_empty() {
+            return;
+        }
+        // A scan stopped by its clients ends without ScanningFinished.
         self.scan = Scan::Idle;
         for manager in &self.managers {
             let manager = Arc::clone(manager);
@@ -474,6 +454,7 @@ impl Hub {
         let Some(inbox) = self.inbox.upgrade() else { return };
         let task = DeviceTask {
             index,
+            listed: advertised,
             device: ready.device,
             hardware: ready.hardware,
             gap: Duration::from_millis(u64::from(gap_ms)),
@@ -484,10 +465,12 @@ impl Hub {
                 inbox.send(HubEvent::Device(report)).map_err(|_| SinkClosed)
             }),
             routes: Arc::clone(&self.routes),
+            observers: self.observers.clone(),
             unresponsive: false,
             owners: Owners::new(),
+            subscribers: BTreeMap::new(),
         };
-        tokio::spawn(task.run(advertised));
+        tokio::spawn(task.run());
         self.starting.insert(index);
         self.routes.insert(DeviceIndex::new(index), requests);
         self.devices.insert(index, Connected { address: ready.address, key, needs_keepalive });

@@ -15,6 +15,6 @@ mod records;
 mod route;
 
 pub use client::{ClientConnection, CloseReason, LinkEvent, serve_client};
-pub use devices::{DeviceHub, ManagerFactory};
+pub use devices::{DeviceHub, ManagerFactory, Written};
 pub use observe::{Observation, Observed, ObservedDevice, Observer};
 pub use route::DeviceEvent;

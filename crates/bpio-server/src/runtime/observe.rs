@@ -8,6 +8,8 @@
 use std::sync::Arc;
 
 use bpio_protocol::{SpecVersion, v4};
+
+use crate::owners::SessionId;
 use tokio::sync::broadcast;
 
 /// Observations a watcher may fall behind by before it loses the oldest.
@@ -18,13 +20,19 @@ const BACKLOG: usize = 1024;
 pub enum Observation {
     /// A client completed its handshake.
     ClientConnected {
+        /// Its session, which names it in [`Observation::ClientDisconnected`].
+        session: SessionId,
         /// The name the client gave.
         name: String,
         /// The spec version it chose.
         version: SpecVersion,
     },
-    /// The client that connected left (it follows a [`Observation::ClientConnected`]).
-    ClientDisconnected,
+    /// A client that connected left, after the devices wrote the stops its end called for
+    /// (docs/PROTOCOL.md 14.4); it follows its [`Observation::ClientConnected`].
+    ClientDisconnected {
+        /// Its session.
+        session: SessionId,
+    },
     /// A device finished its init and is listed.
     DeviceConnected(Arc<ObservedDevice>),
     /// A listed device left.
@@ -32,8 +40,9 @@ pub enum Observation {
         /// Its index.
         index: u32,
     },
-    /// A client's output command was accepted and handed to the device; a stop appears as a
-    /// value of 0 for the output it stops (docs/PROTOCOL.md 9).
+    /// A device took up a session's output command; a stop, the end of a session included,
+    /// appears as a value of 0 for the output it stops (docs/PROTOCOL.md 9). The server's own
+    /// stop at shutdown is not told.
     Output {
         /// The device's index.
         device: u32,
@@ -127,37 +136,22 @@ impl Observers {
     }
 }
 
-/// What accepting `request` for `device` (listed as `listed`, when it is) sets: one observation
-/// per output command, and for a stop a 0 for the first stoppable output of each selected
-/// feature, the output a stop drives to 0.
-pub(super) fn outputs(
-    device: u32,
-    listed: Option<&v4::Device>,
-    request: &crate::DeviceRequest,
-) -> Vec<Observation> {
-    use crate::DeviceRequest;
-    match request {
-        DeviceRequest::Output { commands } => commands
-            .iter()
-            .map(|(feature, command)| Observation::Output {
-                device,
-                feature: feature.get(),
-                output: command.output_type(),
-                value: command.value(),
-            })
-            .collect(),
-        DeviceRequest::Stop { feature: selected } => {
-            let Some(listed) = listed else { return Vec::new() };
-            listed
-                .device_features
-                .values()
-                .filter(|f| selected.is_none_or(|s| s.get() == f.feature_index))
-                .filter_map(|f| {
-                    let output = f.output.as_ref()?.types().find(|ty| ty.is_stoppable())?;
-                    Some(Observation::Output { device, feature: f.feature_index, output, value: 0 })
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    }
+/// What `command` sets feature `feature` of `device` to.
+pub(super) fn output(device: u32, feature: u32, command: &v4::OutputCommand) -> Observation {
+    Observation::Output { device, feature, output: command.output_type(), value: command.value() }
+}
+
+/// What stopping `selected` (every feature when `None`) of `listed` sets: a 0 for the first
+/// stoppable output of each selected feature, the output a stop drives to 0.
+pub(super) fn stops(listed: &v4::Device, selected: Option<u32>) -> Vec<Observation> {
+    let device = listed.device_index;
+    listed
+        .device_features
+        .values()
+        .filter(|f| selected.is_none_or(|s| s == f.feature_index))
+        .filter_map(|f| {
+            let output = f.output.as_ref()?.types().find(|ty| ty.is_stoppable())?;
+            Some(Observation::Output { device, feature: f.feature_index, output, value: 0 })
+        })
+        .collect()
 }

@@ -2,11 +2,11 @@
 //!
 //! A session's [`DeviceRequest`] goes straight to its device's task on that task's one channel,
 //! looked up by index in [`Routes`]; the hub task only fills the table as devices come and go.
-//! A device's [`DeviceEvent`]s go straight back to the attached session the same way.
+//! A device's [`DeviceEvent`]s go straight back to the session they are for the same way.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bpio_protocol::v4;
 use tokio::sync::{mpsc, oneshot};
@@ -14,13 +14,13 @@ use tokio::sync::{mpsc, oneshot};
 use super::backlog::Ticket;
 use crate::error::Error;
 use crate::index::{DeviceIndex, FeatureIndex};
-use crate::owners::{Owners, SessionId};
+use crate::owners::SessionId;
 use crate::request::{DeviceRequest, ReadToken};
 
-/// What the devices tell the session attached to them.
+/// What the devices tell one session.
 #[derive(Debug)]
 pub enum DeviceEvent {
-    /// A scan ended by itself.
+    /// A scan the session asked for ended by itself.
     ScanningFinished,
     /// The answer to a [`DeviceRequest::Read`].
     Reading {
@@ -29,7 +29,7 @@ pub enum DeviceEvent {
         /// The reading, or why there is none.
         result: Result<v4::Reading, Error>,
     },
-    /// A reading of a subscribed input.
+    /// A reading of an input the session subscribed to.
     Input {
         /// Which device.
         device: DeviceIndex,
@@ -56,12 +56,10 @@ pub(super) struct Queued {
 #[derive(Debug, Default)]
 pub(super) struct Routes {
     devices: RwLock<BTreeMap<DeviceIndex, mpsc::UnboundedSender<Queued>>>,
-    session: RwLock<Option<mpsc::UnboundedSender<DeviceEvent>>>,
+    /// Every attached session, by id (docs/PROTOCOL.md 14).
+    sessions: RwLock<BTreeMap<SessionId, mpsc::UnboundedSender<DeviceEvent>>>,
     /// The number of the last session that attached; [`Routes::SERVER`] is 0.
-    sessions: AtomicU64,
-    /// The watchers' copy of the owners each device task keeps, so what a session's end stops
-    /// is told as it is handed over, before the session is told gone; locked before `devices`.
-    owners: Mutex<BTreeMap<DeviceIndex, Owners>>,
+    last_session: AtomicU64,
 }
 
 impl Routes {
@@ -70,7 +68,7 @@ impl Routes {
 
     /// Hands `queued` to device `index`; gives it back when no such device is connected.
     pub(super) fn send(&self, index: DeviceIndex, queued: Queued) -> Result<(), Queued> {
-        match self.devices.read().unwrap_or_else(PoisonError::into_inner).get(&index) {
+        match read(&self.devices).get(&index) {
             Some(device) => device.send(queued).map_err(|closed| closed.0),
             None => Err(queued),
         }
@@ -81,41 +79,48 @@ impl Routes {
         &self,
         mut visit: impl FnMut(DeviceIndex, &mpsc::UnboundedSender<Queued>),
     ) {
-        let devices = self.devices.read().unwrap_or_else(PoisonError::into_inner);
-        devices.iter().for_each(|(index, device)| visit(*index, device));
+        read(&self.devices).iter().for_each(|(index, device)| visit(*index, device));
     }
 
     /// Routes requests for `index` to `device` from now on, in place of any device before it.
     pub(super) fn insert(&self, index: DeviceIndex, device: mpsc::UnboundedSender<Queued>) {
-        let mut owners = self.owners();
-        owners.remove(&index);
-        self.devices.write().unwrap_or_else(PoisonError::into_inner).insert(index, device);
+        write(&self.devices).insert(index, device);
     }
 
     /// Ends the route to `index`.
     pub(super) fn remove(&self, index: DeviceIndex) {
-        let mut owners = self.owners();
-        owners.remove(&index);
-        self.devices.write().unwrap_or_else(PoisonError::into_inner).remove(&index);
+        write(&self.devices).remove(&index);
     }
 
-    /// The watchers' copy of the owners of each device's outputs, to be updated as requests are
-    /// sent while it is held.
-    pub(super) fn owners(&self) -> MutexGuard<'_, BTreeMap<DeviceIndex, Owners>> {
-        self.owners.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Makes `session` the one that receives device events (one session at a time), and gives
-    /// it a number no session had before.
+    /// Adds a session that receives the device events meant for it, under a number no session
+    /// had before.
     pub(super) fn attach(&self, session: mpsc::UnboundedSender<DeviceEvent>) -> SessionId {
-        *self.session.write().unwrap_or_else(PoisonError::into_inner) = Some(session);
-        SessionId::new(self.sessions.fetch_add(1, Ordering::Relaxed) + 1)
+        let id = SessionId::new(self.last_session.fetch_add(1, Ordering::Relaxed) + 1);
+        write(&self.sessions).insert(id, session);
+        id
     }
 
-    /// Hands `event` to the attached session; with none attached, nobody needs it.
-    pub(super) fn tell_session(&self, event: DeviceEvent) {
-        if let Some(session) = &*self.session.read().unwrap_or_else(PoisonError::into_inner) {
-            let _ = session.send(event);
+    /// Ends the route to session `id`.
+    pub(super) fn detach(&self, id: SessionId) {
+        write(&self.sessions).remove(&id);
+    }
+
+    /// Hands `event` to session `to`; a session that has ended no longer needs it.
+    pub(super) fn tell(&self, to: SessionId, event: DeviceEvent) {
+        let closed = match read(&self.sessions).get(&to) {
+            Some(session) => session.send(event).is_err(),
+            None => false,
+        };
+        if closed {
+            self.detach(to);
         }
     }
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
 }

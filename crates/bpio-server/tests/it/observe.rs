@@ -29,10 +29,10 @@ async fn a_watcher_sees_the_client_its_devices_and_every_output_it_sets() {
     let (hub, devices) = simulated_hub(None);
     let mut observer = hub.observe();
     let (mut client, _stop) = connect(hub.clone()).await;
-    assert_eq!(
-        next(&mut observer).await,
-        Observation::ClientConnected { name: "it".into(), version: SpecVersion::V4 }
-    );
+    let Observation::ClientConnected { session, name, version } = next(&mut observer).await else {
+        panic!("expected the client")
+    };
+    assert_eq!((name.as_str(), version), ("it", SpecVersion::V4));
 
     client.request(json!({"StartScanning": {}})).await;
     let mut connected = Vec::new();
@@ -84,7 +84,7 @@ async fn a_watcher_sees_the_client_its_devices_and_every_output_it_sets() {
     while matches!(last, Observation::Output { value: 0, .. }) {
         last = next(&mut observer).await;
     }
-    assert_eq!(last, Observation::ClientDisconnected);
+    assert_eq!(last, Observation::ClientDisconnected { session });
 }
 
 #[tokio::test(start_paused = true)]
