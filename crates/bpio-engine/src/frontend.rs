@@ -365,7 +365,9 @@ async fn forward_observations(
                 }
                 _ => {}
             }
-            let _ = to_gui.send(message_for(observation));
+            if let Some(message) = message_for(observation) {
+                let _ = to_gui.send(message);
+            }
             !clients.is_empty()
         }
         Observed::Missed(missed) => {
@@ -396,9 +398,9 @@ async fn forward_observations(
     }
 }
 
-/// The GUI's message for an observation.
-fn message_for(observation: Observation) -> EngineMessage {
-    match observation {
+/// The GUI's message for an observation, if the GUI has one for it.
+fn message_for(observation: Observation) -> Option<EngineMessage> {
+    Some(match observation {
         Observation::ClientConnected { name, .. } => {
             EngineMessage::ClientConnected { client_name: name }
         }
@@ -425,7 +427,9 @@ fn message_for(observation: Observation) -> EngineMessage {
                 value: value as f64,
             }
         }
-    }
+        // intiface-engine's GUI messages have nothing for these.
+        Observation::Scanning(_) | Observation::Input { .. } => return None,
+    })
 }
 
 /// Where log lines go while a GUI is connected; `None` before and after.
@@ -434,42 +438,46 @@ static LOG_TAP: Mutex<Option<mpsc::Sender<String>>> = Mutex::new(None);
 /// Log lines dropped since the last one sent, because the GUI fell behind.
 static LOGS_DROPPED: AtomicU64 = AtomicU64::new(0);
 
-/// The tracing layer that sends log lines to a connected GUI as `EngineLog` messages, each line
-/// the JSON object a GUI for intiface-engine reads (timestamp, level, fields, target). It never
-/// waits: lines beyond what the GUI has not taken yet are dropped and counted.
+/// The tracing layer that sends log lines to whoever reads them besides the console: a connected
+/// GUI gets `EngineLog` messages, each line the JSON object a GUI for intiface-engine reads
+/// (timestamp, level, fields, target), and the web panel gets one line of text each. It never
+/// waits: lines beyond what a reader has not taken yet are dropped (and counted for the GUI).
 #[derive(Debug, Default)]
-pub struct GuiLogs;
+pub struct LogTaps;
 
-impl<S: Subscriber> Layer<S> for GuiLogs {
+impl<S: Subscriber> Layer<S> for LogTaps {
     fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
-        // The websocket library logs each frame it sends: sending those lines to the GUI would
-        // make more of them, without end.
+        // The websocket library logs each frame it sends: sending those lines to the GUI or
+        // the panel would make more of them, without end.
         let target = event.metadata().target();
         if target.starts_with("tungstenite") || target.starts_with("tokio_tungstenite") {
             return;
         }
-        let tap = LOG_TAP.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let Some(tap) = tap else { return };
-        if tap.try_send(log_line(event)).is_err() {
-            LOGS_DROPPED.fetch_add(1, Ordering::Relaxed);
+        let gui = LOG_TAP.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let panel = crate::web::log_tap();
+        if gui.is_none() && panel.is_none() {
+            return;
+        }
+        let mut fields = JsonFields(Map::new());
+        event.record(&mut fields);
+        let mut timestamp = String::new();
+        let _ = SystemTime.format_time(&mut Writer::new(&mut timestamp));
+        let metadata = event.metadata();
+        if let Some(panel) = panel {
+            let _ = panel.try_send(crate::web::log_text(&timestamp, *metadata.level(), &fields.0));
+        }
+        if let Some(gui) = gui {
+            let line = serde_json::json!({
+                "timestamp": timestamp,
+                "level": metadata.level().as_str(),
+                "fields": fields.0,
+                "target": metadata.target(),
+            });
+            if gui.try_send(line.to_string()).is_err() {
+                LOGS_DROPPED.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
-}
-
-/// One event as the JSON object of a log line.
-fn log_line(event: &Event<'_>) -> String {
-    let mut fields = JsonFields(Map::new());
-    event.record(&mut fields);
-    let mut timestamp = String::new();
-    let _ = SystemTime.format_time(&mut Writer::new(&mut timestamp));
-    let metadata = event.metadata();
-    serde_json::json!({
-        "timestamp": timestamp,
-        "level": metadata.level().as_str(),
-        "fields": fields.0,
-        "target": metadata.target(),
-    })
-    .to_string()
 }
 
 /// An event's fields as JSON values.
@@ -597,9 +605,10 @@ mod tests {
             identifier: Some("Z".into()),
             address: "sim-hush".into(),
             needs_keepalive: false,
+            transport: bpio::hardware::Transport::Btle,
         };
         assert_eq!(
-            shape(&message_for(Observation::DeviceConnected(device.into()))),
+            shape(&message_for(Observation::DeviceConnected(device.into())).unwrap()),
             json!({"DeviceConnected": {
                 "name": "Lovense Hush",
                 "index": 3,
@@ -614,7 +623,7 @@ mod tests {
             value: 40,
         };
         assert_eq!(
-            shape(&message_for(output)),
+            shape(&message_for(output).unwrap()),
             json!({"DeviceOutputObservation": {
                 "device_index": 3, "feature_index": 1,
                 "output_type": "HwPositionWithDuration", "value": 40.0
@@ -626,11 +635,11 @@ mod tests {
             version: bpio::protocol::SpecVersion::V3,
         };
         assert_eq!(
-            shape(&message_for(connected)),
+            shape(&message_for(connected).unwrap()),
             json!({"ClientConnected": {"client_name": "game"}})
         );
         assert_eq!(
-            shape(&message_for(Observation::DeviceDisconnected { index: 3 })),
+            shape(&message_for(Observation::DeviceDisconnected { index: 3 }).unwrap()),
             json!({"DeviceDisconnected": {"index": 3}})
         );
     }

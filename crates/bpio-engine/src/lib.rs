@@ -13,6 +13,7 @@ mod mdns;
 mod options;
 mod repeater;
 mod rest;
+mod web;
 
 use std::future::Future;
 use std::time::Duration;
@@ -24,9 +25,10 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 pub use crate::clients::Clients;
-pub use crate::frontend::GuiLogs;
+pub use crate::frontend::LogTaps;
 pub use crate::mdns::SERVICE_TYPE as MDNS_SERVICE_TYPE;
 pub use crate::options::{DEFAULT_DEVICE_PORT, DEFAULT_PORT, Options};
+pub use crate::web::{Panel as WebPanel, ServerView};
 
 /// How long shutdown waits for the devices to confirm their stops.
 const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(3);
@@ -88,6 +90,8 @@ async fn run_engine(
         Some(port) => Some(rest::Rest::bind(port).await?),
         None => None,
     };
+    let exposure = exposure::Exposure::from_options(options)?;
+    let panel = web::Panel::bind(options, &exposure).await?;
     let hub = device_hub(options).await?;
     let session = options.session_config();
     let listening = clients.local_addr();
@@ -97,14 +101,28 @@ async fn run_engine(
         let service = mdns.as_ref().zip(listening).filter(|_| advertisement.is_some());
         gui.serving(&hub, service.map(|(plan, at)| (plan.instance_name(), at.port())));
     }
-    // The REST API is one more session beside the websocket clients (docs/PROTOCOL.md 14.9),
-    // stopped with them.
+    // The REST API and the web panel are more sessions beside the websocket clients
+    // (docs/PROTOCOL.md 14.9), stopped with them.
     let (stopping_tx, stopping) = watch::channel(false);
     let rest = {
-        let (hub, session) = (hub.clone(), session.clone());
+        let (hub, session, stopping) = (hub.clone(), session.clone(), stopping.clone());
         async move {
             match rest {
                 Some(rest) => rest.serve(hub, session, stopping).await,
+                None => Ok(()),
+            }
+        }
+    };
+    let panel = {
+        let server = ServerView {
+            name: options.server_name.clone(),
+            clients_url: listening.map(|at| format!("{}://{at}", exposure.scheme())),
+            max_clients: options.max_clients,
+        };
+        let (hub, session) = (hub.clone(), session.clone());
+        async move {
+            match panel {
+                Some(panel) => panel.serve(hub, session, server, stopping).await,
                 None => Ok(()),
             }
         }
@@ -114,12 +132,13 @@ async fn run_engine(
         let _ = stopping_tx.send(true);
         signal
     };
-    let (result, rest_result) = tokio::join!(serve(clients, session, hub, shutdown), rest);
+    let (result, rest_result, panel_result) =
+        tokio::join!(serve(clients, session, hub, shutdown), rest, panel);
     // Said after every device has stopped: apps forget the engine at once.
     if let Some(advertisement) = advertisement {
         advertisement.stop().await;
     }
-    result.and(rest_result)
+    result.and(rest_result).and(panel_result)
 }
 
 /// The device hub the flags describe: the device database and the hardware backends, started.

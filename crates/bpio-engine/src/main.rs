@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use bpio_engine::{GuiLogs, Options};
+use bpio_engine::{LogTaps, Options};
 use clap::Parser;
 use tracing::error;
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
@@ -35,11 +35,12 @@ fn main() -> ExitCode {
         Some(level) => EnvFilter::default().add_directive(LevelFilter::from_level(level).into()),
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
-    // The console, and a GUI once one is connected (--frontend-websocket-port).
+    // The console, and a GUI (--frontend-websocket-port) and the web panel (--web-port) while
+    // they run.
     tracing_subscriber::registry()
         .with(filter)
         .with(tracing_subscriber::fmt::layer().with_target(false))
-        .with(GuiLogs)
+        .with(LogTaps)
         .init();
     let runtime =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

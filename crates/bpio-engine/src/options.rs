@@ -130,6 +130,10 @@ pub struct Options {
     /// one Error.
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "N", default_value_t = SessionConfig::DEFAULT_MAX_MESSAGES_PER_FRAME)]
     pub max_messages_per_frame: usize,
+    /// Serve the web control panel on this port (http://127.0.0.1:PORT/, on the client server's
+    /// interface, with its TLS and token): devices, levels and readings live, sliders, stop-all.
+    #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PORT")]
+    pub web_port: Option<u16>,
     /// Clients served at once, each its own session with its own spec version; beyond them a
     /// connection is refused with HTTP 503. Who stops what: docs/PROTOCOL.md 14.
     #[arg(

@@ -48,7 +48,9 @@ impl TlsIdentity {
         Ok(Self(Arc::new(config)))
     }
 
-    pub(crate) fn acceptor(&self) -> TlsAcceptor {
+    /// What accepts TLS connections with this identity, for a server of another protocol on the
+    /// same certificate (the engine's web panel serves HTTPS with it).
+    pub fn acceptor(&self) -> TlsAcceptor {
         TlsAcceptor::from(Arc::clone(&self.0))
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tokio_tungstenite::tungstenite::handshake::server::Request;
 use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
+use tokio_tungstenite::tungstenite::http::{HeaderMap, Uri};
 
 use crate::Error;
 
@@ -26,12 +27,18 @@ impl Token {
 
     /// Whether `request` presents this token in its query or its `Authorization` header.
     pub(crate) fn admits(&self, request: &Request) -> bool {
+        self.admits_http(request.uri(), request.headers())
+    }
+
+    /// Whether a request to `uri` with `headers` presents this token in its query or its
+    /// `Authorization` header, for a server of another protocol that shares the token (the
+    /// engine's web panel).
+    pub fn admits_http(&self, uri: &Uri, headers: &HeaderMap) -> bool {
         let from_query =
-            request.uri().query().into_iter().flat_map(|query| query.split('&')).filter_map(
-                |pair| pair.strip_prefix("token=").map(|value| percent_decode(value.as_bytes())),
-            );
-        let from_header = request
-            .headers()
+            uri.query().into_iter().flat_map(|query| query.split('&')).filter_map(|pair| {
+                pair.strip_prefix("token=").map(|value| percent_decode(value.as_bytes()))
+            });
+        let from_header = headers
             .get_all(AUTHORIZATION)
             .into_iter()
             .filter_map(|value| bearer(value.as_bytes()).map(<[u8]>::to_vec));

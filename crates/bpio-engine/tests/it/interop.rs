@@ -29,10 +29,10 @@ pub(crate) fn python_client() -> PathBuf {
 }
 
 /// Where a client was installed, once it is.
-type Installed = std::sync::Mutex<Option<PathBuf>>;
+pub(crate) type Installed = std::sync::Mutex<Option<PathBuf>>;
 
 /// Installs with `make` the first time; tests that run at the same time wait for that one.
-fn install_once(installed: &Installed, make: fn() -> PathBuf) -> PathBuf {
+pub(crate) fn install_once(installed: &Installed, make: fn() -> PathBuf) -> PathBuf {
     let mut path = installed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     path.get_or_insert_with(make).clone()
 }

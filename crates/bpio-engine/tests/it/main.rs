@@ -18,12 +18,14 @@ mod safety;
 mod several;
 mod simulated;
 mod soak;
+mod web;
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use bpio::hardware::sim::{self, LovenseFirmware, SimHandle};
 use bpio::server::SessionConfig;
+use bpio::server::runtime::DeviceHub;
 use bpio::transport_ws::{self, Config, Connection, Inbound};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -146,7 +148,7 @@ impl Engine {
         Self { child, url: String::new(), log, seen: Vec::new() }
     }
 
-    /// The `ws://`, `wss://` or `http://` URL of the first log line (not yet read) that contains
+    /// The `ws://`, `wss://`, `https://` or `http://` URL of the first log line (not yet read) that contains
     /// `text`.
     async fn url_logged_after(&mut self, text: &str) -> String {
         within(text, async {
@@ -155,6 +157,7 @@ impl Engine {
                 let url = line
                     .find("wss://")
                     .or_else(|| line.find("ws://"))
+                    .or_else(|| line.find("https://"))
                     .or_else(|| line.find("http://"))
                     .filter(|_| line.contains(text))
                     .map(|at| line[at..].split_whitespace().next().unwrap().to_owned());
@@ -189,7 +192,17 @@ pub(crate) async fn serve(session: SessionConfig) -> (String, Devices) {
 /// [`serve`], serving up to `max_clients` clients at once.
 pub(crate) async fn serve_clients(session: SessionConfig, max_clients: usize) -> (String, Devices) {
     let transport = Config { max_clients, ..Config::default() };
-    simulated::serve_simulated_with(simulated::SIMULATION_CONFIG, session, transport, |manager| {
+    let (url, devices, _hub) = serve_on(session, transport).await;
+    (url, devices)
+}
+
+/// [`serve`], also giving the device hub.
+pub(crate) async fn serve_with_hub(session: SessionConfig) -> (String, Devices, DeviceHub) {
+    serve_on(session, Config::default()).await
+}
+
+async fn serve_on(session: SessionConfig, transport: Config) -> (String, Devices, DeviceHub) {
+    simulated::serve_simulated_hub(simulated::SIMULATION_CONFIG, session, transport, |manager| {
         let hush = manager.add(sim::lovense_hush("sim-lovense-hush"));
         let edge = manager.add(sim::lovense_edge("sim-lovense-edge"));
         let nora = manager.add(sim::lovense_nora("sim-lovense-nora"));

@@ -37,7 +37,7 @@ fn motors(device: &SimHandle<LovenseFirmware>) -> Vec<u32> {
 }
 
 /// Waits until `device`'s motors are at `levels`.
-async fn levels(device: &SimHandle<LovenseFirmware>, levels: &[u32]) {
+pub(crate) async fn levels(device: &SimHandle<LovenseFirmware>, levels: &[u32]) {
     within(&format!("the motors at {levels:?}"), async {
         while motors(device) != levels {
             tokio::time::sleep(Duration::from_millis(2)).await;

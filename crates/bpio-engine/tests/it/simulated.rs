@@ -32,6 +32,17 @@ pub(crate) async fn serve_simulated_with<T: Send + 'static>(
     transport: Config,
     add: impl FnOnce(&SimulatedManager) -> T + Send + 'static,
 ) -> (String, T) {
+    let (url, devices, _hub) = serve_simulated_hub(user_config, session, transport, add).await;
+    (url, devices)
+}
+
+/// [`serve_simulated_with`], also giving the device hub, for more servers beside it.
+pub(crate) async fn serve_simulated_hub<T: Send + 'static>(
+    user_config: &str,
+    session: SessionConfig,
+    transport: Config,
+    add: impl FnOnce(&SimulatedManager) -> T + Send + 'static,
+) -> (String, T, DeviceHub) {
     let mut config = DeviceConfig::embedded().unwrap();
     config.apply_user_json(user_config).unwrap();
     let handles: Arc<Mutex<Option<T>>> = Arc::default();
@@ -48,8 +59,8 @@ pub(crate) async fn serve_simulated_with<T: Send + 'static>(
     let listener =
         transport_ws::listen(SocketAddr::from(([127, 0, 0, 1], 0)), transport).await.unwrap();
     let url = format!("ws://{}", listener.local_addr());
-    tokio::spawn(bpio_engine::serve(listener, session, hub, std::future::pending()));
-    (url, devices)
+    tokio::spawn(bpio_engine::serve(listener, session, hub.clone(), std::future::pending()));
+    (url, devices, hub)
 }
 
 /// One simulated sensor whose timing gap a user config sets to `gap_ms`: what the gap tests and

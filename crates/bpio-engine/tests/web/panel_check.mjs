@@ -147,7 +147,9 @@ async function run(context, url, shots) {
   // 3. The slider follows another client's command while it has keyboard focus.
   if (!(await hush.evaluate((el) => el === document.activeElement))) fail("the slider lost focus");
   await sliderIs(page, hush, String(expect.expect), "following another client");
-  say({ step: "followed", ms: Math.round(performance.now() - t0) });
+  // Also when, on the wall clock the Rust test shares, so it can time from the command it sent.
+  const seenAt = performance.timeOrigin + performance.now();
+  say({ step: "followed", ms: Math.round(performance.now() - t0), seen_at: seenAt });
   await wait("followed");
 
   // 4. Stop all.

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn};
 
-use super::observe::{self, Observers};
+use super::observe::{self, Observation, Observers};
 use super::route::{DeviceEvent, Queued, Routes};
 use crate::error::Error;
 use crate::index::{DeviceIndex, FeatureIndex};
@@ -333,6 +333,9 @@ impl DeviceTask {
                         let reading = last_read.and_then(|(endpoint, bytes)| {
                             self.device.handle_read_data(feature, input, endpoint, &bytes)
                         });
+                        if let Some(reading) = reading {
+                            self.observe_reading(feature, reading);
+                        }
                         self.report_read(from, token, reading.ok_or(Error::NoReading));
                     }
                     Some(ReplyWait::Notification { endpoint, timeout }) => {
@@ -423,7 +426,7 @@ impl DeviceTask {
         data: &[u8],
         reads: &mut Vec<PendingRead>,
     ) {
-        let answered: Vec<(SessionId, ReadToken, v4::Reading)> = {
+        let answered: Vec<(SessionId, ReadToken, u32, v4::Reading)> = {
             let device = &mut self.device;
             let mut answered = Vec::new();
             reads.retain(|read| {
@@ -432,7 +435,7 @@ impl DeviceTask {
                 }
                 match device.handle_read_data(read.feature, read.input, endpoint, data) {
                     Some(reading) => {
-                        answered.push((read.from, read.token, reading));
+                        answered.push((read.from, read.token, read.feature, reading));
                         false
                     }
                     None => true,
@@ -440,10 +443,12 @@ impl DeviceTask {
             });
             answered
         };
-        for (from, token, reading) in answered {
+        for (from, token, feature, reading) in answered {
+            self.observe_reading(feature, reading);
             self.report_read(from, token, Ok(reading));
         }
         for (feature, reading) in self.device.handle_notification(endpoint, data) {
+            self.observe_reading(feature, reading);
             let Some(subscribers) = self.subscribers.get(&(feature, reading.input_type())) else {
                 continue;
             };
@@ -475,6 +480,14 @@ impl DeviceTask {
                 }
                 Err(err) => warn!(device = self.index, cause = %err, "cannot encode output"),
             }
+        }
+    }
+
+    /// Tells the watchers of a reading of `feature`.
+    fn observe_reading(&self, feature: u32, reading: v4::Reading) {
+        if self.observers.watched() {
+            let device = self.index;
+            self.observers.tell(Observation::Input { device, feature, reading });
         }
     }
 

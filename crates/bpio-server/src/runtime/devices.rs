@@ -55,7 +55,7 @@ struct ReadyDevice {
     device: ProtocolDevice,
     hardware: Arc<dyn bpio_hardware::Hardware>,
     events: mpsc::UnboundedReceiver<HardwareEvent>,
-    transport_gap_ms: u32,
+    transport: bpio_hardware::Transport,
 }
 
 /// A cheap, cloneable handle to the device task.
@@ -246,6 +246,8 @@ struct Connected {
     key: Key,
     /// Whether the device is sent keep-alives, for the watchers.
     needs_keepalive: bool,
+    /// How it is reached, for the watchers.
+    transport: bpio_hardware::Transport,
 }
 
 struct Hub {
@@ -302,6 +304,7 @@ impl Hub {
                                 identifier,
                                 address,
                                 needs_keepalive: connected.needs_keepalive,
+                                transport: connected.transport,
                             },
                         )));
                         self.list.send_modify(|list| {
@@ -335,6 +338,7 @@ impl Hub {
                 && self.starting.is_empty()
             {
                 self.scan = Scan::Idle;
+                self.observers.tell(Observation::Scanning(false));
                 for asker in std::mem::take(&mut self.askers) {
                     self.routes.tell(asker, DeviceEvent::ScanningFinished);
                 }
@@ -348,6 +352,7 @@ impl Hub {
         if !matches!(self.scan, Scan::Idle) {
             return;
         }
+        self.observers.tell(Observation::Scanning(true));
         // With no backend, every backend (of none) has finished at once.
         self.scan = if self.managers.is_empty() {
             Scan::Settling
@@ -372,6 +377,7 @@ impl Hub {
         }
         // A scan stopped by its clients ends without ScanningFinished.
         self.scan = Scan::Idle;
+        self.observers.tell(Observation::Scanning(false));
         for manager in &self.managers {
             let manager = Arc::clone(manager);
             tokio::spawn(async move {
@@ -446,7 +452,7 @@ impl Hub {
             warn!(index, "a device connected on an occupied index; the older one is removed");
             self.known.departed(old.key);
         }
-        let gap_ms = resolved.timing_gap_ms(ready.transport_gap_ms);
+        let gap_ms = resolved.timing_gap_ms(ready.transport.default_gap_ms());
         let advertised = resolved.to_protocol_device(index, gap_ms);
         debug!(index, protocol = %ready.protocol, name = %advertised.device_name, "device identified");
         let needs_keepalive = keepalive(&ready.device, ready.hardware.as_ref()).is_some();
@@ -473,7 +479,9 @@ impl Hub {
         tokio::spawn(task.run());
         self.starting.insert(index);
         self.routes.insert(DeviceIndex::new(index), requests);
-        self.devices.insert(index, Connected { address: ready.address, key, needs_keepalive });
+        let transport = ready.transport;
+        let connected = Connected { address: ready.address, key, needs_keepalive, transport };
+        self.devices.insert(index, connected);
     }
 
     /// The smallest index no known device holds (docs/PROTOCOL.md 10.1).
@@ -522,6 +530,6 @@ async fn connect(
         device,
         hardware,
         events,
-        transport_gap_ms: transport.default_gap_ms(),
+        transport,
     })
 }

@@ -40,6 +40,18 @@ pub enum Observation {
         /// Its index.
         index: u32,
     },
+    /// The server started scanning (`true`) or stopped (`false`).
+    Scanning(bool),
+    /// A device produced a reading: the answer to a session's read, or a reading of an input
+    /// some session subscribed to.
+    Input {
+        /// The device's index.
+        device: u32,
+        /// The feature's index.
+        feature: u32,
+        /// The reading.
+        reading: v4::Reading,
+    },
     /// A device took up a session's output command; a stop, the end of a session included,
     /// appears as a value of 0 for the output it stops (docs/PROTOCOL.md 9). The server's own
     /// stop at shutdown is not told.
@@ -73,6 +85,8 @@ pub struct ObservedDevice {
     pub address: String,
     /// Whether the device is sent keep-alives to stay connected or running.
     pub needs_keepalive: bool,
+    /// How the device is reached.
+    pub transport: bpio_hardware::Transport,
 }
 
 /// What a watcher receives.

@@ -35,6 +35,7 @@ async fn a_watcher_sees_the_client_its_devices_and_every_output_it_sets() {
     assert_eq!((name.as_str(), version), ("it", SpecVersion::V4));
 
     client.request(json!({"StartScanning": {}})).await;
+    assert_eq!(next(&mut observer).await, Observation::Scanning(true));
     let mut connected = Vec::new();
     while connected.len() < 3 {
         let Observation::DeviceConnected(device) = next(&mut observer).await else {
@@ -42,6 +43,8 @@ async fn a_watcher_sees_the_client_its_devices_and_every_output_it_sets() {
         };
         connected.push(device);
     }
+    // The scan ends once what it found is listed.
+    assert_eq!(next(&mut observer).await, Observation::Scanning(false));
     connected.sort_by_key(|device| device.index);
     let seen: Vec<_> = connected
         .iter()

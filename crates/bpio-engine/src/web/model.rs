@@ -1,0 +1,345 @@
+//! What the panel shows, kept from what the engine already tells: the device list the hub
+//! publishes, and the observations of clients, scans, outputs and readings (docs/PANEL.md).
+//!
+//! One task applies every change to the [`Model`] and hands the message for it to every live
+//! channel, under one lock, so a channel that starts gets a `hello` and then exactly the changes
+//! after it.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bpio::hardware::Transport;
+use bpio::protocol::v4;
+use bpio::server::SessionId;
+use bpio::server::runtime::{DeviceHub, Observation, Observed, Observer};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// Log lines a panel is shown when it opens.
+pub(super) const LOG_LINES: usize = 300;
+
+/// Changes a live channel may fall behind by before it is sent a fresh `hello` instead.
+const BACKLOG: usize = 1024;
+
+/// The engine as the panel's `hello` describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerView {
+    /// The name clients are told.
+    pub name: String,
+    /// Where clients connect; `None` when the engine connects out to a client instead.
+    pub clients_url: Option<String>,
+    /// How many clients are served at once.
+    pub max_clients: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct ClientView {
+    id: u64,
+    name: String,
+    version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct DeviceView {
+    index: u32,
+    name: String,
+    display_name: Option<String>,
+    transport: &'static str,
+    features: Vec<FeatureView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct FeatureView {
+    index: u32,
+    description: String,
+    outputs: Vec<OutputView>,
+    inputs: Vec<InputView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct OutputView {
+    #[serde(rename = "type")]
+    output: v4::OutputType,
+    min: i64,
+    max: i64,
+    level: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct InputView {
+    #[serde(rename = "type")]
+    input: v4::InputType,
+    reading: Option<i64>,
+}
+
+/// What the panel shows.
+#[derive(Debug)]
+pub(super) struct Model {
+    server: ServerView,
+    /// The panel's own session's client name, left out of the clients shown.
+    own_name: &'static str,
+    clients: BTreeMap<SessionId, ClientView>,
+    scanning: bool,
+    devices: BTreeMap<u32, DeviceView>,
+    /// How each device is reached, told when it connects, before it is listed.
+    transports: BTreeMap<u32, Transport>,
+    log: VecDeque<String>,
+}
+
+/// The model, and the channel its changes go out on.
+#[derive(Debug)]
+pub(super) struct Shared {
+    model: Mutex<Model>,
+    changes: broadcast::Sender<Arc<str>>,
+}
+
+impl Shared {
+    pub(super) fn new(server: ServerView, own_name: &'static str) -> Arc<Self> {
+        let model = Model {
+            server,
+            own_name,
+            clients: BTreeMap::new(),
+            scanning: false,
+            devices: BTreeMap::new(),
+            transports: BTreeMap::new(),
+            log: VecDeque::new(),
+        };
+        Arc::new(Self { model: Mutex::new(model), changes: broadcast::channel(BACKLOG).0 })
+    }
+
+    /// The `hello` for a channel that starts now, and the changes from then on.
+    pub(super) fn subscribe(&self) -> (String, broadcast::Receiver<Arc<str>>) {
+        let model = self.lock();
+        let changes = self.changes.subscribe();
+        (model.hello().to_string(), changes)
+    }
+
+    /// Applies `change` to the model and tells every channel what it returns.
+    fn apply(&self, change: impl FnOnce(&mut Model) -> Vec<Value>) {
+        let mut model = self.lock();
+        for message in change(&mut model) {
+            // An error only means no channel is open.
+            let _ = self.changes.send(message.to_string().into());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Model> {
+        self.model.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Model {
+    fn hello(&self) -> Value {
+        json!({
+            "type": "hello",
+            "server": self.server,
+            "clients": self.clients.values().collect::<Vec<_>>(),
+            "scanning": self.scanning,
+            "devices": self.devices.values().collect::<Vec<_>>(),
+            "log": self.log,
+        })
+    }
+
+    fn observe(&mut self, observation: Observation) -> Vec<Value> {
+        match observation {
+            Observation::ClientConnected { session, name, version } => {
+                if name == self.own_name {
+                    return Vec::new();
+                }
+                let client = ClientView { id: session.get(), name, version: version.to_string() };
+                self.clients.insert(session, client.clone());
+                vec![json!({"type": "client_connected", "client": client})]
+            }
+            Observation::ClientDisconnected { session } => match self.clients.remove(&session) {
+                Some(_) => vec![json!({"type": "client_disconnected", "id": session.get()})],
+                None => Vec::new(),
+            },
+            Observation::Scanning(scanning) => {
+                self.scanning = scanning;
+                vec![json!({"type": "scanning", "scanning": scanning})]
+            }
+            Observation::DeviceConnected(device) => {
+                self.transports.insert(device.index, device.transport);
+                Vec::new()
+            }
+            // The device list says so too, and carries what the panel shows.
+            Observation::DeviceDisconnected { .. } => Vec::new(),
+            Observation::Output { device, feature, output, value } => {
+                let Some(view) = self.output(device, feature, output) else { return Vec::new() };
+                view.level = value;
+                vec![json!({
+                    "type": "output", "device": device, "feature": feature, "output": output,
+                    "value": value,
+                })]
+            }
+            Observation::Input { device, feature, reading } => {
+                let input = reading.input_type();
+                let Some(view) = self.input(device, feature, input) else { return Vec::new() };
+                view.reading = Some(reading.value());
+                vec![json!({
+                    "type": "input", "device": device, "feature": feature, "input": input,
+                    "value": reading.value(),
+                })]
+            }
+        }
+    }
+
+    /// Brings the devices in line with the hub's list: a device that is new, or listed
+    /// differently than before (it left and came back), is added with its outputs at 0.
+    fn list(&mut self, list: &BTreeMap<u32, v4::Device>) -> Vec<Value> {
+        let mut messages = Vec::new();
+        let gone: Vec<u32> = self
+            .devices
+            .keys()
+            .copied()
+            .filter(|index| !list.get(index).is_some_and(|d| self.shows(d)))
+            .collect();
+        for index in gone {
+            self.devices.remove(&index);
+            messages.push(json!({"type": "device_removed", "index": index}));
+        }
+        for (index, device) in list {
+            if self.devices.contains_key(index) {
+                continue;
+            }
+            let transport = self.transports.get(index).copied();
+            let view = device_view(device, transport);
+            messages.push(json!({"type": "device_added", "device": view}));
+            self.devices.insert(*index, view);
+        }
+        self.transports.retain(|index, _| list.contains_key(index));
+        messages
+    }
+
+    /// Whether the device shown at `device`'s index is `device`.
+    fn shows(&self, device: &v4::Device) -> bool {
+        self.devices.get(&device.device_index).is_some_and(|shown| {
+            shown.name == device.device_name
+                && shown.display_name == device.device_display_name
+                && shown.features.len() == device.device_features.len()
+        })
+    }
+
+    fn log(&mut self, line: String) -> Vec<Value> {
+        if self.log.len() == LOG_LINES {
+            self.log.pop_front();
+        }
+        self.log.push_back(line.clone());
+        vec![json!({"type": "log", "line": line})]
+    }
+
+    fn output(
+        &mut self,
+        device: u32,
+        feature: u32,
+        output: v4::OutputType,
+    ) -> Option<&mut OutputView> {
+        let feature =
+            self.devices.get_mut(&device)?.features.iter_mut().find(|f| f.index == feature)?;
+        feature.outputs.iter_mut().find(|view| view.output == output)
+    }
+
+    fn input(&mut self, device: u32, feature: u32, input: v4::InputType) -> Option<&mut InputView> {
+        let feature =
+            self.devices.get_mut(&device)?.features.iter_mut().find(|f| f.index == feature)?;
+        feature.inputs.iter_mut().find(|view| view.input == input)
+    }
+}
+
+fn device_view(device: &v4::Device, transport: Option<Transport>) -> DeviceView {
+    let features = device
+        .device_features
+        .values()
+        .map(|feature| FeatureView {
+            index: feature.feature_index,
+            description: feature.feature_description.clone(),
+            outputs: feature
+                .output
+                .iter()
+                .flat_map(|outputs| {
+                    outputs.types().filter_map(|ty| Some((ty, outputs.ranges(ty)?)))
+                })
+                .map(|(output, ranges)| OutputView {
+                    output,
+                    min: ranges.value.min().into(),
+                    max: ranges.value.max().into(),
+                    level: 0,
+                })
+                .collect(),
+            inputs: feature
+                .input
+                .iter()
+                .flat_map(|inputs| inputs.types())
+                .map(|input| InputView { input, reading: None })
+                .collect(),
+        })
+        .collect();
+    DeviceView {
+        index: device.device_index,
+        name: device.device_name.clone(),
+        display_name: device.device_display_name.clone(),
+        transport: transport.map_or("unknown", transport_name),
+        features,
+    }
+}
+
+/// How a person calls a transport.
+fn transport_name(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Btle => "Bluetooth LE",
+        Transport::Serial => "Serial port",
+        Transport::Hid => "HID",
+        Transport::Usb => "USB",
+        Transport::Gamepad => "Gamepad",
+        Transport::LovenseConnect => "Lovense Connect",
+        Transport::Websocket => "Websocket",
+        Transport::Simulated => "Simulated",
+    }
+}
+
+/// Keeps `shared` up to date until the hub is gone or `stopping` turns true: the device list,
+/// the observations, and the log lines from `logs`.
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    hub: DeviceHub,
+    mut observer: Observer,
+    mut logs: mpsc::Receiver<String>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let mut list = hub.device_list();
+    let current = list.borrow_and_update().clone();
+    shared.apply(|model| model.list(&current));
+    loop {
+        tokio::select! {
+            observed = observer.next() => match observed {
+                Some(observed) => apply(&shared, observed),
+                None => return,
+            },
+            changed = list.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                // A device's transport is observed before the device is listed: catch up
+                // on the observations first.
+                while let Some(observed) = observer.try_next() {
+                    apply(&shared, observed);
+                }
+                let current = list.borrow_and_update().clone();
+                shared.apply(|model| model.list(&current));
+            }
+            Some(line) = logs.recv() => shared.apply(|model| model.log(line)),
+            _ = stopping.wait_for(|stopping| *stopping) => return,
+        }
+    }
+}
+
+fn apply(shared: &Shared, observed: Observed) {
+    match observed {
+        Observed::Event(observation) => shared.apply(|model| model.observe(observation)),
+        // What was missed is lost to the model too; the levels catch up with the next commands.
+        Observed::Missed(missed) => {
+            tracing::warn!("the web panel missed {missed} observations: the engine fell behind");
+        }
+    }
+}
