@@ -10,7 +10,9 @@ mod exposure;
 mod frontend;
 mod legacy;
 mod mdns;
+mod mqtt;
 mod options;
+mod readings;
 mod repeater;
 mod rest;
 mod web;
@@ -92,6 +94,7 @@ async fn run_engine(
     };
     let exposure = exposure::Exposure::from_options(options)?;
     let panel = web::Panel::bind(options, &exposure).await?;
+    let mqtt = mqtt::Plan::from_options(options)?;
     let hub = device_hub(options).await?;
     let session = options.session_config();
     let listening = clients.local_addr();
@@ -101,44 +104,41 @@ async fn run_engine(
         let service = mdns.as_ref().zip(listening).filter(|_| advertisement.is_some());
         gui.serving(&hub, service.map(|(plan, at)| (plan.instance_name(), at.port())));
     }
-    // The REST API and the web panel are more sessions beside the websocket clients
-    // (docs/PROTOCOL.md 14.9), stopped with them.
+    // The REST API, the web panel and the MQTT bridge's remote clients are more sessions beside
+    // the websocket clients (docs/PROTOCOL.md 14.9), stopped with them.
     let (stopping_tx, stopping) = watch::channel(false);
-    let rest = {
-        let (hub, session, stopping) = (hub.clone(), session.clone(), stopping.clone());
-        async move {
-            match rest {
-                Some(rest) => rest.serve(hub, session, stopping).await,
-                None => Ok(()),
-            }
-        }
+    let rest = rest.map(|rest| rest.serve(hub.clone(), session.clone(), stopping.clone()));
+    let mqtt = mqtt.map(|mqtt| mqtt.run(hub.clone(), session.clone(), stopping.clone()));
+    let server = ServerView {
+        name: options.server_name.clone(),
+        clients_url: listening.map(|at| format!("{}://{at}", exposure.scheme())),
+        max_clients: options.max_clients,
     };
-    let panel = {
-        let server = ServerView {
-            name: options.server_name.clone(),
-            clients_url: listening.map(|at| format!("{}://{at}", exposure.scheme())),
-            max_clients: options.max_clients,
-        };
-        let (hub, session) = (hub.clone(), session.clone());
-        async move {
-            match panel {
-                Some(panel) => panel.serve(hub, session, server, stopping).await,
-                None => Ok(()),
-            }
-        }
-    };
+    let panel = panel.map(|panel| panel.serve(hub.clone(), session.clone(), server, stopping));
     let shutdown = async move {
         let signal = shutdown.await;
         let _ = stopping_tx.send(true);
         signal
     };
-    let (result, rest_result, panel_result) =
-        tokio::join!(serve(clients, session, hub, shutdown), rest, panel);
+    let (result, rest_result, panel_result, mqtt_result) = tokio::join!(
+        serve(clients, session, hub, shutdown),
+        if_any(rest),
+        if_any(panel),
+        if_any(mqtt)
+    );
     // Said after every device has stopped: apps forget the engine at once.
     if let Some(advertisement) = advertisement {
         advertisement.stop().await;
     }
-    result.and(rest_result).and(panel_result)
+    result.and(rest_result).and(panel_result).and(mqtt_result)
+}
+
+/// Runs `part` of the engine, if the flags ask for it.
+async fn if_any(part: Option<impl Future<Output = Result<()>>>) -> Result<()> {
+    match part {
+        Some(part) => part.await,
+        None => Ok(()),
+    }
 }
 
 /// The device hub the flags describe: the device database and the hardware backends, started.

@@ -23,6 +23,7 @@ const DEVICE_CONFIG: &str = "Device config";
 const REPEATER: &str = "Repeater";
 const LOGGING_AND_GUI: &str = "Logging and GUI compatibility";
 const BPIO_SPECIFIC: &str = "bpio-specific";
+const MQTT: &str = "MQTT (bpio-specific)";
 
 /// bpio-engine: a Buttplug server. Serves clients over a websocket on loopback unless told
 /// otherwise.
@@ -130,6 +131,36 @@ pub struct Options {
     /// one Error.
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "N", default_value_t = SessionConfig::DEFAULT_MAX_MESSAGES_PER_FRAME)]
     pub max_messages_per_frame: usize,
+    /// Put the engine on an MQTT broker: mqtt://HOST:PORT, or mqtts://HOST:PORT for TLS.
+    /// Remote clients send on PREFIX/NAME/command/ID and get replies on PREFIX/NAME/reply/ID
+    /// (docs/MQTT.md).
+    #[arg(long, help_heading = MQTT, value_name = "URL")]
+    pub mqtt_url: Option<String>,
+    /// PEM certificates to trust as roots for an mqtts:// broker [default: the bundled public
+    /// roots].
+    #[arg(long, help_heading = MQTT, value_name = "PATH")]
+    pub mqtt_ca: Option<PathBuf>,
+    /// The engine's account on the broker.
+    #[arg(long, help_heading = MQTT, value_name = "NAME")]
+    pub mqtt_username: Option<String>,
+    /// A file whose first line is the password of --mqtt-username.
+    #[arg(long, help_heading = MQTT, value_name = "PATH")]
+    pub mqtt_password_file: Option<PathBuf>,
+    /// The engine's name in topics [default: --server-name, lower case, with - for anything
+    /// but letters, digits, - and _].
+    #[arg(long, help_heading = MQTT, value_name = "NAME")]
+    pub mqtt_name: Option<String>,
+    /// The first level of every topic.
+    #[arg(long, help_heading = MQTT, value_name = "PREFIX", default_value = "bpio")]
+    pub mqtt_prefix: String,
+    /// Milliseconds within which remote clients must ping (never 0: a remote client that
+    /// vanishes must not keep devices running).
+    #[arg(long, help_heading = MQTT, value_name = "MS", default_value_t = 2000)]
+    pub mqtt_max_ping_time: u32,
+    /// Home Assistant MQTT discovery: each output a number entity, each battery a sensor, a
+    /// stop-all button.
+    #[arg(long, help_heading = MQTT)]
+    pub mqtt_homeassistant: bool,
     /// Serve the web control panel on this port (http://127.0.0.1:PORT/, on the client server's
     /// interface, with its TLS and token): devices, levels and readings live, sliders, stop-all.
     #[arg(long, help_heading = BPIO_SPECIFIC, value_name = "PORT")]

@@ -8,8 +8,8 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use bpio::client::{Client, Error as ClientError, Event, Level};
-use bpio::protocol::v4::{InputType, OutputType};
+use bpio::client::{Client, Error as ClientError, Level};
+use bpio::protocol::v4::OutputType;
 use futures_util::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
@@ -28,9 +28,6 @@ const MAX_MESSAGE: usize = 64 * 1024;
 
 /// How long a timed position the panel sets takes.
 const POSITION_DURATION: Duration = Duration::from_millis(500);
-
-/// How often the panel reads every battery and signal strength again.
-const READ_EVERY: Duration = Duration::from_secs(60);
 
 /// Upgrades `GET /live` to the live channel, for the panel's own page only.
 pub(super) async fn upgrade(State(web): State<Web>, mut request: Request) -> Response {
@@ -201,33 +198,4 @@ fn why(err: ClientError) -> String {
 
 fn reply(id: u64, error: Option<&str>) -> String {
     json!({"type": "reply", "id": id, "error": error}).to_string()
-}
-
-/// Reads the battery and signal strength of every device that has them as it is listed, and
-/// again every minute, so the panel shows them; the readings reach it as observations.
-pub(super) async fn read_batteries(client: Arc<Client>) {
-    let mut events = client.events();
-    let mut every = tokio::time::interval(READ_EVERY);
-    loop {
-        let devices = tokio::select! {
-            event = events.next() => match event {
-                Some(Event::DeviceAdded(device)) => vec![device],
-                Some(_) => continue,
-                None => return,
-            },
-            _ = every.tick() => client.devices(),
-        };
-        for device in devices {
-            for input in [InputType::Battery, InputType::Rssi] {
-                let readable = device.features().iter().any(|feature| {
-                    feature
-                        .input(input)
-                        .is_some_and(|p| p.accepts(bpio::protocol::v4::InputCommandType::Read))
-                });
-                if readable && let Err(err) = device.read(input).await {
-                    debug!(device = device.index(), %input, cause = %err, "the panel cannot read");
-                }
-            }
-        }
-    }
 }

@@ -142,7 +142,7 @@ impl Panel {
         let model =
             tokio::spawn(model::run(Arc::clone(&shared), hub, observer, logs, stopping.clone()));
         let client = Arc::new(client);
-        let readings = tokio::spawn(live::read_batteries(Arc::clone(&client)));
+        let readings = tokio::spawn(crate::readings::read_batteries(Arc::clone(&client)));
         let local = self.listener.local_addr().context("the web panel's address")?;
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         info!(address = %local, "web panel on {scheme}://{local}/");

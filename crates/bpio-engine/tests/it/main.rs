@@ -12,6 +12,7 @@ mod legacy;
 mod lovense_connect;
 #[cfg(target_os = "linux")]
 mod mdns;
+mod mqtt;
 mod repeater;
 mod rest;
 mod safety;
