@@ -27,7 +27,37 @@
 //! diffing of device lists are pure code, tested without a runtime.
 //!
 //! Connectors: [`WebsocketConnector`] (feature `websocket`, on by default) for any Spec v4
-//! server over the network; the `bpio-in-process` crate runs a bpio server in the same process.
+//! server over the network; `MqttConnector` (feature `mqtt`) for a `bpio-engine` reached through
+//! an MQTT broker; the `bpio-in-process` crate runs a bpio server in the same process.
+//!
+//! # Through an MQTT broker (feature `mqtt`)
+//!
+//! An engine started with `--mqtt-url` serves remote clients through a broker, with the broker's
+//! TLS, accounts and access lists (docs/MQTT.md). `MqttConnector` takes the broker's address and
+//! the engine's topic prefix and name, `mqtt://HOST:PORT/P/NAME` or `mqtts://HOST:PORT/P/NAME`:
+//!
+//! ```no_run
+//! # #[cfg(feature = "mqtt")]
+//! # async fn demo() -> Result<(), bpio_client::Error> {
+//! use bpio_client::{Client, MqttConnector};
+//!
+//! let connector = MqttConnector::new("mqtts://broker.example:8883/bpio/living-room")
+//!     .with_client_id("phone")
+//!     .with_credentials("phone", "its password")
+//!     .with_ca_file("/etc/bpio/broker-ca.pem");
+//! let client = Client::connect("My App", connector).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The client id (by default `bpio-` and 12 random hex digits) is the last level of the topics the
+//! connector uses: it sends on `P/NAME/command/ID` and reads `P/NAME/reply/ID`, so a broker's
+//! access list can keep each client to its own pair. Closing the client, or losing it (its MQTT
+//! last will), sends an empty message on `command/ID`, which ends its session on the engine. A lost
+//! broker connection ends the client as a closed websocket does ([`Event::ServerDisconnect`]);
+//! the connector does not reconnect by itself. A refused password is an
+//! [`Error::Connector`] whose source is `MqttError::Credentials`.
+//!
 //! Helpers check the device's advertised features first: a helper the feature does not support,
 //! or a level outside its range, fails without sending anything. The protocol types the API
 //! speaks in ([`OutputType`], [`InputType`], [`Reading`], ...) are `bpio-protocol`'s, re-exported.
@@ -42,6 +72,8 @@ mod driver;
 mod error;
 mod event;
 mod level;
+#[cfg(feature = "mqtt")]
+mod mqtt;
 mod pending;
 mod subscription;
 #[cfg(feature = "websocket")]
@@ -60,6 +92,8 @@ pub use device::{Device, Feature};
 pub use error::{Capability, ConnectorError, Error};
 pub use event::{Event, EventStream};
 pub use level::Level;
+#[cfg(feature = "mqtt")]
+pub use mqtt::{MqttConnector, MqttError, MqttLink};
 pub use subscription::Subscription;
 #[cfg(feature = "websocket")]
 pub use websocket::{WebsocketConnector, WebsocketLink};
