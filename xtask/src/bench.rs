@@ -80,6 +80,12 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     drop(simulated);
     report.extend(["--simulated".into(), "bpio-simulated.json".into()]);
 
+    crate::step("bpio-engine on an MQTT broker (mosquitto on loopback)");
+    if let Err(err) = mqtt(&bench, &engine, &out) {
+        // The rest of the run is still worth its table.
+        crate::step(&format!("the MQTT figures could not be measured: {err:#}"));
+    }
+
     if options.soak_secs > 0 {
         for mode in ["simulate", "websocket", "serial"] {
             crate::step(&format!("soak of bpio-engine, {mode}: {} s", options.soak_secs));
@@ -141,24 +147,7 @@ impl Options {
 /// and runs `bpio-bench measure` against it, labelled `label`; the results go to `<name>.json`,
 /// its log to `<name>.log` and its user config to `<name>-user-config.json`.
 fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Path) -> Result<()> {
-    // A fresh file for every server: the reference rewrites its user config as devices come and
-    // go, and a server stopped in the middle of that leaves it truncated.
-    let user_config = out.join(format!("{name}-user-config.json"));
-    tool(bench, &["user-config", "--json"], &user_config)?;
-    let (port, device_port) = (free_port()?.to_string(), free_port()?.to_string());
-    let config = user_config.to_str().context("the user config path is not UTF-8")?;
-    let args = [
-        "--websocket-port",
-        &port,
-        "--use-device-websocket-server",
-        "--device-websocket-server-port",
-        &device_port,
-        "--user-device-config-file",
-        config,
-    ];
-    let mut server = Server::start(engine, &args, &out.join(format!("{name}.log")))?;
-    server.wait_listening(&port)?;
-    server.wait_listening(&device_port)?;
+    let (server, port, device_port) = with_devices(bench, engine, name, &[], out)?;
     for port in [&port, &device_port] {
         if listens_beyond_loopback(port)? {
             bail!(
@@ -188,6 +177,72 @@ fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Pa
         ],
         &out.join(format!("{name}.json")),
     )
+}
+
+/// Starts a plain mosquitto on loopback and bpio-engine on it (with the device websocket server),
+/// and runs `bpio-bench mqtt`: the broker's hop next to a direct websocket, and remote sessions
+/// side by side. The figures go to `mqtt.json`, the table to the terminal (docs/SCALING.md).
+fn mqtt(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
+    let broker = bpio_test_mosquitto::Broker::start(bpio_test_mosquitto::Options::new())
+        .context("starting mosquitto")?;
+    let broker_url = broker.url();
+    let extra = ["--mqtt-url", &broker_url, "--mqtt-name", "bench"];
+    let (server, port, device_port) = with_devices(bench, engine, "mqtt", &extra, out)?;
+    let (url, device_url) =
+        (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
+    let broker_address = format!("127.0.0.1:{}", broker.port());
+    let pid = server.pid().to_string();
+    let broker_pid = broker.pid().context("the broker is not running")?.to_string();
+    tool(
+        bench,
+        &[
+            "mqtt",
+            "--broker",
+            &broker_address,
+            "--url",
+            &url,
+            "--device-url",
+            &device_url,
+            "--pid",
+            &pid,
+            "--broker-pid",
+            &broker_pid,
+            "--json",
+        ],
+        &out.join("mqtt.json"),
+    )
+}
+
+/// Starts `engine` with the device websocket server, the bench's user config and `extra` flags,
+/// on free loopback ports; its log goes to `<name>.log`. Returns the server, its client port and
+/// its device port, both listening.
+fn with_devices(
+    bench: &Path,
+    engine: &Path,
+    name: &str,
+    extra: &[&str],
+    out: &Path,
+) -> Result<(Server, String, String)> {
+    // A fresh file for every server: the reference rewrites its user config as devices come and
+    // go, and a server stopped in the middle of that leaves it truncated.
+    let user_config = out.join(format!("{name}-user-config.json"));
+    tool(bench, &["user-config", "--json"], &user_config)?;
+    let (port, device_port) = (free_port()?.to_string(), free_port()?.to_string());
+    let config = user_config.to_str().context("the user config path is not UTF-8")?;
+    let args = [
+        "--websocket-port",
+        &port,
+        "--use-device-websocket-server",
+        "--device-websocket-server-port",
+        &device_port,
+        "--user-device-config-file",
+        config,
+    ];
+    let mut server =
+        Server::start(engine, &[&args[..], extra].concat(), &out.join(format!("{name}.log")))?;
+    server.wait_listening(&port)?;
+    server.wait_listening(&device_port)?;
+    Ok((server, port, device_port))
 }
 
 /// Soaks bpio-engine in `mode` (`simulate`, `websocket` devices or `serial` on a pseudo-terminal)

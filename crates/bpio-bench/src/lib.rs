@@ -20,6 +20,7 @@ pub mod echo;
 pub mod gap;
 pub mod measure;
 pub mod memory;
+pub mod mqtt;
 pub mod report;
 pub mod serial;
 pub mod soak;

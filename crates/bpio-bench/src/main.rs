@@ -140,6 +140,14 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Through an MQTT broker (an engine started with --mqtt-url): an OutputCmd's round trip
+    /// through the broker next to a direct websocket, then remote sessions side by side.
+    Mqtt {
+        #[command(flatten)]
+        settings: MqttArgs,
+        #[command(flatten)]
+        output: Output,
+    },
     /// A client that sets every device vibrating and waits to be killed (used by `measure`).
     #[command(hide = true)]
     HoldClient {
@@ -152,6 +160,61 @@ enum Command {
         #[arg(long)]
         level: i64,
     },
+}
+
+/// What `mqtt` measures, and where.
+#[derive(Debug, Args)]
+struct MqttArgs {
+    /// The broker, HOST:PORT.
+    #[arg(long)]
+    broker: String,
+    /// The engine's topics, PREFIX/NAME.
+    #[arg(long, default_value = "bpio/bench")]
+    base: String,
+    /// The engine's client websocket.
+    #[arg(long)]
+    url: String,
+    /// The engine's device websocket.
+    #[arg(long)]
+    device_url: String,
+    /// Fake devices the sessions share.
+    #[arg(long, default_value_t = 8)]
+    devices: usize,
+    /// Sequential round trips of each kind.
+    #[arg(long, default_value_t = 2000)]
+    round_trips: usize,
+    /// Remote sessions side by side, one step each.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64,200")]
+    sessions: Vec<usize>,
+    /// Seconds each step runs.
+    #[arg(long, default_value_t = 3)]
+    step_secs: u64,
+    /// The engine's process id, for the processor time it takes.
+    #[arg(long)]
+    pid: Option<u32>,
+    /// The broker's process id, likewise.
+    #[arg(long)]
+    broker_pid: Option<u32>,
+}
+
+impl MqttArgs {
+    fn settings(self) -> bpio_bench::mqtt::Settings {
+        let pids = [("engine", self.pid), ("broker", self.broker_pid)]
+            .into_iter()
+            .filter_map(|(name, pid)| Some((name.to_owned(), pid?)))
+            .collect();
+        bpio_bench::mqtt::Settings {
+            broker: self.broker,
+            base: self.base,
+            url: self.url,
+            device_url: self.device_url,
+            devices: self.devices,
+            round_trips: self.round_trips,
+            sessions: self.sessions,
+            step: Duration::from_secs(self.step_secs),
+            pids,
+        }
+    }
 }
 
 /// How much to measure.
@@ -316,9 +379,43 @@ async fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
+        Command::Mqtt { settings, output } => {
+            let figures = bpio_bench::mqtt::run(&settings.settings()).await?;
+            print_mqtt(&figures);
+            output.write(&figures)
+        }
         Command::HoldClient { url, device, feature, level } => {
             timings::hold_client(&url, device, feature, level).await
         }
+    }
+}
+
+/// The table of an MQTT run.
+fn print_mqtt(figures: &Value) {
+    let us = |v: &Value| v.as_u64().map_or_else(|| "—".to_owned(), |v| format!("{v} µs"));
+    eprintln!("{:<40}{:>12}{:>12}", "OutputCmd→Ok", "p50", "p99");
+    for (name, key) in [("direct websocket", "direct"), ("through the broker", "broker")] {
+        let f = &figures[key];
+        eprintln!("{name:<40}{:>12}{:>12}", us(&f["p50_us"]), us(&f["p99_us"]));
+    }
+    eprintln!(
+        "{:<12}{:>12}{:>12}{:>12}   cores busy (engine, broker, bench)",
+        "sessions", "cmds/s", "p50", "p99"
+    );
+    for step in figures["scale"].as_array().into_iter().flatten() {
+        let rt = &step["round_trip"];
+        let cores = ["engine", "broker", "bench"]
+            .map(|name| {
+                step["cores"][name].as_f64().map_or_else(|| "—".to_owned(), |c| format!("{c:.2}"))
+            })
+            .join(", ");
+        eprintln!(
+            "{:<12}{:>12}{:>12}{:>12}   {cores}",
+            step["sessions"].to_string(),
+            step["commands_per_second"].to_string(),
+            us(&rt["p50_us"]),
+            us(&rt["p99_us"])
+        );
     }
 }
 

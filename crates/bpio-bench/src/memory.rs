@@ -33,6 +33,21 @@ pub fn parse_status_kib(status: &str, field: &str) -> Option<u64> {
     (parts.next() == Some("kB")).then_some(value)
 }
 
+/// The processor time process `pid` has used so far, user and system (`/proc/PID/stat`).
+pub fn cpu_time(pid: u32) -> Result<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name may hold spaces; the fields after it are numbers.
+    let fields: Vec<&str> =
+        stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks = |n: usize| -> Result<u64> {
+        fields.get(n).context("a short /proc/PID/stat")?.parse::<u64>().context("not a number")
+    };
+    // utime and stime, fields 14 and 15 of stat(5): 12 and 13 after the name and the state.
+    let total = ticks(11)? + ticks(12)?;
+    // The kernel's clock tick: 100 Hz wherever this runs (USER_HZ).
+    Ok(std::time::Duration::from_millis(total * 10))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,10 +44,12 @@ const REQUEST_CAPACITY: usize = 64;
 /// at `mqtt://HOST:PORT/P/NAME`, or over TLS at `mqtts://HOST:PORT/P/NAME` (the port defaults
 /// to 1883 and 8883).
 ///
-/// The connector subscribes to `P/NAME/reply/ID` before it sends anything (`connect` returns
-/// once the broker has acknowledged the subscription), sends each transmission as a QoS 1
+/// The connector subscribes to `P/NAME/reply/ID` and `P/NAME/status` before it sends anything
+/// (`connect` returns once the broker has acknowledged both and the engine's retained status
+/// says `online`, so nothing is sent before the engine listens), sends each transmission as a QoS 1
 /// message on `P/NAME/command/ID`, sets an empty `command/ID` message as its MQTT last will and
 /// publishes that empty message itself when the link closes, which ends the server's session.
+/// The link ends when the broker is lost or the engine's status turns `offline`.
 /// `ID` is the MQTT client id ([`Self::with_client_id`]). docs/MQTT.md has the whole contract.
 #[derive(Clone)]
 pub struct MqttConnector {
@@ -150,26 +152,44 @@ impl Connector for MqttConnector {
         let options = self.options(&address)?;
         let command_topic = address.topic("command", &self.client_id);
         let reply_topic = address.topic("reply", &self.client_id);
+        let status_topic = address.status_topic();
         let (client, mut events) = AsyncClient::new(options, REQUEST_CAPACITY);
-        tokio::time::timeout(CONNECT_TIMEOUT, open(&client, &mut events, &address, &reply_topic))
+        // Every command is one small message: Nagle's algorithm would hold each back for the
+        // ack of the one before.
+        events.network_options.set_tcp_nodelay(true);
+        let topics = Topics { reply: reply_topic, status: status_topic };
+        tokio::time::timeout(CONNECT_TIMEOUT, open(&client, &mut events, &address, &topics))
             .await
             .map_err(|_| MqttError::Timeout(CONNECT_TIMEOUT))??;
         debug!(client_id = %self.client_id, topic = %command_topic, "connected to the MQTT broker");
 
         let (replies_tx, replies) = mpsc::unbounded_channel();
         let (outbound, outbound_rx) = mpsc::unbounded_channel();
-        tokio::spawn(poll(events, reply_topic, replies_tx));
+        tokio::spawn(poll(events, topics, replies_tx));
         tokio::spawn(publish(client, command_topic, outbound_rx));
         Ok(MqttLink { client_id: self.client_id, outbound: Some(outbound), replies })
     }
 }
 
-/// Waits for the broker's CONNACK, subscribes to the reply topic and waits for the SUBACK.
+/// The topics the connector reads.
+struct Topics {
+    /// `P/NAME/reply/ID`: the engine's replies and events for this client.
+    reply: String,
+    /// `P/NAME/status`: whether the engine is on the broker (retained).
+    status: String,
+}
+
+/// The payload of the status topic while the engine is on the broker.
+const ONLINE: &[u8] = b"online";
+
+/// Waits for the broker's CONNACK, subscribes to the reply and status topics, and waits until
+/// the engine is online: a message sent before the engine subscribed would be lost, as MQTT
+/// keeps nothing for a subscriber that is not there yet.
 async fn open(
     client: &AsyncClient,
     events: &mut EventLoop,
     address: &Address,
-    reply_topic: &str,
+    topics: &Topics,
 ) -> Result<(), MqttError> {
     let refused = |source: ConnectionError| match source {
         ConnectionError::ConnectionRefused(
@@ -183,31 +203,51 @@ async fn open(
             break;
         }
     }
-    client.subscribe(reply_topic, QoS::AtLeastOnce).await.map_err(|err| {
-        MqttError::Unreachable { broker: address.broker(), source: Box::new(err) }
-    })?;
+    for topic in [&topics.reply, &topics.status] {
+        client.subscribe(topic, QoS::AtLeastOnce).await.map_err(|err| MqttError::Unreachable {
+            broker: address.broker(),
+            source: Box::new(err),
+        })?;
+    }
     let lost = |source: ConnectionError| MqttError::Lost(Box::new(source));
-    loop {
-        if let Event::Incoming(Packet::SubAck(ack)) = events.poll().await.map_err(lost)? {
-            return if ack
-                .return_codes
-                .iter()
-                .all(|code| matches!(code, SubscribeReasonCode::Success(_)))
-            {
-                Ok(())
-            } else {
-                Err(MqttError::SubscribeRefused(reply_topic.to_owned()))
-            };
+    let mut acknowledged = 0;
+    let mut online = false;
+    while acknowledged < 2 || !online {
+        match events.poll().await.map_err(lost)? {
+            Event::Incoming(Packet::SubAck(ack)) => {
+                if !ack
+                    .return_codes
+                    .iter()
+                    .all(|code| matches!(code, SubscribeReasonCode::Success(_)))
+                {
+                    let topic = if acknowledged == 0 { &topics.reply } else { &topics.status };
+                    return Err(MqttError::SubscribeRefused(topic.clone()));
+                }
+                acknowledged += 1;
+            }
+            // Retained when the engine is up; published when it comes up.
+            Event::Incoming(Packet::Publish(message)) if message.topic == topics.status => {
+                online = message.payload.as_ref() == ONLINE;
+            }
+            _ => {}
         }
     }
+    Ok(())
 }
 
-/// Runs the event loop until the connection ends (lost, or closed by [`publish`]); forwards the
-/// reply topic's messages.
-async fn poll(mut events: EventLoop, reply_topic: String, replies: mpsc::UnboundedSender<Vec<u8>>) {
+/// Runs the event loop until the connection ends (lost, closed by [`publish`], or the engine
+/// says it is offline); forwards the reply topic's messages.
+async fn poll(mut events: EventLoop, topics: Topics, replies: mpsc::UnboundedSender<Vec<u8>>) {
     loop {
         match events.poll().await {
-            Ok(Event::Incoming(Packet::Publish(message))) if message.topic == reply_topic => {
+            Ok(Event::Incoming(Packet::Publish(message)))
+                if message.topic == topics.status && message.payload.as_ref() != ONLINE =>
+            {
+                // The engine stopped, or the broker published its will: the server is gone.
+                warn!("the engine went offline");
+                return;
+            }
+            Ok(Event::Incoming(Packet::Publish(message))) if message.topic == topics.reply => {
                 if message.retain {
                     // Kept by the broker from before this session: not an answer to this client.
                     debug!(topic = %message.topic, "ignoring a retained message on the reply topic");
@@ -466,6 +506,11 @@ impl Address {
     /// `P/NAME/KIND/ID`.
     fn topic(&self, kind: &str, client_id: &str) -> String {
         format!("{}/{}/{kind}/{client_id}", self.prefix, self.name)
+    }
+
+    /// `P/NAME/status`.
+    fn status_topic(&self) -> String {
+        format!("{}/{}/status", self.prefix, self.name)
     }
 
     /// `HOST:PORT`, for messages.

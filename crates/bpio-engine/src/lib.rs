@@ -75,6 +75,8 @@ async fn run_engine(
         warn!("{line}");
     }
     let mdns = mdns::Plan::from_options(options)?;
+    // Checked before anything opens, as the other flags are.
+    let mqtt = mqtt::Plan::from_options(options)?;
     if options.repeater {
         let repeater = repeater::Repeater::open(options).await?;
         let advertisement = mdns::advertise(mdns.as_ref(), Some(repeater.local_addr()));
@@ -94,7 +96,6 @@ async fn run_engine(
     };
     let exposure = exposure::Exposure::from_options(options)?;
     let panel = web::Panel::bind(options, &exposure).await?;
-    let mqtt = mqtt::Plan::from_options(options)?;
     let hub = device_hub(options).await?;
     let session = options.session_config();
     let listening = clients.local_addr();

@@ -141,6 +141,11 @@ impl Broker {
         fs::read_to_string(self.dir.join("mosquitto.log")).unwrap_or_default()
     }
 
+    /// The broker's process id, while it runs (for measurements of what it takes).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Whether the broker runs (it has not been stopped, and has not died).
     pub fn is_running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)))
@@ -252,6 +257,8 @@ impl Broker {
         config.push_str("user root\npersistence false\nlog_dest stderr\nlog_type all\n");
         config.push_str("connection_messages true\n");
         let _ = writeln!(config, "listener {} 127.0.0.1", self.port);
+        // Small messages go out at once, as a deployment for interactive use configures it.
+        config.push_str("set_tcp_nodelay true\n");
         if options.tls {
             let _ = writeln!(config, "certfile {}", dir.join("server.pem").display());
             let _ = writeln!(config, "keyfile {}", dir.join("server.key").display());

@@ -28,11 +28,14 @@ const PATIENCE: Duration = Duration::from_secs(20);
 const CHILD: &str = "BPIO_MQTT_TEST_CHILD";
 /// The access list of docs/MQTT.md's example: the engine may do anything under `bpio/`, each
 /// client write only its own command topic and read only its own reply topic.
-const ACL: [&str; 4] = [
+/// The access list of docs/MQTT.md: every client reads the engines' status, and only its own
+/// replies, and writes only its own command topic.
+const ACL: [&str; 5] = [
     "user engine",
     "topic readwrite bpio/#",
     "pattern write bpio/+/command/%c",
     "pattern read bpio/+/reply/%c",
+    "pattern read bpio/+/status",
 ];
 
 async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
@@ -95,6 +98,8 @@ impl FakeEngine {
             }
         })
         .await;
+        // Online, as the engine says once it listens: clients wait for it before they send.
+        client.publish("bpio/test/status", QoS::AtLeastOnce, true, "online").await.unwrap();
         // One task polls, so the connection lives while the other publishes the answers.
         let (inbox, mut received) = mpsc::unbounded_channel();
         let poll = tokio::spawn(async move {

@@ -152,7 +152,10 @@ impl Plan {
                 Arc::clone(tls),
             )));
         }
-        let (client, eventloop) = AsyncClient::new(options, 1024);
+        let (client, mut eventloop) = AsyncClient::new(options, 1024);
+        // Every reply is one small message: Nagle's algorithm would hold each back for the
+        // ack of the one before.
+        eventloop.network_options.set_tcp_nodelay(true);
         let (events_tx, mut events) = mpsc::channel(1024);
         let pump = tokio::spawn(pump(eventloop, events_tx, format!("{}:{}", self.host, self.port)));
         let mut bridge = Bridge {

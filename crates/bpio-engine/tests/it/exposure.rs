@@ -64,7 +64,7 @@ async fn with_tls_and_a_token_only_a_wss_client_with_the_token_is_served() {
 
 /// Runs the engine with `args`, which must stop it at once with exactly one error line that
 /// contains every one of `expected`.
-async fn refused(args: &[&str], expected: &[&str]) {
+pub(crate) async fn refused(args: &[&str], expected: &[&str]) {
     let output = within(
         "the engine to give up",
         Command::new(env!("CARGO_BIN_EXE_bpio-engine"))

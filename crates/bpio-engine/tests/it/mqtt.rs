@@ -256,6 +256,12 @@ fn vibrate(id: u32, device: u64, value: u32) -> Value {
     json!({"OutputCmd": {"Id": id, "DeviceIndex": device, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}})
 }
 
+/// `local` sets the Edge's first motor to 5.
+async fn local_runs_the_edge(local: &mut crate::Client, toys: &Toys) {
+    local.send(json!([vibrate(3, toys.edge_index, 5)])).await;
+    while local.next().await != json!({"Ok": {"Id": 3}}) {}
+}
+
 /// Bytes a device got since the last look, without waiting.
 fn drained(device: &mut WsDevice) -> String {
     let mut got = String::new();
@@ -280,6 +286,16 @@ async fn until(device: &mut WsDevice, what: &str, done: impl Fn(&str) -> bool) {
     }
 }
 
+/// A broker, an engine on it with `extra` flags, a local websocket client past its handshake,
+/// and the two toys listed for it.
+async fn rig(extra: &[&str]) -> (Broker, Engine, crate::Client, Toys) {
+    let broker = broker();
+    let (engine, devices_url) = engine_on(&broker, extra).await;
+    let mut local = local_client(&engine).await;
+    let toys = toys(&devices_url, &mut local).await;
+    (broker, engine, local, toys)
+}
+
 /// A local v4 websocket client of `engine`, past its handshake.
 async fn local_client(engine: &Engine) -> crate::Client {
     let mut local = engine.client().await;
@@ -289,10 +305,7 @@ async fn local_client(engine: &Engine) -> crate::Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_client_through_the_broker_and_a_local_client_drive_one_engine() {
-    let broker = broker();
-    let (engine, devices_url) = engine_on(&broker, &[]).await;
-    let mut local = local_client(&engine).await;
-    let mut toys = toys(&devices_url, &mut local).await;
+    let (broker, _engine, mut local, mut toys) = rig(&[]).await;
 
     // The phone sees the engine online and its devices, then drives the Hush.
     let topics = ["bpio/home/status", "bpio/home/devices", "bpio/home/reply/phone"];
@@ -314,8 +327,7 @@ async fn a_remote_client_through_the_broker_and_a_local_client_drive_one_engine(
     within("the Ok", async { while phone.reply("phone").await != json!({"Ok": {"Id": 2}}) {} })
         .await;
     expect_bytes(&mut toys.hush.received, "Vibrate:10;").await;
-    local.send(json!([vibrate(3, toys.edge_index, 5)])).await;
-    while local.next().await != json!({"Ok": {"Id": 3}}) {}
+    local_runs_the_edge(&mut local, &toys).await;
     expect_bytes(&mut toys.edge.received, "Vibrate1:5;").await;
 
     // A client without an account is refused by the broker.
@@ -342,12 +354,8 @@ async fn a_remote_client_killed_mid_command_ends_by_its_will_and_stops_within_a_
     if let Ok(setup) = std::env::var(REMOTE_ROLE) {
         return remote_process(&setup).await;
     }
-    let broker = broker();
-    let (engine, devices_url) = engine_on(&broker, &[]).await;
-    let mut local = local_client(&engine).await;
-    let mut toys = toys(&devices_url, &mut local).await;
-    local.send(json!([vibrate(3, toys.edge_index, 5)])).await;
-    while local.next().await != json!({"Ok": {"Id": 3}}) {}
+    let (broker, _engine, mut local, mut toys) = rig(&[]).await;
+    local_runs_the_edge(&mut local, &toys).await;
     expect_bytes(&mut toys.edge.received, "Vibrate1:5;").await;
 
     // The remote client in a process of its own: this test, in its remote role.
@@ -407,7 +415,8 @@ async fn remote_process(setup: &str) {
         QoS::AtLeastOnce,
         false,
     ));
-    let mut phone = Remote::connect(options, &["bpio/home/reply/phone"]).await;
+    let mut phone = Remote::connect(options, &["bpio/home/status", "bpio/home/reply/phone"]).await;
+    assert_eq!(phone.next_raw("bpio/home/status").await, b"online");
     phone.handshake("phone").await;
     let _pinging = keep_pinging(phone.client.clone(), "phone");
     phone.send("phone", vibrate(2, setup["hush"].as_u64().unwrap(), 10)).await;
@@ -425,9 +434,10 @@ async fn losing_the_broker_stops_what_remote_sessions_ran_and_the_engine_comes_b
     let (engine, devices_url) = engine_on(&broker, &[]).await;
     let mut local = local_client(&engine).await;
     let mut toys = toys(&devices_url, &mut local).await;
-    let mut phone =
-        Remote::connect(mqtt_options(&broker, "phone", "phone-secret"), &["bpio/home/reply/phone"])
-            .await;
+    let topics = ["bpio/home/status", "bpio/home/reply/phone"];
+    let mut phone = Remote::connect(mqtt_options(&broker, "phone", "phone-secret"), &topics).await;
+    // MQTT keeps nothing for a subscriber that is not there yet: first the engine is online.
+    assert_eq!(phone.next_raw("bpio/home/status").await, b"online");
     phone.handshake("phone").await;
     let _pinging = keep_pinging(phone.client.clone(), "phone");
     phone.send("phone", vibrate(2, toys.hush_index, 10)).await;
@@ -561,13 +571,9 @@ fn check_entity(component: &str, config: &Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_assistant_discovery_holds_documented_fields_and_its_commands_reach_the_device() {
-    let broker = broker();
-    let (engine, devices_url) = engine_on(&broker, &["--mqtt-homeassistant"]).await;
-    let mut local = local_client(&engine).await;
-    let mut toys = toys(&devices_url, &mut local).await;
-    local.send(json!([vibrate(3, toys.edge_index, 5)])).await;
-    while local.next().await != json!({"Ok": {"Id": 3}}) {}
-    expect_bytes(&mut toys.edge.received, "Vibrate1:5;").await;
+    let (broker, _engine, mut local, mut toys) = rig(&["--mqtt-homeassistant"]).await;
+    local_runs_the_edge(&mut local, &toys).await;
+    until_bytes(&mut toys.edge, "Vibrate1:5;").await;
 
     let topics = ["homeassistant/+/+/+/config", "bpio/home/ha/#"];
     let mut ha = Remote::connect(mqtt_options(&broker, "ha", "ha-secret"), &topics).await;
@@ -640,4 +646,62 @@ async fn home_assistant_discovery_holds_documented_fields_and_its_commands_reach
         }
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_bpio_client_over_mqtt_drives_a_device_and_its_goodbye_stops_it() {
+    use bpio_client::{Client, MqttConnector};
+
+    let (broker, _engine, mut local, mut toys) = rig(&[]).await;
+    // The local client runs the Edge, so the remote client's end has no reason to touch it.
+    local_runs_the_edge(&mut local, &toys).await;
+    expect_bytes(&mut toys.edge.received, "Vibrate1:5;").await;
+    let connector = MqttConnector::new(format!("{}/bpio/home", broker.url()))
+        .with_client_id("phone")
+        .with_credentials("phone", "phone-secret")
+        .with_ca_file(broker.ca_file().unwrap());
+    let client =
+        within("the remote client", Client::connect("remote app", connector)).await.unwrap();
+    assert_eq!(client.max_ping_time(), Duration::from_millis(2000));
+    let devices = within("the device list", client.request_device_list()).await.unwrap();
+    let hush = devices.iter().find(|d| d.name() == "Lovense Hush").unwrap();
+    within("the command", hush.vibrate(0.5)).await.unwrap();
+    expect_bytes(&mut toys.hush.received, "Vibrate:10;").await;
+    // Longer than MaxPingTime: the client's own pings keep the session.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(drained(&mut toys.hush), "", "the session ended while the client pinged");
+    client.disconnect().await;
+    expect_bytes(&mut toys.hush.received, "Vibrate:0;").await;
+    assert_eq!(drained(&mut toys.edge), "");
+}
+
+#[tokio::test]
+async fn bad_mqtt_flags_stop_the_engine_with_one_clear_line() {
+    let password = scratch("mqtt-bad-flags-password");
+    std::fs::write(&password, "secret\n").unwrap();
+    let password = password.to_str().unwrap();
+    for (args, expected) in [
+        (&["--mqtt-url", "http://127.0.0.1:1883"][..], &["--mqtt-url", "mqtt://HOST:PORT"][..]),
+        (&["--mqtt-url", "mqtt://127.0.0.1:port"], &["--mqtt-url", "port"]),
+        (
+            &["--mqtt-url", "mqtt://127.0.0.1:1883", "--mqtt-max-ping-time", "0"],
+            &["--mqtt-max-ping-time"],
+        ),
+        (&["--mqtt-url", "mqtt://127.0.0.1:1883", "--mqtt-name", "a/b"], &["--mqtt-name"]),
+        (
+            &["--mqtt-url", "mqtt://127.0.0.1:1883", "--mqtt-ca", password],
+            &["--mqtt-ca", "mqtts://"],
+        ),
+        (
+            &["--mqtt-url", "mqtt://127.0.0.1:1883", "--mqtt-password-file", password],
+            &["--mqtt-username"],
+        ),
+        (&["--mqtt-homeassistant"], &["--mqtt-homeassistant", "--mqtt-url"]),
+        (
+            &["--mqtt-url", "mqtts://127.0.0.1:8883", "--mqtt-ca", "/nonexistent/ca.pem"],
+            &["--mqtt-ca", "/nonexistent/ca.pem"],
+        ),
+    ] {
+        crate::exposure::refused(args, expected).await;
+    }
 }
