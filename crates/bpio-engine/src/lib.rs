@@ -150,8 +150,8 @@ pub async fn device_hub(options: &Options) -> Result<DeviceHub> {
 }
 
 /// Serves `clients` (a [`Listener`](bpio::transport_ws::Listener), as many at once as it admits,
-/// or a client address to connect to, one at a time), until `shutdown` resolves (an error from it is returned). On the way out
-/// every session is ended, which stops every device.
+/// or a client address to connect to, one at a time), until `shutdown` resolves (an error from it
+/// is returned). On the way out every session is ended, which stops every device.
 pub async fn serve(
     clients: impl Into<Clients>,
     config: SessionConfig,

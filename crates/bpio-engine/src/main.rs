@@ -1,7 +1,8 @@
 //! bpio-engine: the bpio server as a command-line program, flag-compatible with intiface-engine.
 //!
 //! It listens for clients on a websocket (127.0.0.1:12345 unless told otherwise), serves one
-//! client at a time, and on Ctrl-C or SIGTERM stops every device before it exits.
+//! client at a time unless `--max-clients` allows more, and on Ctrl-C or SIGTERM stops every
+//! device before it exits.
 
 use std::process::ExitCode;
 
