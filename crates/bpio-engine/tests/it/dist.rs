@@ -5,12 +5,12 @@ use std::path::Path;
 
 #[path = "../../examples/dist.rs"]
 #[allow(dead_code)]
-mod dist;
+mod example;
 
 #[test]
 fn dist_holds_the_current_completions_and_man_page() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
-    let files = dist::files().unwrap();
+    let files = example::files().unwrap();
     let stale: Vec<&str> = files
         .iter()
         .filter(|(name, content)| std::fs::read(dir.join(name)).ok().as_ref() != Some(content))
