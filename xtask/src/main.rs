@@ -18,8 +18,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci                 everything CI runs: fmt, clippy, tests, docs, schema, fuzz and bench builds
+  ci                 everything CI runs: fmt, clippy, tests, docs, packages, schema, fuzz and
+                     bench builds
   fmt                cargo fmt, and the protocol files that only the build script declares
+  man                write bpio-engine's shell completions and man page to crates/bpio-engine/dist
+  package            package every published crate and build each from its package
   tidy               check the dependency table, pure crates, test attributes, citations
   coverage [--db FILE]  supported protocols and the device configurations they cover
   schema             validate the v4 fixtures against our schema and the public one
@@ -37,6 +40,8 @@ fn main() -> Result<()> {
         Some("fmt") => fmt(&root, false),
         Some("schema") => schema::run(&root),
         Some("tidy") => tidy::run(&root),
+        Some("man") => man(&root),
+        Some("package") => package(&root),
         Some("coverage") => coverage::run(&root, args.get(1..).unwrap_or_default()),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
@@ -160,8 +165,54 @@ fn ci(root: &Path) -> Result<()> {
         &["doc", "--workspace", "--no-deps", "--all-features", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    package(root)?;
     schema::run(root)?;
     tidy::run(root)?;
     step(&format!("ci passed in {:.0?}", started.elapsed()));
     Ok(())
+}
+
+/// The crates that are never published (`publish = false`): `cargo package` leaves them out.
+const UNPUBLISHED: &[&str] = &["xtask", "bpio-bench", "bpio-fuzz", "bpio-test-mosquitto"];
+
+/// Where `cargo xtask man` writes the engine's completions and man page, from the root.
+const DIST: &str = "crates/bpio-engine/dist";
+
+/// Packages every published crate as `cargo publish` would, and builds each from its package
+/// alone, so that a crate whose build reaches outside its folder, or a dependency without a
+/// version, fails here rather than at publishing. CI (a fresh clone, `CI` set) packages the
+/// committed files only; elsewhere uncommitted changes are packaged too.
+fn package(root: &Path) -> Result<()> {
+    // Each package builds as a workspace of its own, which has none of this workspace's
+    // profiles: they are passed along, so that what the tests already built can serve again.
+    let mut args = vec![
+        "package",
+        "--workspace",
+        "--locked",
+        "--config",
+        "profile.dev.debug='line-tables-only'",
+        "--config",
+        "profile.dev.package.'*'.debug=false",
+    ];
+    for name in UNPUBLISHED {
+        args.extend(["--exclude", name]);
+    }
+    if std::env::var_os("CI").is_none() {
+        args.push("--allow-dirty");
+    }
+    cargo(root, &args, &[])
+}
+
+/// Writes `bpio-engine`'s shell completions and man page, generated from its flags, into
+/// `DIST` (replacing what was there); the engine's test `dist` checks that they are current.
+fn man(root: &Path) -> Result<()> {
+    let dist = root.join(DIST);
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).with_context(|| format!("removing {}", dist.display()))?;
+    }
+    cargo(
+        root,
+        &["run", "--quiet", "--package", "bpio-engine", "--example", "dist", "--", DIST],
+        &[],
+    )
 }

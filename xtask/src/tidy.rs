@@ -1,6 +1,8 @@
 //! `cargo xtask tidy`: rules of the road that the compiler does not check.
 //!
 //! - Dependencies between workspace crates point down the layers (`ALLOWED`; docs/ARCHITECTURE.md).
+//! - A crate is unpublished (`publish = false`) exactly when `UNPUBLISHED` in xtask/src/main.rs
+//!   names it, and a published one says what its registry page needs (`PUBLISHED_FIELDS`).
 //! - The pure crates have no tokio anywhere in their normal dependency tree.
 //! - No test is skipped or expects a panic (the `ignore` and `should_panic` attributes).
 //! - Every library crate root opens with a `//!` doc.
@@ -64,6 +66,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     let crates = workspace_crates(root)?;
     for (name, manifest) in &crates {
         check_dependencies(name, manifest, &mut problems)?;
+        check_publishing(name, manifest, &mut problems);
     }
     for name in PURE {
         if crates.iter().any(|(n, _)| n == name) {
@@ -151,6 +154,38 @@ fn check_dependencies(name: &str, manifest: &str, problems: &mut Vec<String>) ->
         }
     }
     Ok(())
+}
+
+/// What every published crate's `[package]` sets (itself or from the workspace).
+const PUBLISHED_FIELDS: &[&str] =
+    &["description", "license", "repository", "rust-version", "readme", "keywords", "categories"];
+
+fn check_publishing(name: &str, manifest: &str, problems: &mut Vec<String>) {
+    let mut in_package = false;
+    let mut fields = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package && let Some((key, value)) = line.split_once('=') {
+            let key = key.trim();
+            fields.push((key.strip_suffix(".workspace").unwrap_or(key).to_owned(), value.trim()));
+        }
+    }
+    let unpublished = fields.iter().any(|(key, value)| key == "publish" && *value == "false");
+    if unpublished != crate::UNPUBLISHED.contains(&name) {
+        problems.push(format!(
+            "{name}: `publish = false` in its Cargo.toml and `UNPUBLISHED` in xtask/src/main.rs \
+             disagree"
+        ));
+    }
+    if unpublished {
+        return;
+    }
+    for field in PUBLISHED_FIELDS {
+        if !fields.iter().any(|(key, _)| key == field) {
+            problems.push(format!("{name}: a published crate sets `{field}` in [package]"));
+        }
+    }
 }
 
 fn check_no_tokio(root: &Path, name: &str, problems: &mut Vec<String>) -> Result<()> {

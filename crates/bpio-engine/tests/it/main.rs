@@ -1,6 +1,7 @@
 //! The engine as a real process, driven over a real websocket on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dist;
 mod exposure;
 mod frontend;
 mod gamepad;
