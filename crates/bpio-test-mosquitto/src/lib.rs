@@ -136,6 +136,11 @@ impl Broker {
         self.ca_file.as_deref()
     }
 
+    /// A TLS client configuration that trusts the broker's CA, with [`Options::tls`].
+    pub fn client_tls(&self) -> Option<io::Result<rustls::ClientConfig>> {
+        self.ca_file.as_deref().map(client_tls)
+    }
+
     /// What the broker has logged so far (every log type), for a failing test to show.
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("mosquitto.log")).unwrap_or_default()
@@ -392,4 +397,23 @@ fn certificates() -> Result<(String, String, Vec<u8>), rcgen::Error> {
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &Issuer::new(ca_params, ca_key))?;
     Ok((ca.pem(), cert.pem(), key.serialize_pem().into_bytes()))
+}
+
+/// A TLS client configuration (ring) that trusts the CAs in the PEM file `ca`, such as a
+/// broker's [`Broker::ca_file`] handed to another process.
+pub fn client_tls(ca: &Path) -> io::Result<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let invalid =
+        |err: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidData, err.to_string());
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(ca).map_err(|err| invalid(&err))? {
+        roots.add(certificate.map_err(|err| invalid(&err))?).map_err(|err| invalid(&err))?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| invalid(&err))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }

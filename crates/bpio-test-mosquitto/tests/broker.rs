@@ -2,7 +2,6 @@
 //! the access list are enforced, and a restarted broker takes its clients back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,10 +10,7 @@ use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Packet, QoS,
     TlsConfiguration, Transport,
 };
-use rustls::crypto::ring;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
-use rustls::{ClientConfig, RootCertStore};
+
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -54,10 +50,9 @@ impl Peer {
         if let Some((user, password)) = login {
             options.set_credentials(user, password);
         }
-        if let Some(ca) = broker.ca_file() {
-            options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(Arc::new(
-                tls_config(ca),
-            ))));
+        if let Some(tls) = broker.client_tls() {
+            let tls = Arc::new(tls.unwrap());
+            options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
         }
         let (client, mut events) = AsyncClient::new(options, 16);
         tokio::time::timeout(PATIENCE, connack(&mut events)).await.expect("no answer")?;
@@ -121,19 +116,6 @@ async fn connack(events: &mut EventLoop) -> Result<(), ConnectionError> {
             return Ok(());
         }
     }
-}
-
-/// Trusts the broker's CA only, on the ring provider.
-fn tls_config(ca: &Path) -> ClientConfig {
-    let mut roots = RootCertStore::empty();
-    for certificate in CertificateDer::pem_file_iter(ca).unwrap() {
-        roots.add(certificate.unwrap()).unwrap();
-    }
-    ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth()
 }
 
 #[tokio::test]

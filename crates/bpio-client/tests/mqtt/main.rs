@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(feature = "mqtt")]
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,10 +13,7 @@ use bpio_test_mosquitto::{Broker, Options};
 use rumqttc::{
     AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
 };
-use rustls::crypto::ring;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
-use rustls::{ClientConfig, RootCertStore};
+
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -83,10 +79,9 @@ impl FakeEngine {
         if let Some((user, password)) = login {
             options.set_credentials(user, password);
         }
-        if let Some(ca) = broker.ca_file() {
-            options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(Arc::new(
-                tls_config(ca),
-            ))));
+        if let Some(tls) = broker.client_tls() {
+            let tls = Arc::new(tls.unwrap());
+            options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
         }
         let (client, mut events) = AsyncClient::new(options, 16);
         client.subscribe("bpio/test/command/+", QoS::AtLeastOnce).await.unwrap();
@@ -160,19 +155,6 @@ fn answer(name: &str, id: &Value) -> Value {
             "Id": id, "ErrorCode": 3, "ErrorMessage": format!("the fake engine does no {other}")
         }}]),
     }
-}
-
-/// Trusts the broker's CA only, on the ring provider.
-fn tls_config(ca: &Path) -> ClientConfig {
-    let mut roots = RootCertStore::empty();
-    for certificate in CertificateDer::pem_file_iter(ca).unwrap() {
-        roots.add(certificate.unwrap()).unwrap();
-    }
-    ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth()
 }
 
 /// The MQTT error a connect failed with.

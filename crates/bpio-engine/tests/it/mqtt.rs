@@ -16,8 +16,6 @@ use bpio_test_mosquitto::{Broker, Options};
 use rumqttc::{
     AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
 };
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
@@ -103,22 +101,7 @@ fn mqtt_options(broker: &Broker, id: &str, password: &str) -> MqttOptions {
 }
 
 fn tls(broker: &Broker) -> Arc<rustls::ClientConfig> {
-    tls_trusting(broker.ca_file().unwrap())
-}
-
-/// A TLS client configuration that trusts the CA in the PEM file `ca`.
-fn tls_trusting(ca: &Path) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(ca).unwrap() {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Arc::new(config)
+    Arc::new(broker.client_tls().unwrap().unwrap())
 }
 
 impl Remote {
@@ -405,7 +388,9 @@ const REMOTE_ROLE: &str = "BPIO_TEST_MQTT_REMOTE";
 async fn remote_process(setup: &str) {
     let setup: Value = serde_json::from_str(setup).unwrap();
     let port = u16::try_from(setup["port"].as_u64().unwrap()).unwrap();
-    let tls = tls_trusting(Path::new(setup["ca"].as_str().unwrap()));
+    let tls = Arc::new(
+        bpio_test_mosquitto::client_tls(Path::new(setup["ca"].as_str().unwrap())).unwrap(),
+    );
     let mut options = MqttOptions::new("phone", "127.0.0.1", port);
     options.set_credentials("phone", "phone-secret").set_keep_alive(Duration::from_secs(5));
     options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));

@@ -6,6 +6,7 @@
 //! observations and is told how many, so a slow watcher never slows a device or a session.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bpio_protocol::{SpecVersion, v4};
 
@@ -100,12 +101,22 @@ pub enum Observed {
 
 /// One watcher's end of the stream, from [`DeviceHub::observe`](super::DeviceHub::observe).
 #[derive(Debug)]
-pub struct Observer(broadcast::Receiver<Observation>);
+pub struct Observer {
+    receiver: broadcast::Receiver<Observation>,
+    /// The count of watchers, which this one leaves when dropped.
+    watchers: Arc<AtomicUsize>,
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        self.watchers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 impl Observer {
     /// The next observation; `None` once the server is gone.
     pub async fn next(&mut self) -> Option<Observed> {
-        match self.0.recv().await {
+        match self.receiver.recv().await {
             Ok(observation) => Some(Observed::Event(observation)),
             Err(broadcast::error::RecvError::Lagged(missed)) => Some(Observed::Missed(missed)),
             Err(broadcast::error::RecvError::Closed) => None,
@@ -114,7 +125,7 @@ impl Observer {
 
     /// The next observation if one is waiting; `None` when none is, or the server is gone.
     pub fn try_next(&mut self) -> Option<Observed> {
-        match self.0.try_recv() {
+        match self.receiver.try_recv() {
             Ok(observation) => Some(Observed::Event(observation)),
             Err(broadcast::error::TryRecvError::Lagged(missed)) => Some(Observed::Missed(missed)),
             Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => {
@@ -126,27 +137,33 @@ impl Observer {
 
 /// The telling end, shared by the hub task and its handles.
 #[derive(Debug, Clone)]
-pub(super) struct Observers(broadcast::Sender<Observation>);
+pub(super) struct Observers {
+    sender: broadcast::Sender<Observation>,
+    /// How many [`Observer`]s exist. The channel counts them too, but behind its lock, and
+    /// device tasks ask for every output.
+    watchers: Arc<AtomicUsize>,
+}
 
 impl Observers {
     pub(super) fn new() -> Self {
-        Self(broadcast::channel(BACKLOG).0)
+        Self { sender: broadcast::channel(BACKLOG).0, watchers: Arc::default() }
     }
 
     /// A new watcher, seeing what happens from now on.
     pub(super) fn subscribe(&self) -> Observer {
-        Observer(self.0.subscribe())
+        self.watchers.fetch_add(1, Ordering::Relaxed);
+        Observer { receiver: self.sender.subscribe(), watchers: Arc::clone(&self.watchers) }
     }
 
     /// Whether anyone watches: observations cost nothing to build while nobody does.
     pub(super) fn watched(&self) -> bool {
-        self.0.receiver_count() > 0
+        self.watchers.load(Ordering::Relaxed) > 0
     }
 
     /// Tells every watcher; never waits.
     pub(super) fn tell(&self, observation: Observation) {
         // An error only means nobody watches.
-        let _ = self.0.send(observation);
+        let _ = self.sender.send(observation);
     }
 }
 
