@@ -35,12 +35,20 @@ pub(super) struct HomeAssistant {
     entities: BTreeMap<u32, Vec<String>>,
     /// `bpio_NAME`, the prefix of every object id.
     node: String,
+    /// Whether the session reads batteries and signal strengths itself.
+    reads: bool,
 }
 
 impl HomeAssistant {
     pub(super) fn new(topics: Topics, hub: DeviceHub) -> Self {
         let node = format!("bpio_{}", topics.base().rsplit('/').next().unwrap_or("bpio"));
-        Self { topics, hub, session: None, entities: BTreeMap::new(), node }
+        Self { topics, hub, session: None, entities: BTreeMap::new(), node, reads: true }
+    }
+
+    /// Whether Home Assistant's session reads batteries and signal strengths, or leaves it to
+    /// another session (the web panel's) whose readings reach every watcher alike.
+    pub(super) fn reading(self, reads: bool) -> Self {
+        Self { reads, ..self }
     }
 
     /// Connected to the broker: listen for Home Assistant, and tell it every entity.
@@ -82,7 +90,9 @@ impl HomeAssistant {
         match Client::connect(CLIENT_NAME, connector).await {
             Ok(client) => {
                 let client = Arc::new(client);
-                tokio::spawn(crate::readings::read_batteries(Arc::clone(&client)));
+                if self.reads {
+                    tokio::spawn(crate::readings::read_batteries(Arc::clone(&client)));
+                }
                 self.session = Some(client);
             }
             Err(err) => warn!(cause = %err, "cannot start Home Assistant's session"),

@@ -58,6 +58,9 @@ pub(crate) struct Plan {
     max_ping_time: Duration,
     max_message_size: usize,
     homeassistant: bool,
+    /// Whether Home Assistant's session reads batteries and signal strengths; not when the
+    /// web panel's session already does, as every reading reaches both.
+    homeassistant_reads: bool,
 }
 
 impl Plan {
@@ -126,6 +129,7 @@ impl Plan {
             max_ping_time: Duration::from_millis(u64::from(options.mqtt_max_ping_time)),
             max_message_size: options.max_message_size,
             homeassistant: options.mqtt_homeassistant,
+            homeassistant_reads: options.web_port.is_none(),
         }))
     }
 
@@ -168,7 +172,8 @@ impl Plan {
             connected: false,
             homeassistant: self
                 .homeassistant
-                .then(|| homeassistant::HomeAssistant::new(self.topics.clone(), hub.clone())),
+                .then(|| homeassistant::HomeAssistant::new(self.topics.clone(), hub.clone()))
+                .map(|ha| ha.reading(self.homeassistant_reads)),
         };
         let mut list = hub.device_list();
         let mut observer = hub.observe();

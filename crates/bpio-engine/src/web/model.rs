@@ -163,8 +163,12 @@ impl Model {
                 self.transports.insert(device.index, device.transport);
                 Vec::new()
             }
-            // The device list says so too, and carries what the panel shows.
-            Observation::DeviceDisconnected { .. } => Vec::new(),
+            // The list may already show a device that came back at the same index; its view
+            // goes, and the list brings it back with its outputs at 0.
+            Observation::DeviceDisconnected { index } => match self.devices.remove(&index) {
+                Some(_) => vec![json!({"type": "device_removed", "index": index})],
+                None => Vec::new(),
+            },
             Observation::Output { device, feature, output, value } => {
                 let Some(view) = self.output(device, feature, output) else { return Vec::new() };
                 view.level = value;
@@ -185,16 +189,12 @@ impl Model {
         }
     }
 
-    /// Brings the devices in line with the hub's list: a device that is new, or listed
-    /// differently than before (it left and came back), is added with its outputs at 0.
+    /// Brings the devices in line with the hub's list: a device that is new is added with its
+    /// outputs at 0. (One that left and came back was removed when it left was observed.)
     fn list(&mut self, list: &BTreeMap<u32, v4::Device>) -> Vec<Value> {
         let mut messages = Vec::new();
-        let gone: Vec<u32> = self
-            .devices
-            .keys()
-            .copied()
-            .filter(|index| !list.get(index).is_some_and(|d| self.shows(d)))
-            .collect();
+        let gone: Vec<u32> =
+            self.devices.keys().copied().filter(|index| !list.contains_key(index)).collect();
         for index in gone {
             self.devices.remove(&index);
             messages.push(json!({"type": "device_removed", "index": index}));
@@ -210,15 +210,6 @@ impl Model {
         }
         self.transports.retain(|index, _| list.contains_key(index));
         messages
-    }
-
-    /// Whether the device shown at `device`'s index is `device`.
-    fn shows(&self, device: &v4::Device) -> bool {
-        self.devices.get(&device.device_index).is_some_and(|shown| {
-            shown.name == device.device_name
-                && shown.display_name == device.device_display_name
-                && shown.features.len() == device.device_features.len()
-        })
     }
 
     fn log(&mut self, line: String) -> Vec<Value> {
@@ -341,5 +332,57 @@ fn apply(shared: &Shared, observed: Observed) {
         Observed::Missed(missed) => {
             tracing::warn!("the web panel missed {missed} observations: the engine fell behind");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rabbit(level_max: u32) -> BTreeMap<u32, v4::Device> {
+        let device: v4::Device = serde_json::from_value(json!({
+            "DeviceIndex": 0,
+            "DeviceName": "Example Rabbit",
+            "DeviceMessageTimingGap": 0,
+            "DeviceFeatures": {"0": {
+                "FeatureIndex": 0,
+                "FeatureDescription": "Vibrator",
+                "Output": {"Vibrate": {"Value": [0, level_max]}},
+            }},
+        }))
+        .unwrap();
+        BTreeMap::from([(0, device)])
+    }
+
+    fn model() -> Arc<Shared> {
+        let server = ServerView { name: "test".into(), clients_url: None, max_clients: 1 };
+        Shared::new(server, "panel")
+    }
+
+    fn kinds(messages: &[Value]) -> Vec<&str> {
+        messages.iter().map(|m| m["type"].as_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_device_that_leaves_and_comes_back_at_its_index_is_shown_afresh() {
+        let shared = model();
+        let mut model = shared.lock();
+        assert_eq!(kinds(&model.list(&rabbit(20))), ["device_added"]);
+        model.observe(Observation::Output {
+            device: 0,
+            feature: 0,
+            output: v4::OutputType::Vibrate,
+            value: 12,
+        });
+        // The same device again, listed before its leaving is observed.
+        assert!(model.list(&rabbit(20)).is_empty());
+        let left = model.observe(Observation::DeviceDisconnected { index: 0 });
+        assert_eq!(kinds(&left), ["device_removed"]);
+        let back = model.list(&rabbit(20));
+        assert_eq!(kinds(&back), ["device_added"]);
+        assert_eq!(model.output(0, 0, v4::OutputType::Vibrate).unwrap().level, 0);
+        // A leaving observed once the list no longer shows it changes nothing more.
+        assert_eq!(kinds(&model.list(&BTreeMap::new())), ["device_removed"]);
+        assert!(model.observe(Observation::DeviceDisconnected { index: 0 }).is_empty());
     }
 }
