@@ -24,5 +24,6 @@ pub mod mqtt;
 pub mod report;
 pub mod serial;
 pub mod soak;
+pub mod spin;
 pub mod stats;
 pub mod timings;

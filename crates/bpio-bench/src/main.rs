@@ -244,6 +244,13 @@ struct SettingsArgs {
     /// Fake devices added for the per-device memory figure.
     #[arg(long, default_value_t = Settings::default().extra_devices)]
     extra_devices: usize,
+    /// Numbers of extra fake devices at which memory is read (memory against devices).
+    #[arg(long, value_delimiter = ',', default_values_t = Settings::default().extra_device_steps)]
+    extra_device_steps: Vec<usize>,
+    /// Also time round trips and client → device latency with a client and a device that spin
+    /// on their sockets instead of parking (each on a thread of its own: two busy cores).
+    #[arg(long)]
+    spin: bool,
 }
 
 impl SettingsArgs {
@@ -257,6 +264,8 @@ impl SettingsArgs {
             gap_ms: self.gap_ms,
             stop_rounds: self.stop_rounds,
             extra_devices: self.extra_devices,
+            extra_device_steps: self.extra_device_steps.clone(),
+            spin: self.spin,
             ..Settings::default()
         }
     }
