@@ -13,6 +13,7 @@
 //! the same code in one run. That is why it depends on `bpio-protocol` and never on the server.
 #![warn(missing_docs)]
 
+pub mod chart;
 pub mod client;
 pub mod config;
 pub mod device;

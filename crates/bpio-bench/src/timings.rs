@@ -127,7 +127,7 @@ pub(crate) async fn device_latency(
         times.push(arrived.saturating_duration_since(sent));
         client.reply_to(id).await?;
     }
-    Ok(summary_json(times))
+    Ok(summary_with_samples(times))
 }
 
 /// Sends the gap device a command every 2 ms and judges the device's writes against the gap.
