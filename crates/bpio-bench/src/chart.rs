@@ -117,6 +117,8 @@ pub fn memory_svg(servers: &[Server<'_>]) -> Result<String> {
             .configure_mesh()
             .x_desc("fake websocket devices connected")
             .y_desc("VmRSS (MiB)")
+            .x_label_formatter(&|devices| format!("{devices:.0}"))
+            .y_label_formatter(&|mib| format!("{mib:.0}"))
             .light_line_style(RGBColor(242, 242, 242))
             .axis_desc_style(font(16))
             .label_style(font(14))
@@ -276,15 +278,22 @@ fn memory_points(runs: &[Value]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// "bpio: 10.0 MiB idle, 12.6 MiB with 201 devices".
+/// "bpio: 10.0 MiB idle, 10.8 MiB with 1 device, 18.4 KiB more per device up to 201": the
+/// readings at 0, 1 and the most devices, and the slope between the last two.
 fn memory_label(name: &str, points: &[(f64, f64)]) -> String {
-    match (points.first(), points.last()) {
-        (Some(first), Some(last)) if points.len() > 1 => format!(
-            "{name}: {:.1} MiB with {} devices, {:.1} MiB with {}",
-            first.1, first.0, last.1, last.0
-        ),
-        _ => name.to_owned(),
+    let at = |devices: f64| points.iter().find(|p| p.0 == devices).map(|p| p.1);
+    let mut parts = Vec::new();
+    if let Some(idle) = at(0.0) {
+        parts.push(format!("{idle:.1} MiB idle"));
     }
+    if let Some(one) = at(1.0) {
+        parts.push(format!("{one:.1} MiB with 1 device"));
+        if let Some(&(most, mib)) = points.last().filter(|last| last.0 > 1.0) {
+            let per_device_kib = (mib - one) * 1024.0 / (most - 1.0);
+            parts.push(format!("{per_device_kib:.1} KiB more per device up to {most}"));
+        }
+    }
+    if parts.is_empty() { name.to_owned() } else { format!("{name}: {}", parts.join(", ")) }
 }
 
 /// A latency axis tick, in the unit that keeps it short: "50 µs", "1 ms".

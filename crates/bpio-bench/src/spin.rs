@@ -6,9 +6,9 @@
 //! tail. Here each spinning side is a dedicated OS thread with a std `TcpStream` set
 //! non-blocking and a sync `tungstenite` websocket, calling `read` until a frame arrives with
 //! [`std::hint::spin_loop`] between the `WouldBlock`s, so what is left of a round trip is the
-//! server's own time and the loopback's. A spinning thread keeps a core busy: with the client and
-//! the device spinning together, both cores of a two-core machine are, and the server runs on
-//! what the scheduler takes from them. That is the point of the measurement, and why it comes in
+//! server's own time and the loopback's. A spinning thread keeps a core busy: with the client
+//! reading its reply and the device spinning together, both cores of a two-core machine are, and
+//! the server runs on what the scheduler takes from them. That is why this measurement comes in
 //! addition to the parked one, never instead of it.
 
 use std::net::TcpStream;
@@ -183,21 +183,18 @@ impl SpinDevice {
         self.control.spin.store(on, Ordering::Release);
     }
 
-    /// Spins until a write at or after `after` whose command is `command` has been read, for
-    /// `timeout` at most; earlier writes and other commands are consumed. Returns when it was
-    /// read.
+    /// Waits up to `timeout` for a write at or after `after` whose command is `command`;
+    /// earlier writes and other commands are consumed. Returns when the device read it.
+    ///
+    /// The caller parks meanwhile: the moment is the device's own stamp, so the caller's wake-up
+    /// is in no figure, and the core it leaves is the server's.
     pub fn wait_for(&self, command: &str, after: Instant, timeout: Duration) -> Option<Instant> {
         let deadline = Instant::now() + timeout;
         loop {
-            match self.writes.try_recv() {
-                Ok(write) if write.at >= after && write.command == command => {
-                    return Some(write.at);
-                }
-                Ok(_) => {}
-                Err(mpsc::TryRecvError::Empty) if Instant::now() < deadline => {
-                    std::hint::spin_loop();
-                }
-                Err(_) => return None,
+            let wait = deadline.saturating_duration_since(Instant::now());
+            let write = self.writes.recv_timeout(wait).ok()?;
+            if write.at >= after && write.command == command {
+                return Some(write.at);
             }
         }
     }
@@ -286,7 +283,8 @@ pub(crate) fn round_trips(
 }
 
 /// Time from handing an OutputCmd to the socket until the spinning fake device reads its bytes,
-/// one command at a time; the device spins while this runs.
+/// one command at a time; the device spins while this runs, and the client spins only to read
+/// each reply (it parks while the device's stamp is on its way: see [`SpinDevice::wait_for`]).
 pub(crate) fn device_latency(
     client: &mut SpinClient,
     device: &SpinDevice,

@@ -84,6 +84,8 @@ fn the_memory_chart_draws_the_median_of_the_runs_at_each_count() {
     let servers =
         [Server { name: "bpio", runs: &bpio }, Server { name: "reference", runs: &reference }];
     let svg = memory_svg(&servers).unwrap();
-    assert!(svg.contains("bpio: 10.0 MiB with 0 devices, 13.0 MiB with 101"), "{svg}");
-    assert!(svg.contains("reference: 20.0 MiB with 0 devices, 40.0 MiB with 101"), "{svg}");
+    // (13 − 11) MiB over 100 more devices.
+    let label = "bpio: 10.0 MiB idle, 11.0 MiB with 1 device, 20.5 KiB more per device up to 101";
+    assert!(svg.contains(label), "{svg}");
+    assert!(svg.contains("reference: 20.0 MiB idle, 21.0 MiB with 1 device, 194.6 KiB"), "{svg}");
 }
