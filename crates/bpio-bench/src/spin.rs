@@ -141,7 +141,7 @@ impl SpinClient {
 }
 
 /// A fake Lovense Hush on a thread of its own, answering as [`device::answer`] does. It parks in
-/// `read` (waking every [`IDLE_POLL`]) until told to [`spin`](Self::spin), and from then on
+/// `read` (waking every 10 ms) until told to [`spin`](Self::spin), and from then on
 /// busy-polls its socket and stamps each command the moment its frame is read.
 #[derive(Debug)]
 pub struct SpinDevice {
