@@ -421,3 +421,22 @@ pub async fn scanned_memory(url: &str, pid: u32, devices: usize) -> Result<Value
     client.close().await;
     Ok(json!({"devices": listed, "rss_kib": rss}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_read_at_every_step_and_at_the_per_device_count_in_order() {
+        let settings = Settings {
+            extra_devices: 30,
+            extra_device_steps: vec![50, 0, 10, 50],
+            ..Settings::default()
+        };
+        assert_eq!(settings.memory_steps(), [10, 30, 50]);
+        let none =
+            Settings { extra_devices: 0, extra_device_steps: Vec::new(), ..Settings::default() };
+        assert!(none.memory_steps().is_empty());
+        assert_eq!(Settings::default().memory_steps(), [10, 25, 50, 100, 200]);
+    }
+}
