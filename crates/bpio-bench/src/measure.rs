@@ -1,11 +1,14 @@
 //! A run: which measurements are made, in which order (each timing itself is in `timings`).
 //!
 //! Against a server with a device websocket port: memory idle, the handshake, memory with one
-//! fake device and with many more, then round trips, pipelined throughput, client → device
-//! latency, the timing gap, a StopCmd in the middle of a flood, and the stop after a killed
-//! client. Against the echo baseline (no device port) only what needs no device: the handshake,
-//! round trips, throughput and the reply to a StopCmd after a flood. A section that fails is
-//! recorded as `{"error": …}` and the run goes on where it can.
+//! fake device and at steps of more, then round trips, pipelined throughput, client → device
+//! latency, the timing gap, a StopCmd in the middle of a flood, the stop after a killed client
+//! and, with `spin`, round trips and client → device latency once more with a client and a device
+//! that spin on their sockets (in a session of their own, last, so that nothing else runs beside
+//! them). Against the echo baseline (no device port) only what needs no device: the handshake,
+//! round trips, throughput, the reply to a StopCmd after a flood and, with `spin`, the spinning
+//! round trips. A section that fails is recorded as `{"error": …}` and the run goes on where it
+//! can.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
