@@ -1,10 +1,13 @@
-//! `cargo xtask bench [--runs N] [--reference PATH] [--soak-secs S]`: measures bpio-engine, the
-//! echo baseline and, when a path to an `intiface-engine` binary is given (or
+//! `cargo xtask bench [--runs N] [--reference PATH] [--soak-secs S] [--update-docs]`: measures
+//! bpio-engine, the echo baseline and, when a path to an `intiface-engine` binary is given (or
 //! `BPIO_BENCH_REFERENCE` names one), the reference server with the same tool, N times in turn
-//! (1 unless told); then soaks bpio-engine in each mode that keeps per-device state, S seconds
-//! each after a warm-up (120 unless told, 0 for none); prints one table of the medians and writes
-//! every figure as JSON to `target/bench/`. Not part of CI: timings of shared machines are noise
-//! (a short soak with a generous bound runs in bpio-engine's tests).
+//! (1 unless told), each with the parked client and then with the spinning one; then soaks
+//! bpio-engine in each mode that keeps per-device state, S seconds each after a warm-up (120
+//! unless told, 0 for none); prints one table of the medians, writes every figure as JSON and
+//! the pictures (latency distributions, memory against devices) as SVG to `target/bench/`, and
+//! with `--update-docs` copies the pictures to `docs/perf/`, where docs/PERFORMANCE.md shows
+//! them. Not part of CI: timings of shared machines are noise (a short soak with a generous bound
+//! runs in bpio-engine's tests).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -29,10 +32,11 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
         &["build", "--release", "--package", "bpio-engine", "--package", "bpio-bench"],
         &[],
     )?;
-    let release = root.join("target/release");
+    let target = target_dir(root);
+    let release = target.join("release");
     let bench = release.join("bpio-bench");
     let engine = release.join("bpio-engine");
-    let out = root.join("target/bench");
+    let out = target.join("bench");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
     let mut report: Vec<String> = vec!["report".into()];
@@ -41,7 +45,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     for run in 1..=options.runs {
         crate::step(&format!("run {run} of {}: the echo baseline", options.runs));
         let echo = format!("echo-{run}.json");
-        tool(&bench, &["echo", "--json"], &out.join(&echo))?;
+        tool(&bench, &["echo", "--spin", "--json"], &out.join(&echo))?;
         report.extend(["--echo".into(), echo]);
 
         crate::step(&format!("run {run}: bpio-engine with fake websocket devices"));
@@ -98,11 +102,45 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |t| t.as_secs());
     let history = format!("bench-{stamp}.json");
     report.extend(["--out".into(), history.clone()]);
+    for picture in PICTURES {
+        report.extend([format!("--{picture}-svg"), format!("{picture}-{stamp}.svg")]);
+    }
     crate::step("results");
     succeed(Command::new(&bench).args(&report).current_dir(&out), "bpio-bench report")?;
     std::fs::copy(out.join(&history), out.join("latest.json")).context("copying latest.json")?;
-    crate::step(&format!("written to target/bench/{history} and target/bench/latest.json"));
+    crate::step(&format!("written to {}: {history} and latest.json", out.display()));
+    for picture in PICTURES {
+        let drawn = out.join(format!("{picture}-{stamp}.svg"));
+        // `report` leaves out a picture it had nothing for, and says so.
+        if !drawn.is_file() {
+            continue;
+        }
+        let latest = out.join(format!("{picture}-latest.svg"));
+        std::fs::copy(&drawn, &latest).with_context(|| format!("copying {}", latest.display()))?;
+        crate::step(&format!("drawn: {} and {}", drawn.display(), latest.display()));
+        if options.update_docs {
+            let dir = root.join(DOCS_PICTURES);
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let docs = dir.join(format!("{picture}.svg"));
+            std::fs::copy(&drawn, &docs).with_context(|| format!("copying {}", docs.display()))?;
+            crate::step(&format!("copied to {DOCS_PICTURES}/{picture}.svg"));
+        }
+    }
     Ok(())
+}
+
+/// The pictures `bpio-bench report` draws, by name: `--NAME-svg`, `NAME-<unix time>.svg`.
+const PICTURES: [&str; 2] = ["latency", "memory"];
+
+/// Where `--update-docs` puts them, for docs/PERFORMANCE.md.
+const DOCS_PICTURES: &str = "docs/perf";
+
+/// The build's target directory: `CARGO_TARGET_DIR` (relative to the root when relative), else
+/// `target/` in the root.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| root.join("target"), |dir| root.join(dir))
 }
 
 /// The command line of `cargo xtask bench`.
@@ -111,21 +149,28 @@ struct Options {
     reference: Option<PathBuf>,
     /// Seconds of each soak after its warm-up; 0 skips them.
     soak_secs: u64,
+    /// Copy the pictures to docs/perf/.
+    update_docs: bool,
 }
 
 impl Options {
-    /// `--runs N`, `--reference PATH` (else `BPIO_BENCH_REFERENCE`) and `--soak-secs S`, in
-    /// any order; the reference must exist.
+    /// `--runs N`, `--reference PATH` (else `BPIO_BENCH_REFERENCE`), `--soak-secs S` and
+    /// `--update-docs`, in any order; the reference must exist.
     fn parse(args: &[String]) -> Result<Self> {
         const USAGE: &str = "usage: cargo xtask bench [--runs N] \
-                             [--reference PATH-TO-intiface-engine] [--soak-secs S]";
+                             [--reference PATH-TO-intiface-engine] [--soak-secs S] [--update-docs]";
         let mut options = Self {
             runs: 1,
             reference: std::env::var_os("BPIO_BENCH_REFERENCE").map(PathBuf::from),
             soak_secs: 120,
+            update_docs: false,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
+            if flag == "--update-docs" {
+                options.update_docs = true;
+                continue;
+            }
             let value = args.next().context(USAGE)?;
             match flag.as_str() {
                 "--runs" => options.runs = value.parse().ok().filter(|&n| n > 0).context(USAGE)?,
@@ -173,6 +218,7 @@ fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Pa
             &device_url,
             "--pid",
             &pid,
+            "--spin",
             "--json",
         ],
         &out.join(format!("{name}.json")),
@@ -421,6 +467,19 @@ impl Drop for Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_options_take_flags_with_and_without_values() {
+        let args = |list: &[&str]| list.iter().map(|&a| a.to_owned()).collect::<Vec<_>>();
+        let options = Options::parse(&args(&["--update-docs", "--runs", "3", "--soak-secs", "0"]));
+        let options = options.unwrap();
+        assert!(options.update_docs);
+        assert_eq!((options.runs, options.soak_secs), (3, 0));
+        assert!(!Options::parse(&args(&["--runs", "3"])).unwrap().update_docs);
+        assert!(Options::parse(&args(&["--runs"])).is_err());
+        assert!(Options::parse(&args(&["--runs", "0"])).is_err());
+        assert!(Options::parse(&args(&["--spin", "1"])).is_err());
+    }
 
     #[test]
     fn listening_sockets_beyond_loopback_are_recognised() {

@@ -27,8 +27,9 @@ commands:
   coverage [--db FILE]  supported protocols and the device configurations they cover
   schema             validate the v4 fixtures against our schema and the public one
   fuzz [SECONDS] [TARGET...]  run the fuzz targets, 60 s each (installs cargo-fuzz; RUSTC_BOOTSTRAP=1)
-  bench [--runs N] [--reference PATH] [--soak-secs S]  measure bpio-engine, the echo baseline
-                     and the reference server; soak bpio-engine S seconds per mode (120)
+  bench [--runs N] [--reference PATH] [--soak-secs S] [--update-docs]  measure bpio-engine, the
+                     echo baseline and the reference server, parked and spinning; soak
+                     bpio-engine S seconds per mode (120); draw the SVGs (--update-docs: to docs/perf)
   import-device-db [FILE]  regenerate the embedded device database from a public file (default: v5)
 ";
 

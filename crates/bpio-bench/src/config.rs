@@ -17,6 +17,9 @@ pub const MAIN_ADDRESS: &str = "bench-main";
 /// Address of the fake device whose record sets the timing gap.
 pub const GAP_ADDRESS: &str = "bench-gap";
 
+/// Address of the fake device that spins on its socket (no record: gap 0, as the main device).
+pub const SPIN_ADDRESS: &str = "bench-spin";
+
 /// The display name the record gives the gap device, by which the tool finds it in the list.
 pub const GAP_DISPLAY_NAME: &str = "bench gap device";
 

@@ -50,6 +50,39 @@ pub fn answer(command: &str) -> &'static str {
     }
 }
 
+/// What a device does with a frame from the server.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Frame {
+    /// Commands to record, each with the frame that answers it.
+    Commands(Vec<(String, Message)>),
+    /// A ping: tungstenite queues the pong, and a flush sends it now rather than with the next
+    /// answer, so an idle device still passes the server's keep-alive.
+    Ping,
+    /// The server closes the connection.
+    Close,
+    /// Nothing to do.
+    Other,
+}
+
+/// Reads `frame` as the firmware does: each `;`-terminated command and its answer.
+pub(crate) fn firmware(frame: &Message) -> Frame {
+    let bytes = match frame {
+        Message::Binary(bytes) => bytes.as_ref(),
+        Message::Text(text) => text.as_bytes(),
+        Message::Ping(_) => return Frame::Ping,
+        Message::Close(_) => return Frame::Close,
+        _ => return Frame::Other,
+    };
+    let text = String::from_utf8_lossy(bytes);
+    Frame::Commands(
+        text.split_terminator(';')
+            .map(|command| {
+                (command.to_owned(), Message::binary(answer(command).as_bytes().to_vec()))
+            })
+            .collect(),
+    )
+}
+
 impl FakeDevice {
     /// Connects to the device websocket server at `url` and names itself with `address`.
     pub async fn connect(url: &str, address: &str) -> Result<Self> {
@@ -69,22 +102,17 @@ impl FakeDevice {
                 };
                 let Some(Ok(frame)) = frame else { return };
                 let at = Instant::now();
-                let bytes = match &frame {
-                    Message::Binary(bytes) => bytes.as_ref(),
-                    Message::Text(text) => text.as_bytes(),
-                    // tungstenite queues the pong; flushing sends it now rather than with the
-                    // next answer, so an idle device still passes the server's keep-alive.
-                    Message::Ping(_) => {
+                let commands = match firmware(&frame) {
+                    Frame::Commands(commands) => commands,
+                    Frame::Ping => {
                         let _ = socket.flush().await;
                         continue;
                     }
-                    Message::Close(_) => return,
-                    _ => continue,
+                    Frame::Close => return,
+                    Frame::Other => continue,
                 };
-                let text = String::from_utf8_lossy(bytes).into_owned();
-                for command in text.split_terminator(';') {
-                    let _ = writes_tx.send(Write { at, command: command.to_owned() });
-                    let reply = Message::binary(answer(command).as_bytes().to_vec());
+                for (command, reply) in commands {
+                    let _ = writes_tx.send(Write { at, command });
                     if socket.send(reply).await.is_err() {
                         return;
                     }
@@ -144,5 +172,24 @@ mod tests {
         assert_eq!(answer("DeviceType"), "Z:11:0082059AD3BD;");
         assert_eq!(answer("Battery"), "85;");
         assert_eq!(answer("Vibrate:5"), "OK;");
+    }
+
+    #[test]
+    fn a_frame_of_commands_is_split_and_each_answered() {
+        let Frame::Commands(commands) = firmware(&Message::binary(&b"Battery;Vibrate:3;"[..]))
+        else {
+            panic!("not read as commands");
+        };
+        let commands: Vec<(&str, &Message)> =
+            commands.iter().map(|(command, reply)| (command.as_str(), reply)).collect();
+        assert_eq!(
+            commands,
+            [
+                ("Battery", &Message::binary(&b"85;"[..])),
+                ("Vibrate:3", &Message::binary(&b"OK;"[..]))
+            ]
+        );
+        assert_eq!(firmware(&Message::Ping(Vec::new().into())), Frame::Ping);
+        assert_eq!(firmware(&Message::Close(None)), Frame::Close);
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use bpio_bench::measure::{self, Settings, Target};
 use bpio_bench::soak::SoakSettings;
-use bpio_bench::{config, echo, report, serial, soak, timings};
+use bpio_bench::{chart, config, echo, report, serial, soak, timings};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -139,6 +139,12 @@ enum Command {
         /// Write the whole run, table included, as JSON here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Draw the latency distributions of every server here, as SVG.
+        #[arg(long)]
+        latency_svg: Option<PathBuf>,
+        /// Draw resident memory against device count here, as SVG.
+        #[arg(long)]
+        memory_svg: Option<PathBuf>,
     },
     /// Through an MQTT broker (an engine started with --mqtt-url): an OutputCmd's round trip
     /// through the broker next to a direct websocket, then remote sessions side by side.
@@ -244,6 +250,13 @@ struct SettingsArgs {
     /// Fake devices added for the per-device memory figure.
     #[arg(long, default_value_t = Settings::default().extra_devices)]
     extra_devices: usize,
+    /// Numbers of extra fake devices at which memory is read (memory against devices).
+    #[arg(long, value_delimiter = ',', default_values_t = Settings::default().extra_device_steps)]
+    extra_device_steps: Vec<usize>,
+    /// Also time round trips and client → device latency with a client and a device that spin
+    /// on their sockets instead of parking (each on a thread of its own: two busy cores).
+    #[arg(long)]
+    spin: bool,
 }
 
 impl SettingsArgs {
@@ -257,6 +270,8 @@ impl SettingsArgs {
             gap_ms: self.gap_ms,
             stop_rounds: self.stop_rounds,
             extra_devices: self.extra_devices,
+            extra_device_steps: self.extra_device_steps.clone(),
+            spin: self.spin,
             ..Settings::default()
         }
     }
@@ -359,7 +374,18 @@ async fn run(command: Command) -> Result<()> {
             std::future::pending::<()>().await;
             Ok(())
         }
-        Command::Report { bpio, echo, reference, simulated, soak, out } => {
+        Command::Report {
+            bpio,
+            echo,
+            reference,
+            simulated,
+            soak,
+            out,
+            latency_svg,
+            memory_svg,
+        } => {
+            let servers = [("bpio", &bpio), ("reference", &reference), ("echo", &echo)];
+            draw_charts(servers, latency_svg.as_deref(), memory_svg.as_deref())?;
             let mut ours = read_runs(&bpio)?;
             if !simulated.is_empty() {
                 ours["simulated"] = read_runs(&simulated)?;
@@ -416,6 +442,35 @@ fn print_mqtt(figures: &Value) {
             us(&rt["p50_us"]),
             us(&rt["p99_us"])
         );
+    }
+}
+
+/// Draws the pictures of a run from every run of every server.
+fn draw_charts(
+    servers: [(&str, &Vec<PathBuf>); 3],
+    latency: Option<&Path>,
+    memory: Option<&Path>,
+) -> Result<()> {
+    let mut runs = Vec::new();
+    for (name, paths) in servers {
+        runs.push((name, paths.iter().map(|path| read_json(path)).collect::<Result<Vec<_>>>()?));
+    }
+    let servers: Vec<chart::Server<'_>> =
+        runs.iter().map(|(name, runs)| chart::Server { name, runs }).collect();
+    draw(latency, || chart::latency_svg(&servers))?;
+    draw(memory, || chart::memory_svg(&servers))
+}
+
+/// Writes the picture `svg` draws to `path`, when there is a path; a picture with nothing to draw
+/// is left out with a note.
+fn draw(path: Option<&Path>, svg: impl FnOnce() -> Result<String>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    match svg() {
+        Ok(svg) => write_file(path, &svg),
+        Err(err) => {
+            eprintln!("{} is left out: {err:#}", path.display());
+            Ok(())
+        }
     }
 }
 

@@ -69,6 +69,29 @@ pub fn summary_json(samples: Vec<Duration>) -> Value {
     Summary::of(samples).map_or(Value::Null, |summary| summary.to_json())
 }
 
+/// A summary as JSON with every sample in it, in nanoseconds (`samples_ns`), in the order they
+/// were taken: what the latency chart draws its distributions from.
+pub fn summary_with_samples(samples: Vec<Duration>) -> Value {
+    let nanos: Vec<u64> =
+        samples.iter().map(|s| u64::try_from(s.as_nanos()).unwrap_or(u64::MAX)).collect();
+    let mut summary = summary_json(samples);
+    if let Some(fields) = summary.as_object_mut() {
+        fields.insert("samples_ns".into(), nanos.into());
+    }
+    summary
+}
+
+/// The samples of a [`summary_with_samples`], from its JSON; none when it has none.
+pub fn samples_of(summary: &Value) -> Vec<Duration> {
+    summary["samples_ns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .map(Duration::from_nanos)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

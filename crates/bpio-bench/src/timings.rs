@@ -15,7 +15,7 @@ use crate::client::{self, Client, PATIENCE};
 use crate::device::FakeDevice;
 use crate::gap::GapAnalysis;
 use crate::measure::{SETTLE, Settings, request_ok, section};
-use crate::stats::{micros, summary_json};
+use crate::stats::{micros, summary_json, summary_with_samples};
 
 /// The highest vibration level of a Lovense toy; commands cycle through 1..=MAX_LEVEL so that
 /// consecutive ones always change the output.
@@ -29,7 +29,7 @@ pub(crate) struct Device {
 }
 
 /// Vibration level number `n` of a cycle that never repeats the previous level.
-fn level(n: usize) -> i64 {
+pub(crate) fn level(n: usize) -> i64 {
     i64::try_from(n).map_or(1, |n| n % MAX_LEVEL + 1)
 }
 
@@ -62,7 +62,7 @@ async fn round_trips(client: &mut Client, device: Device, count: usize) -> Resul
             times.push(round_trip);
         }
     }
-    Ok(summary_json(times))
+    Ok(summary_with_samples(times))
 }
 
 /// `total` OutputCmds with `depth` in flight: a new one goes out as each reply arrives.
@@ -127,7 +127,7 @@ pub(crate) async fn device_latency(
         times.push(arrived.saturating_duration_since(sent));
         client.reply_to(id).await?;
     }
-    Ok(summary_json(times))
+    Ok(summary_with_samples(times))
 }
 
 /// Sends the gap device a command every 2 ms and judges the device's writes against the gap.
