@@ -29,6 +29,7 @@ commands:
   fuzz [SECONDS] [TARGET...]  run the fuzz targets, 60 s each (installs cargo-fuzz; RUSTC_BOOTSTRAP=1)
   bench [--runs N] [--reference PATH] [--soak-secs S]  measure bpio-engine, the echo baseline
                      and the reference server; soak bpio-engine S seconds per mode (120)
+  bench --scale      how many devices and clients one engine serves, step by step
   import-device-db [FILE]  regenerate the embedded device database from a public file (default: v5)
 ";
 
