@@ -21,7 +21,9 @@ use bpio_protocol::v4;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-pub use self::analysis::{Bounds, Delivery, Gave, Stamped, StepFigures, deliveries, judge};
+pub use self::analysis::{
+    Bounds, Delivery, Gave, Stamped, StepFigures, deliveries, gap_tolerance, gap_violations, judge,
+};
 pub use self::driver::level;
 use self::driver::{Driver, Plan, Record, Target, Window};
 use crate::client::{self, Client, PATIENCE};
@@ -328,7 +330,8 @@ impl Fleet {
     async fn stop_all(&mut self) -> Result<()> {
         let id = self.control.fresh_id();
         self.control.request_ok(client::stop_all(id)).await?;
-        self.control.drain(Duration::ZERO).await
+        while self.control.try_next()?.is_some() {}
+        Ok(())
     }
 
     /// Moves what every fake device read into `writes`; returns how many writes that was.
@@ -521,7 +524,7 @@ impl Step<'_> {
                 let delivery = deliveries(sent, writes, from, until);
                 figures.sent += u64::try_from(delivery.sent).unwrap_or(u64::MAX);
                 if fake == 0 {
-                    gap = Some(self.gap(sent, writes));
+                    gap = Some(self.inside_window(sent, writes));
                     continue;
                 }
                 figures.missed += u64::try_from(delivery.missed).unwrap_or(u64::MAX);
@@ -538,8 +541,13 @@ impl Step<'_> {
         )]
         let aimed = (per_device * devices as f64).round() as u64;
         figures.aimed = aimed;
-        figures.gap_violations = gap.as_ref().map_or(0, |gap| gap.violations);
         figures.latency = Summary::of(latencies);
+        let tolerance = gap_tolerance(figures.latency.as_ref());
+        let gap = gap.map(|(sent, writes)| {
+            let violations = gap_violations(&writes, self.settings.gap, tolerance);
+            (GapAnalysis::of(self.settings.gap, &sent, &writes), violations)
+        });
+        figures.gap_violations = gap.as_ref().map_or(0, |gap| gap.1);
         let pings: Vec<Duration> =
             self.records.iter().flat_map(|r| r.pings.iter().copied()).collect();
         let late = pings.iter().filter(|&&ping| ping > self.settings.ping_bound).count();
@@ -551,20 +559,21 @@ impl Step<'_> {
         let mut json = figures.to_json();
         json["commands_per_second"] =
             json!((figures.sent as f64 / self.settings.window.as_secs_f64()).round());
-        json["gap"] = gap.map_or(Value::Null, |gap| gap.to_json());
+        json["gap"] = gap.map_or(Value::Null, |gap| gap.0.to_json());
+        json["gap_tolerance_us"] = json!(micros(tolerance));
         json["pings"] = summary_json(pings);
         json["machine_cores"] = json!(machine.map(analysis::round2));
         json["first_error"] = json!(first_error);
         (figures, json)
     }
 
-    /// The gap device's writes in the window, against the commands sent to it.
-    fn gap(&self, sent: &[Stamped], writes: &[Stamped]) -> GapAnalysis {
+    /// When the gap device's commands were sent and its writes read inside the window (stops
+    /// left out).
+    fn inside_window(&self, sent: &[Stamped], writes: &[Stamped]) -> (Vec<Instant>, Vec<Instant>) {
         let (from, until) = (self.window.measure, self.window.end);
         let inside = |&&(at, level): &&Stamped| from <= at && at < until && level != 0;
-        let sent: Vec<Instant> = sent.iter().filter(inside).map(|s| s.0).collect();
-        let writes: Vec<Instant> = writes.iter().filter(inside).map(|w| w.0).collect();
-        GapAnalysis::of(self.settings.gap, &sent, &writes)
+        let times = |stamped: &[Stamped]| stamped.iter().filter(inside).map(|s| s.0).collect();
+        (times(sent), times(writes))
     }
 }
 

@@ -67,6 +67,25 @@ pub fn deliveries(sent: &[Stamped], writes: &[Stamped], from: Instant, until: In
     delivery
 }
 
+/// How much shorter than the gap an interval between two of the gap device's writes may be
+/// before it counts as a violation: what the device sees is the engine's dispatch plus a delivery
+/// that varies (both sockets, both processes' scheduling), so an interval may look shorter by
+/// as much as the delivery varies, from its fastest to its p99 in the same step, and never by
+/// less than `gap::TOLERANCE`.
+pub fn gap_tolerance(latency: Option<&Summary>) -> Duration {
+    let spread = latency.map_or(Duration::ZERO, |l| l.p99.saturating_sub(l.min));
+    spread.max(crate::gap::TOLERANCE)
+}
+
+/// Intervals between consecutive `writes` shorter than `gap` by more than `tolerance`.
+pub fn gap_violations(writes: &[Instant], gap: Duration, tolerance: Duration) -> usize {
+    let short = |pair: &[Instant]| match pair {
+        [previous, write] => write.saturating_duration_since(*previous) + tolerance < gap,
+        _ => false,
+    };
+    writes.windows(2).filter(|pair| short(pair)).count()
+}
+
 /// The figures of one step that decide whether it passed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepFigures {
@@ -283,6 +302,23 @@ mod tests {
         let lost = check(&sent, &[(11, 2)], 10, 30);
         assert_eq!(lost.missed, 1, "3 never arrived");
         assert_eq!(check(&sent, &[], 0, 100).missed, 4);
+    }
+
+    #[test]
+    fn the_gap_is_judged_within_the_spread_of_the_delivery() {
+        let t = Instant::now();
+        let gap = Duration::from_millis(50);
+        let writes: Vec<Instant> =
+            at(t, &[(0, 1), (50, 2), (96, 3), (150, 4)]).iter().map(|w| w.0).collect();
+        // 46 ms is 4 ms short: a violation when delivery varies by 1 ms, not when by 5 ms.
+        assert_eq!(gap_violations(&writes, gap, Duration::from_millis(1)), 1);
+        assert_eq!(gap_violations(&writes, gap, Duration::from_millis(5)), 0);
+        assert_eq!(gap_violations(&writes[..1], gap, Duration::ZERO), 0);
+        let spread = Summary::of(vec![Duration::from_micros(100), Duration::from_millis(5)]);
+        assert_eq!(gap_tolerance(spread.as_ref()), Duration::from_micros(4900));
+        let steady = Summary::of(vec![Duration::from_micros(100); 3]);
+        assert_eq!(gap_tolerance(steady.as_ref()), crate::gap::TOLERANCE);
+        assert_eq!(gap_tolerance(None), crate::gap::TOLERANCE);
     }
 
     fn latency(p99_ms: u64) -> Option<Summary> {

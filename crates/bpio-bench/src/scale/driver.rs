@@ -134,14 +134,20 @@ struct Replies {
 }
 
 impl Replies {
-    /// Reads every reply that arrives within `wait` into `record`.
+    /// Reads every reply that has arrived into `record`; with a `wait`, also those that arrive
+    /// within it.
     async fn read(
         &mut self,
         client: &mut Client,
-        wait: Duration,
+        wait: Option<Duration>,
         record: &mut Record,
     ) -> Result<()> {
-        while let Some(received) = client.next_within(wait).await? {
+        loop {
+            let received = match wait {
+                None => client.try_next()?,
+                Some(wait) => client.next_within(wait).await?,
+            };
+            let Some(received) = received else { return Ok(()) };
             let id = match &received.message {
                 Ok(message) => message.id(),
                 Err(err) => err.id,
@@ -163,7 +169,6 @@ impl Replies {
                 }
             }
         }
-        Ok(())
     }
 
     fn done(&self) -> bool {
@@ -176,7 +181,7 @@ async fn drive(client: &mut Client, plan: &Plan) -> Result<Record> {
     let mut record = Record { sent: vec![Vec::new(); plan.targets.len()], ..Record::default() };
     let mut replies = Replies::default();
     // What arrived between steps (device list events) is no reply of this one.
-    client.drain(Duration::ZERO).await?;
+    while client.try_next()?.is_some() {}
     let slots = plan.targets.len().clamp(1, MAX_SLOTS);
     let period = Duration::from_secs(1) / plan.rate_hz.max(1);
     let tick = period / u32::try_from(slots).unwrap_or(1);
@@ -209,11 +214,11 @@ async fn drive(client: &mut Client, plan: &Plan) -> Result<Record> {
             replies.pings.insert(id.get(), at);
             next_ping = now + PING_EVERY;
         }
-        replies.read(client, Duration::ZERO, &mut record).await?;
+        replies.read(client, None, &mut record).await?;
     }
     let deadline = Instant::now() + PATIENCE;
     while !replies.done() && Instant::now() < deadline {
-        replies.read(client, Duration::from_millis(50), &mut record).await?;
+        replies.read(client, Some(Duration::from_millis(50)), &mut record).await?;
     }
     record.errors += replies.outstanding;
     record.unanswered_pings = replies.pings.len();
