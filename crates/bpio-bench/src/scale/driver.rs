@@ -187,10 +187,11 @@ async fn drive(client: &mut Client, plan: &Plan) -> Result<Record> {
     let tick = period / u32::try_from(slots).unwrap_or(1);
     let first = plan.window.start + plan.offset;
     let mut ticks = tokio::time::interval_at(first.into(), tick);
-    // Ticks the driver missed (the tool or the machine was busy) are sent at once, so each
-    // device gets its rate as long as the tool keeps up at all; when it does not, the rate drops
-    // and the step says so.
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
+    // Ticks the driver missed (the tool or the machine was busy) are skipped, not sent in a
+    // burst: two commands to one device in the same instant would be merged by a server that
+    // keeps the newest value for a busy device, and the tool's delay would count as the
+    // server's missed writes. The rate drops instead, and the step says so.
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut counts = vec![0_u64; plan.targets.len()];
     let mut next_ping = first;
     for slot in (0..slots).cycle() {
