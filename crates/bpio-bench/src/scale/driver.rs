@@ -187,11 +187,12 @@ async fn drive(client: &mut Client, plan: &Plan) -> Result<Record> {
     let tick = period / u32::try_from(slots).unwrap_or(1);
     let first = plan.window.start + plan.offset;
     let mut ticks = tokio::time::interval_at(first.into(), tick);
-    // Ticks the driver missed (the tool or the machine was busy) are skipped, not sent in a
-    // burst: two commands to one device in the same instant would be merged by a server that
-    // keeps the newest value for a busy device, and the tool's delay would count as the
-    // server's missed writes. The rate drops instead, and the step says so.
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // A late tick puts the next one a whole tick after it: no two commands to one device go out
+    // less than a period apart. Catching up in a burst would hand the server two commands to
+    // one device at once, which a server that keeps the newest value for a busy device merges,
+    // and the tool's delay would count as the server's missed writes. The rate drops instead,
+    // and the step says so.
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut counts = vec![0_u64; plan.targets.len()];
     let mut next_ping = first;
     for slot in (0..slots).cycle() {
