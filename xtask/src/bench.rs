@@ -8,6 +8,9 @@
 //! with `--update-docs` copies the pictures to `docs/perf/`, where docs/PERFORMANCE.md shows
 //! them. Not part of CI: timings of shared machines are noise (a short soak with a generous bound
 //! runs in bpio-engine's tests).
+//!
+//! `cargo xtask bench --scale` measures instead how many devices and clients one engine serves
+//! (`bpio-bench scale`, docs/SCALING.md): a few minutes, so not part of the default run.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -25,6 +28,10 @@ const SIMULATED_DEVICES: &str = "5";
 /// Fake websocket devices of the websocket soak: as many as `--simulate` has devices.
 const SOAK_FAKE_DEVICES: &str = "5";
 
+/// `--max-clients` of the engine the scale steps run on: above the largest step of clients
+/// (`bpio-bench scale`'s default steps end at 1600), plus the client that finds the devices.
+const SCALE_MAX_CLIENTS: &str = "2000";
+
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
     crate::cargo(
@@ -38,6 +45,10 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let engine = release.join("bpio-engine");
     let out = target.join("bench");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+
+    if options.scale {
+        return scale(&bench, &engine, &out);
+    }
 
     let mut report: Vec<String> = vec!["report".into()];
 
@@ -145,6 +156,8 @@ fn target_dir(root: &Path) -> PathBuf {
 
 /// The command line of `cargo xtask bench`.
 struct Options {
+    /// Only the scale measurement.
+    scale: bool,
     runs: u32,
     reference: Option<PathBuf>,
     /// Seconds of each soak after its warm-up; 0 skips them.
@@ -155,11 +168,12 @@ struct Options {
 
 impl Options {
     /// `--runs N`, `--reference PATH` (else `BPIO_BENCH_REFERENCE`), `--soak-secs S` and
-    /// `--update-docs`, in any order; the reference must exist.
+    /// `--update-docs`, in any order, or `--scale`; the reference must exist.
     fn parse(args: &[String]) -> Result<Self> {
         const USAGE: &str = "usage: cargo xtask bench [--runs N] \
-                             [--reference PATH-TO-intiface-engine] [--soak-secs S] [--update-docs]";
+                             [--reference PATH-TO-intiface-engine] [--soak-secs S] [--update-docs] | --scale";
         let mut options = Self {
+            scale: false,
             runs: 1,
             reference: std::env::var_os("BPIO_BENCH_REFERENCE").map(PathBuf::from),
             soak_secs: 120,
@@ -169,6 +183,10 @@ impl Options {
         while let Some(flag) = args.next() {
             if flag == "--update-docs" {
                 options.update_docs = true;
+                continue;
+            }
+            if flag == "--scale" {
+                options.scale = true;
                 continue;
             }
             let value = args.next().context(USAGE)?;
@@ -257,6 +275,26 @@ fn mqtt(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
         ],
         &out.join("mqtt.json"),
     )
+}
+
+/// Steps up the devices on one client, then the clients, each on a fresh engine with the device
+/// websocket server and room for every client (`bpio-bench scale`); the figures go to
+/// `scale-devices.json` and `scale-clients.json`, the tables to the terminal.
+fn scale(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
+    for mode in ["devices", "clients"] {
+        crate::step(&format!("bpio-engine: how many {mode} it serves"));
+        let name = format!("scale-{mode}");
+        let extra = ["--max-clients", SCALE_MAX_CLIENTS];
+        let (server, port, device_port) = with_devices(bench, engine, &name, &extra, out)?;
+        let (url, device_url) =
+            (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
+        let pid = server.pid().to_string();
+        let args =
+            ["scale", mode, "--url", &url, "--device-url", &device_url, "--pid", &pid, "--json"];
+        tool(bench, &args, &out.join(format!("{name}.json")))?;
+    }
+    crate::step("written to target/bench/scale-devices.json and target/bench/scale-clients.json");
+    Ok(())
 }
 
 /// Starts `engine` with the device websocket server, the bench's user config and `extra` flags,

@@ -30,6 +30,7 @@ commands:
   bench [--runs N] [--reference PATH] [--soak-secs S] [--update-docs]  measure bpio-engine, the
                      echo baseline and the reference server, parked and spinning; soak
                      bpio-engine S seconds per mode (120); draw the SVGs (--update-docs: to docs/perf)
+  bench --scale      how many devices and clients one engine serves, step by step
   import-device-db [FILE]  regenerate the embedded device database from a public file (default: v5)
 ";
 

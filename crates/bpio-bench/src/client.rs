@@ -132,14 +132,27 @@ impl Client {
     pub async fn next_within(&mut self, wait: Duration) -> Result<Option<Received>> {
         match tokio::time::timeout(wait, self.inbox.recv()).await {
             Err(_) => Ok(None),
-            Ok(None) => bail!("the server closed the connection"),
-            Ok(Some(received)) => {
-                if let Ok(ServerMessage::DeviceList(list)) = &received.message {
-                    self.devices.clone_from(&list.devices);
-                }
-                Ok(Some(received))
-            }
+            Ok(received) => self.keep_devices(received),
         }
+    }
+
+    /// The next message if one has arrived, without waiting. (A zero timeout is no substitute:
+    /// tokio's timer may hold it until its next millisecond.) Device lists are kept.
+    pub fn try_next(&mut self) -> Result<Option<Received>> {
+        match self.inbox.try_recv() {
+            Err(mpsc::error::TryRecvError::Empty) => Ok(None),
+            Ok(received) => self.keep_devices(Some(received)),
+            Err(mpsc::error::TryRecvError::Disconnected) => self.keep_devices(None),
+        }
+    }
+
+    /// Keeps the device list `received` carries; `None` means the connection ended.
+    fn keep_devices(&mut self, received: Option<Received>) -> Result<Option<Received>> {
+        let Some(received) = received else { bail!("the server closed the connection") };
+        if let Ok(ServerMessage::DeviceList(list)) = &received.message {
+            self.devices.clone_from(&list.devices);
+        }
+        Ok(Some(received))
     }
 
     /// Waits for the reply to the message with Id `id`; other messages on the way are dropped

@@ -26,6 +26,7 @@ pub mod measure;
 pub mod memory;
 pub mod mqtt;
 pub mod report;
+pub mod scale;
 pub mod serial;
 pub mod soak;
 pub mod spin;

@@ -154,6 +154,14 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// How many devices (on one client) or clients (a device each) one engine serves: steps up
+    /// until something gives (docs/SCALING.md).
+    Scale {
+        #[command(flatten)]
+        args: bpio_bench::scale::Args,
+        #[command(flatten)]
+        output: Output,
+    },
     /// A client that sets every device vibrating and waits to be killed (used by `measure`).
     #[command(hide = true)]
     HoldClient {
@@ -408,6 +416,14 @@ async fn run(command: Command) -> Result<()> {
         Command::Mqtt { settings, output } => {
             let figures = bpio_bench::mqtt::run(&settings.settings()).await?;
             print_mqtt(&figures);
+            output.write(&figures)
+        }
+        Command::Scale { args, output } => {
+            let settings = args.settings()?;
+            let mode = format!("{:?}", settings.mode).to_lowercase();
+            eprint!("{}", bpio_bench::scale::table_header(&mode));
+            let mut progress = |step: &Value| eprint!("{}", bpio_bench::scale::table_line(step));
+            let figures = bpio_bench::scale::run(&settings, &mut progress).await?;
             output.write(&figures)
         }
         Command::HoldClient { url, device, feature, level } => {
