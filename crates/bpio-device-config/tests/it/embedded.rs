@@ -21,6 +21,20 @@ fn embedded_database_equals_the_public_v5_model() {
 }
 
 #[test]
+fn configurations_without_features_share_their_defaults_list() {
+    let db = BaseDatabase::embedded().unwrap();
+    let mut shared = 0;
+    for protocol in db.protocols() {
+        for configuration in protocol.configurations.iter().filter(|c| c.inherited.features) {
+            let defaults = protocol.defaults.as_ref().unwrap();
+            assert!(std::sync::Arc::ptr_eq(&configuration.features, &defaults.features));
+            shared += 1;
+        }
+    }
+    assert!(shared > 300, "{shared}");
+}
+
+#[test]
 fn every_embedded_file_round_trips() {
     for (name, text) in embedded::embedded_files().unwrap() {
         let protocol = embedded::parse_protocol_file(&name, &text).unwrap();
