@@ -1,5 +1,7 @@
 //! Protocols and device definitions (docs/DEVICE_CONFIG.md 2 and 5.1).
 
+use std::sync::Arc;
+
 use crate::communication::Specifier;
 use crate::feature::Feature;
 use bpio_hardware::Uuid;
@@ -21,8 +23,9 @@ pub struct Definition {
     pub protocol_variant: Option<String>,
     /// Minimum gap between output dispatches, in ms.
     pub message_gap_ms: Option<u32>,
-    /// Features in file order.
-    pub features: Vec<Feature>,
+    /// Features in file order. Shared: a configuration without features of its own holds its
+    /// protocol's default list, and a device holds its definition's, without copies.
+    pub features: Arc<[Feature]>,
     /// Which fields were taken from the protocol's defaults.
     pub inherited: Inherited,
 }
@@ -55,7 +58,7 @@ impl Definition {
 
     /// The fields a configuration had before [`Self::inherit_from`], for writing it back.
     pub(crate) fn own_features(&self) -> Option<&[Feature]> {
-        (!self.inherited.features).then_some(self.features.as_slice())
+        (!self.inherited.features).then_some(&*self.features)
     }
 
     /// The own `protocol_variant`, `None` when inherited.

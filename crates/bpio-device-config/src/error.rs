@@ -44,6 +44,9 @@ pub enum Error {
         /// What.
         problem: Problem,
     },
+    /// The embedded database compiled into the program does not unpack: the build is broken.
+    #[error("the embedded device database is damaged")]
+    Packed(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Reading or writing a file failed.
     #[error("cannot access {path}")]
     Io {

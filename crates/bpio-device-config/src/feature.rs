@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use bpio_protocol::v4;
 
 use crate::range::{ConfigRange, advertised_range, hardware_value};
+use crate::type_map::TypeMap;
 use bpio_hardware::Uuid;
 
 /// A wire type named by a key in the config formats, which spell it in snake_case where the wire
@@ -200,9 +201,9 @@ pub struct Feature {
     /// Free text, may be empty.
     pub description: String,
     /// Outputs by type.
-    pub outputs: BTreeMap<v4::OutputType, Output>,
+    pub outputs: TypeMap<v4::OutputType, Output>,
     /// Inputs by type.
-    pub inputs: BTreeMap<v4::InputType, Input>,
+    pub inputs: TypeMap<v4::InputType, Input>,
     /// `feature_settings.alt_protocol_index`: reserved, kept so it survives conversion.
     pub alt_protocol_index: Option<i64>,
 }

@@ -28,6 +28,7 @@ mod public;
 mod range;
 mod records;
 mod save;
+pub mod type_map;
 mod user;
 
 pub use base::BaseDatabase;
@@ -48,6 +49,7 @@ pub use public::Version;
 pub use public::base::Strictness;
 pub use range::{ConfigRange, RangeError, advertised_range, hardware_value, step_count};
 pub use save::{UserConfigDocument, read_file, write_atomic};
+pub use type_map::TypeMap;
 pub use user::{
     DeviceKey, DeviceRecord, FeatureOverride, OutputOverride, SimulatedDevice, UserConfig,
     UserProtocol, UserSettings,

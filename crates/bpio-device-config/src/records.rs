@@ -94,7 +94,7 @@ fn resolve_record(
         }
         features.push(merged);
     }
-    let definition = Definition { id: record.id, features, ..base.clone() };
+    let definition = Definition { id: record.id, features: features.into(), ..base.clone() };
     let protocol = config
         .protocol_index(&record.key.protocol)
         .unwrap_or_else(|| DeviceConfig::protocol_of(reference));

@@ -1,6 +1,7 @@
 //! [`ProtocolDevice`]: one device's protocol plus the checks every protocol shares.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bpio_device_config::{Definition, Feature, Output};
@@ -45,7 +46,8 @@ pub struct ProtocolDevice {
     /// The name the backend reported, the identifier of most firmware.
     advertised_name: String,
     phase: Phase,
-    features: Vec<Feature>,
+    /// The definition's features, shared with the device database.
+    features: Arc<[Feature]>,
     /// The inputs subscribed to: the one record of them (the server keeps none), which decides
     /// what a notification is parsed for and makes a repeated (un)subscribe change nothing.
     subscribed: BTreeSet<(u32, InputType)>,
@@ -63,7 +65,7 @@ impl ProtocolDevice {
             protocol: (entry.create)(info),
             advertised_name: info.name.to_owned(),
             phase: Phase::Identifying,
-            features: Vec::new(),
+            features: Arc::default(),
             subscribed: BTreeSet::new(),
             init: VecDeque::new(),
         })

@@ -5,8 +5,9 @@
 //! protocol, one line per range or short feature), recognition rules are tagged by transport,
 //! and configurations are called models. Every fact keeps its public id.
 
-mod files;
 mod json;
+mod packed;
+mod source;
 
 use std::collections::BTreeMap;
 
@@ -34,9 +35,13 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Every protocol file compiled into the crate, as `(protocol name, contents)`.
-pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
-    files::FILES
+/// Every protocol file compiled into the crate, as `(protocol name, contents)`, in name order.
+pub fn embedded_files() -> Result<Vec<(String, String)>, Error> {
+    let unpacked = packed::Unpacked::new()?;
+    unpacked
+        .files()
+        .map(|file| file.map(|(name, text)| (name.to_owned(), text.to_owned())))
+        .collect()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -110,11 +115,13 @@ const fn is_false(flag: &bool) -> bool {
 
 /// Loads the compiled-in database.
 pub(crate) fn load() -> Result<BaseDatabase, Error> {
-    let mut protocols = Vec::with_capacity(files::FILES.len());
-    for (name, text) in files::FILES {
+    let unpacked = packed::Unpacked::new()?;
+    let mut protocols = Vec::new();
+    for file in unpacked.files() {
+        let (name, text) = file?;
         protocols.push(parse_protocol_file(name, text)?);
     }
-    let (major, minor) = files::SOURCE_VERSION;
+    let (major, minor) = source::SOURCE_VERSION;
     Ok(BaseDatabase::new(Version { major, minor }, protocols, Vec::new()))
 }
 
@@ -163,15 +170,15 @@ pub fn render_protocol_file(protocol: &Protocol) -> String {
 }
 
 /// Every file the importer writes for a public base database text: one per protocol, the
-/// README of `db/` and the Rust index `src/embedded/files.rs`.
+/// README of `db/` and `src/embedded/source.rs`, which names the source's version.
 pub fn generate(public_text: &str) -> Result<Vec<GeneratedFile>, Error> {
     let database = BaseDatabase::from_json(public_text)?;
     let version = database.version();
     let mut files = Vec::with_capacity(database.protocols().len() + 2);
-    let mut index = format!(
-        "// {GENERATED_NOTE}\n//! The protocol files of the embedded database (source: public device config \
-         {}.{}).\n\npub(super) const SOURCE_VERSION: (u64, u64) = ({}, {});\n\npub(super) const FILES: &[(&str, &str)] = &[\n",
-        version.major, version.minor, version.major, version.minor
+    let source = format!(
+        "// {GENERATED_NOTE}\n//! The version of the public device config the files in `db/` were generated from.\n\n\
+         pub(super) const SOURCE_VERSION: (u64, u64) = ({}, {});\n",
+        version.major, version.minor
     );
     for protocol in database.protocols() {
         let name = &protocol.name;
@@ -195,11 +202,9 @@ pub fn generate(public_text: &str) -> Result<Vec<GeneratedFile>, Error> {
             path: format!("db/{name}.json"),
             contents: render_protocol_file(protocol),
         });
-        index.push_str(&format!("    (\"{name}\", include_str!(\"../../db/{name}.json\")),\n"));
     }
-    index.push_str("];\n");
     files.push(GeneratedFile { path: "db/README.md".into(), contents: readme(version) });
-    files.push(GeneratedFile { path: "src/embedded/files.rs".into(), contents: index });
+    files.push(GeneratedFile { path: "src/embedded/source.rs".into(), contents: source });
     Ok(files)
 }
 

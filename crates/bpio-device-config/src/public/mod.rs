@@ -321,7 +321,7 @@ impl RawDefinition {
             identifiers: self.identifier.unwrap_or_default(),
             protocol_variant: self.protocol_variant,
             message_gap_ms: self.message_gap_ms,
-            features,
+            features: features.into(),
             inherited: Inherited::default(),
         };
         Ok((definition, missing))
@@ -396,8 +396,8 @@ impl RawFeature {
             index: self.index,
             id: self.id,
             description: self.description.unwrap_or_default(),
-            outputs,
-            inputs,
+            outputs: outputs.into(),
+            inputs: inputs.into(),
             alt_protocol_index: self
                 .feature_settings
                 .and_then(|settings| settings.alt_protocol_index),

@@ -21,11 +21,48 @@ fn embedded_database_equals_the_public_v5_model() {
 }
 
 #[test]
+fn configurations_without_features_share_their_defaults_list() {
+    let db = BaseDatabase::embedded().unwrap();
+    let mut shared = 0;
+    for protocol in db.protocols() {
+        for configuration in protocol.configurations.iter().filter(|c| c.inherited.features) {
+            let defaults = protocol.defaults.as_ref().unwrap();
+            assert!(std::sync::Arc::ptr_eq(&configuration.features, &defaults.features));
+            shared += 1;
+        }
+    }
+    assert!(shared > 300, "{shared}");
+}
+
+#[test]
 fn every_embedded_file_round_trips() {
-    for (name, text) in embedded::embedded_files() {
-        let protocol = embedded::parse_protocol_file(name, text).unwrap();
-        assert_eq!(embedded::render_protocol_file(&protocol), *text, "{name}");
+    for (name, text) in embedded::embedded_files().unwrap() {
+        let protocol = embedded::parse_protocol_file(&name, &text).unwrap();
+        assert_eq!(embedded::render_protocol_file(&protocol), text, "{name}");
         assert!(text.starts_with(&format!("{{\"//\": \"{GENERATED_NOTE}\"")), "{name}");
+    }
+}
+
+#[test]
+fn the_compiled_in_files_are_the_files_of_db() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("db");
+    let mut on_disk: Vec<(String, String)> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    on_disk.sort();
+    let compiled_in = embedded::embedded_files().unwrap();
+    let names = |files: &[(String, String)]| -> Vec<String> {
+        files.iter().map(|(name, _)| name.clone()).collect()
+    };
+    assert_eq!(names(&compiled_in), names(&on_disk));
+    for ((name, text), (_, file)) in compiled_in.iter().zip(&on_disk) {
+        assert!(text == file, "{name}.json differs from what was compiled in");
     }
 }
 

@@ -66,7 +66,7 @@ fn example_record_applies_limits_name_index_and_gap() {
         ("Example Rabbit", Some("Bedside rabbit"), Some(2))
     );
     assert_eq!(resolved.timing_gap_ms(75), 30);
-    let vibrate = &resolved.definition.features[0].outputs[&OutputType::Vibrate];
+    let vibrate = &resolved.definition.features[0].outputs.get(&OutputType::Vibrate).unwrap();
     assert_eq!(vibrate.advertised_value(), bpio_protocol::v4::Range::new(0, 12));
     assert_eq!(vibrate.hardware_value(OutputType::Vibrate, 1), 5);
     assert_eq!(vibrate.hardware_value(OutputType::Vibrate, 12), 16);
@@ -86,7 +86,7 @@ fn example_record_applies_limits_name_index_and_gap() {
     let other = config.resolve("11:22", "example-proto", Some("EXT-RABBIT")).unwrap();
     assert_eq!(other.source, Source::Configuration);
     assert_eq!(
-        other.definition.features[0].outputs[&OutputType::Vibrate].advertised_value(),
+        other.definition.features[0].outputs.get(&OutputType::Vibrate).unwrap().advertised_value(),
         bpio_protocol::v4::Range::new(0, 20)
     );
 }
