@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -58,7 +58,7 @@ impl Drop for Listener {
 /// With [`Config::tls`] clients connect over TLS (wss), and with [`Config::token`] a request
 /// without the token is refused with `401 Unauthorized` before anything else happens.
 pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error> {
-    let listener = bind(addr).map_err(|source| match source.kind() {
+    let listener = TcpListener::bind(addr).await.map_err(|source| match source.kind() {
         std::io::ErrorKind::AddrInUse => Error::AddrInUse { addr },
         _ => Error::Bind { addr, source },
     })?;
@@ -68,21 +68,6 @@ pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error>
     let slot = Arc::new(Slots { taken: AtomicUsize::new(0), max: config.max_clients.max(1) });
     let task = tokio::spawn(accept_loop(listener, config, slot, accepted_tx));
     Ok(Listener { local_addr, accepted, task })
-}
-
-/// The kernel's receive buffer of each accepted connection. Linux grows it to megabytes on
-/// loopback, and every command waiting in it is ahead of a StopCmd sent after them: a client
-/// that floods and then stops would wait for all of them. 64 KiB holds more than a thousand
-/// commands; set on the listener, so that the window is agreed in the handshake.
-const RECEIVE_BUFFER: u32 = 64 << 10;
-
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
-    // As TcpListener::bind does: a restarted server gets its port back at once.
-    socket.set_reuseaddr(true)?;
-    socket.set_recv_buffer_size(RECEIVE_BUFFER)?;
-    socket.bind(addr)?;
-    socket.listen(1024)
 }
 
 async fn accept_loop(
