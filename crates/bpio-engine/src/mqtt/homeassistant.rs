@@ -40,15 +40,11 @@ pub(super) struct HomeAssistant {
 }
 
 impl HomeAssistant {
-    pub(super) fn new(topics: Topics, hub: DeviceHub) -> Self {
+    /// `reads`: whether Home Assistant's session reads batteries and signal strengths itself,
+    /// or leaves it to another session (the web panel's) whose readings reach every watcher.
+    pub(super) fn new(topics: Topics, hub: DeviceHub, reads: bool) -> Self {
         let node = format!("bpio_{}", topics.base().rsplit('/').next().unwrap_or("bpio"));
-        Self { topics, hub, session: None, entities: BTreeMap::new(), node, reads: true }
-    }
-
-    /// Whether Home Assistant's session reads batteries and signal strengths, or leaves it to
-    /// another session (the web panel's) whose readings reach every watcher alike.
-    pub(super) fn reading(self, reads: bool) -> Self {
-        Self { reads, ..self }
+        Self { topics, hub, session: None, entities: BTreeMap::new(), node, reads }
     }
 
     /// Connected to the broker: listen for Home Assistant, and tell it every entity.

@@ -170,10 +170,10 @@ impl Plan {
             sessions: HashMap::new(),
             stop_sessions: watch::channel(false).0,
             connected: false,
-            homeassistant: self
-                .homeassistant
-                .then(|| homeassistant::HomeAssistant::new(self.topics.clone(), hub.clone()))
-                .map(|ha| ha.reading(self.homeassistant_reads)),
+            homeassistant: self.homeassistant.then(|| {
+                let (topics, reads) = (self.topics.clone(), self.homeassistant_reads);
+                homeassistant::HomeAssistant::new(topics, hub.clone(), reads)
+            }),
         };
         let mut list = hub.device_list();
         let mut observer = hub.observe();
