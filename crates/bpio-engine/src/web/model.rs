@@ -82,7 +82,9 @@ pub(super) struct Model {
     clients: BTreeMap<SessionId, ClientView>,
     scanning: bool,
     devices: BTreeMap<u32, DeviceView>,
-    /// How each device is reached, told when it connects, before it is listed.
+    /// The hub's list as last seen. A listed device is shown once its transport is known.
+    listed: BTreeMap<u32, v4::Device>,
+    /// How each device is reached, observed when it connects, just before it is listed.
     transports: BTreeMap<u32, Transport>,
     log: VecDeque<String>,
 }
@@ -102,6 +104,7 @@ impl Shared {
             clients: BTreeMap::new(),
             scanning: false,
             devices: BTreeMap::new(),
+            listed: BTreeMap::new(),
             transports: BTreeMap::new(),
             log: VecDeque::new(),
         };
@@ -161,14 +164,17 @@ impl Model {
             }
             Observation::DeviceConnected(device) => {
                 self.transports.insert(device.index, device.transport);
-                Vec::new()
+                self.sync(false)
             }
             // The list may already show a device that came back at the same index; its view
-            // goes, and the list brings it back with its outputs at 0.
-            Observation::DeviceDisconnected { index } => match self.devices.remove(&index) {
-                Some(_) => vec![json!({"type": "device_removed", "index": index})],
-                None => Vec::new(),
-            },
+            // goes, and comes back with its outputs at 0 when it is observed connecting again.
+            Observation::DeviceDisconnected { index } => {
+                self.transports.remove(&index);
+                match self.devices.remove(&index) {
+                    Some(_) => vec![json!({"type": "device_removed", "index": index})],
+                    None => Vec::new(),
+                }
+            }
             Observation::Output { device, feature, output, value } => {
                 let Some(view) = self.output(device, feature, output) else { return Vec::new() };
                 view.level = value;
@@ -189,26 +195,34 @@ impl Model {
         }
     }
 
-    /// Brings the devices in line with the hub's list: a device that is new is added with its
-    /// outputs at 0. (One that left and came back was removed when it left was observed.)
-    fn list(&mut self, list: &BTreeMap<u32, v4::Device>) -> Vec<Value> {
+    /// Takes the hub's newest list and brings the devices shown in line with it.
+    fn list(&mut self, list: BTreeMap<u32, v4::Device>) -> Vec<Value> {
+        self.listed = list;
+        self.sync(false)
+    }
+
+    /// Brings the devices shown in line with the list: one no longer listed goes, and one that
+    /// is listed and whose connection was observed is added with its outputs at 0. (One that
+    /// left and came back was removed when its leaving was observed.) A listed device whose
+    /// connection was not observed waits for it, unless `anyway`: its observation was lost.
+    fn sync(&mut self, anyway: bool) -> Vec<Value> {
         let mut messages = Vec::new();
+        let listed = &self.listed;
         let gone: Vec<u32> =
-            self.devices.keys().copied().filter(|index| !list.contains_key(index)).collect();
+            self.devices.keys().copied().filter(|index| !listed.contains_key(index)).collect();
         for index in gone {
             self.devices.remove(&index);
             messages.push(json!({"type": "device_removed", "index": index}));
         }
-        for (index, device) in list {
-            if self.devices.contains_key(index) {
+        for (index, device) in listed {
+            let transport = self.transports.get(index).copied();
+            if self.devices.contains_key(index) || (transport.is_none() && !anyway) {
                 continue;
             }
-            let transport = self.transports.get(index).copied();
             let view = device_view(device, transport);
             messages.push(json!({"type": "device_added", "device": view}));
             self.devices.insert(*index, view);
         }
-        self.transports.retain(|index, _| list.contains_key(index));
         messages
     }
 
@@ -299,25 +313,36 @@ pub(super) async fn run(
     mut stopping: watch::Receiver<bool>,
 ) {
     let mut list = hub.device_list();
+    // A listed device was observed connecting before it was listed: if the observer was made by
+    // then, its observation is waiting. One listed before the observer was made was not observed.
     let current = list.borrow_and_update().clone();
-    shared.apply(|model| model.list(&current));
+    while let Some(observed) = observer.try_next() {
+        apply(&shared, observed);
+    }
+    shared.apply(|model| {
+        model.listed = current;
+        model.sync(true)
+    });
     loop {
         tokio::select! {
             observed = observer.next() => match observed {
-                Some(observed) => apply(&shared, observed),
+                Some(observed) => {
+                    // A session reads or commands only a listed device, so the list that
+                    // shows it has changed before its observation comes: take it first.
+                    if list.has_changed().unwrap_or(false) {
+                        let current = list.borrow_and_update().clone();
+                        shared.apply(|model| model.list(current));
+                    }
+                    apply(&shared, observed);
+                }
                 None => return,
             },
             changed = list.changed() => {
                 if changed.is_err() {
                     return;
                 }
-                // A device's transport is observed before the device is listed: catch up
-                // on the observations first.
-                while let Some(observed) = observer.try_next() {
-                    apply(&shared, observed);
-                }
                 let current = list.borrow_and_update().clone();
-                shared.apply(|model| model.list(&current));
+                shared.apply(|model| model.list(current));
             }
             Some(line) = logs.recv() => shared.apply(|model| model.log(line)),
             _ = stopping.wait_for(|stopping| *stopping) => return,
@@ -328,9 +353,11 @@ pub(super) async fn run(
 fn apply(shared: &Shared, observed: Observed) {
     match observed {
         Observed::Event(observation) => shared.apply(|model| model.observe(observation)),
-        // What was missed is lost to the model too; the levels catch up with the next commands.
+        // What was missed is lost to the model too; the levels catch up with the next commands,
+        // and a device whose connection was missed is shown without its transport.
         Observed::Missed(missed) => {
             tracing::warn!("the web panel missed {missed} observations: the engine fell behind");
+            shared.apply(|model| model.sync(true));
         }
     }
 }
@@ -363,11 +390,59 @@ mod tests {
         messages.iter().map(|m| m["type"].as_str().unwrap()).collect()
     }
 
+    fn connected(index: u32) -> Observation {
+        Observation::DeviceConnected(Arc::new(bpio::server::runtime::ObservedDevice {
+            index,
+            name: "Example Rabbit".into(),
+            display_name: None,
+            protocol: "example".into(),
+            identifier: None,
+            address: "rabbit".into(),
+            needs_keepalive: false,
+            transport: Transport::Websocket,
+        }))
+    }
+
+    #[test]
+    fn a_listed_device_is_shown_once_its_connection_is_observed_whichever_comes_first() {
+        let shared = model();
+        let mut model = shared.lock();
+        assert!(model.list(rabbit(20)).is_empty());
+        let shown = model.observe(connected(0));
+        assert_eq!(kinds(&shown), ["device_added"]);
+        assert_eq!(shown[0]["device"]["transport"], "Websocket");
+
+        let shared = self::model();
+        let mut model = shared.lock();
+        assert!(model.observe(connected(0)).is_empty());
+        let shown = model.list(rabbit(20));
+        assert_eq!(kinds(&shown), ["device_added"]);
+        assert_eq!(shown[0]["device"]["transport"], "Websocket");
+        let read = model.observe(Observation::Output {
+            device: 0,
+            feature: 0,
+            output: v4::OutputType::Vibrate,
+            value: 3,
+        });
+        assert_eq!(kinds(&read), ["output"]);
+    }
+
+    #[test]
+    fn a_listed_device_whose_connection_was_missed_is_shown_without_its_transport() {
+        let shared = model();
+        let mut model = shared.lock();
+        assert!(model.list(rabbit(20)).is_empty());
+        let shown = model.sync(true);
+        assert_eq!(kinds(&shown), ["device_added"]);
+        assert_eq!(shown[0]["device"]["transport"], "unknown");
+    }
+
     #[test]
     fn a_device_that_leaves_and_comes_back_at_its_index_is_shown_afresh() {
         let shared = model();
         let mut model = shared.lock();
-        assert_eq!(kinds(&model.list(&rabbit(20))), ["device_added"]);
+        model.observe(connected(0));
+        assert_eq!(kinds(&model.list(rabbit(20))), ["device_added"]);
         model.observe(Observation::Output {
             device: 0,
             feature: 0,
@@ -375,14 +450,15 @@ mod tests {
             value: 12,
         });
         // The same device again, listed before its leaving is observed.
-        assert!(model.list(&rabbit(20)).is_empty());
+        assert!(model.list(rabbit(20)).is_empty());
         let left = model.observe(Observation::DeviceDisconnected { index: 0 });
         assert_eq!(kinds(&left), ["device_removed"]);
-        let back = model.list(&rabbit(20));
+        assert!(model.list(rabbit(20)).is_empty());
+        let back = model.observe(connected(0));
         assert_eq!(kinds(&back), ["device_added"]);
         assert_eq!(model.output(0, 0, v4::OutputType::Vibrate).unwrap().level, 0);
         // A leaving observed once the list no longer shows it changes nothing more.
-        assert_eq!(kinds(&model.list(&BTreeMap::new())), ["device_removed"]);
+        assert_eq!(kinds(&model.list(BTreeMap::new())), ["device_removed"]);
         assert!(model.observe(Observation::DeviceDisconnected { index: 0 }).is_empty());
     }
 }
