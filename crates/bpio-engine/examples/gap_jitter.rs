@@ -29,7 +29,7 @@ async fn main() {
     let (mut inbound, client) =
         transport_ws::connect(&url, &Config::default()).await.unwrap().split();
     let mut next = async || match inbound.recv().await {
-        Some(Inbound::Text(text)) => serde_json::from_str::<Value>(&text).unwrap()[0].take(),
+        Inbound::Text(text) => serde_json::from_str::<Value>(&text).unwrap()[0].take(),
         other => panic!("{other:?}"),
     };
     client.send(json!([{"RequestServerInfo": {"Id": 1, "ClientName": "jitter", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]).to_string());

@@ -117,17 +117,25 @@ impl Clients {
     }
 }
 
+fn link_event(inbound: Inbound) -> LinkEvent {
+    match inbound {
+        Inbound::Text(text) => LinkEvent::Text(text),
+        Inbound::Binary(_) => LinkEvent::Binary,
+        Inbound::TooBig => LinkEvent::TooBig,
+        Inbound::Closed => LinkEvent::Closed,
+    }
+}
+
 /// The websocket transport as the server's client connection.
 pub(crate) struct WsClient(pub(crate) Connection);
 
 impl ClientConnection for WsClient {
     async fn recv(&mut self) -> LinkEvent {
-        match self.0.recv().await {
-            Inbound::Text(text) => LinkEvent::Text(text),
-            Inbound::Binary(_) => LinkEvent::Binary,
-            Inbound::TooBig => LinkEvent::TooBig,
-            Inbound::Closed => LinkEvent::Closed,
-        }
+        link_event(self.0.recv().await)
+    }
+
+    fn try_recv(&mut self) -> Option<LinkEvent> {
+        self.0.try_recv().map(link_event)
     }
 
     fn send(&mut self, text: String) -> bool {

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use bpio::server::runtime::{DeviceHub, Observation, Observed, Observer};
-use bpio::transport_ws::{self, CloseCode, Inbound, Outbound};
+use bpio::transport_ws::{self, CloseCode, Inbound, Incoming, Outbound};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
@@ -309,12 +309,12 @@ fn send_message(outbound: &Outbound, message: &EngineMessage) -> bool {
 
 /// Answers the GUI's messages until it goes away, which, as a `Stop`, turns `stop` true.
 async fn read_from_gui(
-    mut inbound: mpsc::Receiver<Inbound>,
+    mut inbound: Incoming,
     to_gui: mpsc::UnboundedSender<EngineMessage>,
     stop: watch::Sender<bool>,
 ) {
     loop {
-        match inbound.recv().await.unwrap_or(Inbound::Closed) {
+        match inbound.recv().await {
             Inbound::Text(text) => match serde_json::from_str::<GuiMessage>(&text) {
                 Ok(GuiMessage::RequestEngineVersion { expected_version }) => {
                     info!(expected_version, "the GUI asked for the engine version");

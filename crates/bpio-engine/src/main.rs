@@ -43,14 +43,16 @@ fn main() -> ExitCode {
         .with(tracing_subscriber::fmt::layer().with_target(false))
         .with(LogTaps)
         .init();
-    let runtime =
-        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-            Ok(runtime) => runtime,
-            Err(err) => {
-                error!(cause = %err, "cannot start the async runtime");
-                return ExitCode::FAILURE;
-            }
-        };
+    // One thread runs every task. A command passes from the client's socket task to its session
+    // and its device task; with several worker threads each hand-over could wake a parked
+    // thread, and that wake-up, not the work, was the tail of the latency (docs/PERFORMANCE.md).
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            error!(cause = %err, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
     match runtime.block_on(bpio_engine::run(options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -101,6 +101,14 @@ impl ClientConnection for ServerEnd {
         }
     }
 
+    fn try_recv(&mut self) -> Option<LinkEvent> {
+        match self.from_client.try_recv() {
+            Ok(text) => Some(LinkEvent::Text(text)),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => Some(LinkEvent::Closed),
+        }
+    }
+
     fn send(&mut self, text: String) -> bool {
         self.to_client.as_ref().is_some_and(|client| client.send(text).is_ok())
     }

@@ -114,6 +114,9 @@ pub struct Session {
     actions: VecDeque<Action>,
     reads: BTreeMap<ReadToken, PendingRead>,
     next_token: u64,
+    /// Stop-alls read ahead whose stop was sent at once and that are not handled yet: until
+    /// they are, output commands are answered without being carried out (docs/PROTOCOL.md 14.10).
+    stops_ahead: usize,
 }
 
 #[derive(Debug)]
@@ -147,6 +150,7 @@ impl Session {
             actions: VecDeque::new(),
             reads: BTreeMap::new(),
             next_token: 0,
+            stops_ahead: 0,
         }
     }
 
@@ -204,6 +208,47 @@ impl Session {
             );
             self.reply(error(0, ErrorCode::Msg, &why));
         }
+    }
+
+    /// Looks at a transmission that was read while others wait before it (docs/PROTOCOL.md
+    /// 14.10). If it holds a stop-all, the stop goes out now, ahead of them, and the output
+    /// commands before it are answered but not carried out, since the stop supersedes them.
+    /// The transmission is still to be handled in its turn with [`Self::handle_text`], which
+    /// answers the stop. Returns whether it held a stop-all.
+    pub fn read_ahead(&mut self, bytes: &[u8]) -> bool {
+        // Commands name their type, so a transmission without "Stop" holds no stop: most are
+        // passed over without being parsed.
+        if self.state != State::Connected || memchr::memmem::find(bytes, b"Stop").is_none() {
+            return false;
+        }
+        let stops = split_frame(bytes)
+            .iter()
+            .take(self.config.max_messages_per_frame)
+            .filter(|raw| raw.as_ref().is_ok_and(|raw| self.stops_all(raw)))
+            .count();
+        if stops == 0 {
+            return false;
+        }
+        self.stops_ahead += stops;
+        self.actions
+            .push_back(Action::EveryDevice { request: DeviceRequest::Stop { feature: None } });
+        true
+    }
+
+    /// Whether `raw` is a stop of every device's outputs, in this session's version.
+    fn stops_all(&self, raw: &RawMessage<'_>) -> bool {
+        if !matches!(raw.name(), "StopCmd" | "StopAllDevices") {
+            return false;
+        }
+        let commands = match AnyClientMessage::parse(self.version, raw) {
+            Ok(AnyClientMessage::V4(message)) => vec![message],
+            Ok(legacy) => client_to_v4(legacy, &self.devices).unwrap_or_default(),
+            Err(_) => return false,
+        };
+        matches!(
+            commands.as_slice(),
+            [ClientMessage::StopCmd(stop)] if stop.device_index.is_none() && stop.stops_outputs()
+        )
     }
 
     /// Handles a binary websocket frame, which the protocol does not use.
@@ -501,6 +546,10 @@ impl Session {
         if let Some(why) = cmds.iter().find_map(|cmd| self.check_output(cmd).err()) {
             return self.reply(error(id, ErrorCode::Device, &why));
         }
+        if self.stops_ahead > 0 {
+            // A stop-all read ahead already stopped what this would have started.
+            return self.reply(ServerMessage::Ok(v4::Ok { id }));
+        }
         let mut by_device: BTreeMap<u32, Vec<(FeatureIndex, v4::OutputCommand)>> = BTreeMap::new();
         for cmd in cmds {
             let feature = FeatureIndex::new(cmd.feature_index);
@@ -585,7 +634,10 @@ impl Session {
             self.reply(error(id, ErrorCode::Device, &why));
             return;
         }
-        if cmd.stops_outputs() {
+        if cmd.stops_outputs() && device.is_none() && self.stops_ahead > 0 {
+            // This is the oldest stop-all read ahead: its stop went out when it was read.
+            self.stops_ahead -= 1;
+        } else if cmd.stops_outputs() {
             self.actions.push_back(match device {
                 Some(device) => for_device(
                     device,

@@ -1,11 +1,12 @@
 //! One websocket connection and the task that owns its socket.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -69,10 +70,47 @@ impl Outbound {
     }
 }
 
-/// How many received transmissions may wait for the reader. When they are not taken, the socket
-/// is not read either, so a peer that sends faster than the program handles is slowed by TCP
-/// itself instead of filling memory.
-const INBOUND_QUEUE: usize = 16;
+/// Bytes of received transmissions that may wait for the reader. While more wait, the socket is
+/// not read, so a peer that sends faster than the program handles is slowed by TCP itself
+/// instead of filling memory. The queue holds at most one message more, so that a message of
+/// any allowed size gets through.
+const INBOUND_BYTES: usize = 64 << 10;
+
+/// What a received event counts toward [`INBOUND_BYTES`]: its data, and a little for its place
+/// in the queue so that a flood of empty frames is bounded too.
+fn inbound_cost(event: &Inbound) -> usize {
+    match event {
+        Inbound::Text(text) => text.len() + 64,
+        Inbound::Binary(data) => data.len() + 64,
+        Inbound::TooBig | Inbound::Closed => 64,
+    }
+}
+
+/// The bytes waiting in a connection's inbound queue, and the I/O task's wake-up when the reader
+/// has taken enough of them.
+#[derive(Debug, Default)]
+struct Queued {
+    bytes: AtomicUsize,
+    taken: Notify,
+}
+
+impl Queued {
+    fn add(&self, event: &Inbound) {
+        self.bytes.fetch_add(inbound_cost(event), Ordering::AcqRel);
+    }
+
+    fn take(&self, event: &Inbound) {
+        let cost = inbound_cost(event);
+        let before = self.bytes.fetch_sub(cost, Ordering::AcqRel);
+        if before >= INBOUND_BYTES && before - cost < INBOUND_BYTES {
+            self.taken.notify_one();
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.bytes.load(Ordering::Acquire) >= INBOUND_BYTES
+    }
+}
 
 /// One websocket connection, seen as events in and frames out.
 ///
@@ -80,7 +118,7 @@ const INBOUND_QUEUE: usize = 16;
 #[derive(Debug)]
 pub struct Connection {
     peer: Option<SocketAddr>,
-    inbound: mpsc::Receiver<Inbound>,
+    incoming: Incoming,
     outbound: Outbound,
     /// The close frame the peer sent, set before [`Inbound::Closed`] is queued.
     peer_close: Arc<OnceLock<(CloseCode, String)>>,
@@ -96,12 +134,18 @@ impl Connection {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let (inbound_tx, inbound) = mpsc::channel(INBOUND_QUEUE);
+        let (inbound_tx, inbound) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let peer_close = Arc::default();
-        let io = Io { inbound: inbound_tx, peer_close: Arc::clone(&peer_close) };
+        let queued = Arc::<Queued>::default();
+        let io = Io {
+            inbound: inbound_tx,
+            queued: Arc::clone(&queued),
+            peer_close: Arc::clone(&peer_close),
+        };
         tokio::spawn(run(socket, io, commands_rx, config.keepalive, slot));
-        Self { peer, inbound, outbound: Outbound { commands }, peer_close }
+        let incoming = Incoming { events: inbound, queued };
+        Self { peer, incoming, outbound: Outbound { commands }, peer_close }
     }
 
     /// The peer's address, when known.
@@ -111,7 +155,12 @@ impl Connection {
 
     /// The next event; [`Inbound::Closed`] once the connection has ended, and after that too.
     pub async fn recv(&mut self) -> Inbound {
-        self.inbound.recv().await.unwrap_or(Inbound::Closed)
+        self.incoming.recv().await
+    }
+
+    /// The next event if one has arrived, without waiting.
+    pub fn try_recv(&mut self) -> Option<Inbound> {
+        self.incoming.try_recv()
     }
 
     /// The code and reason of the close frame the peer sent, once [`Inbound::Closed`] has been
@@ -131,24 +180,58 @@ impl Connection {
     }
 
     /// Splits into the event stream and the sender.
-    pub fn split(self) -> (mpsc::Receiver<Inbound>, Outbound) {
-        (self.inbound, self.outbound)
+    pub fn split(self) -> (Incoming, Outbound) {
+        (self.incoming, self.outbound)
+    }
+}
+
+/// The receiving half of a connection.
+#[derive(Debug)]
+pub struct Incoming {
+    events: mpsc::UnboundedReceiver<Inbound>,
+    queued: Arc<Queued>,
+}
+
+impl Incoming {
+    /// The next event; [`Inbound::Closed`] once the connection has ended, and after that too.
+    pub async fn recv(&mut self) -> Inbound {
+        match self.events.recv().await {
+            Some(event) => self.taken(event),
+            None => Inbound::Closed,
+        }
+    }
+
+    /// The next event if one has arrived, without waiting; [`Inbound::Closed`] once the
+    /// connection has ended.
+    pub fn try_recv(&mut self) -> Option<Inbound> {
+        match self.events.try_recv() {
+            Ok(event) => Some(self.taken(event)),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => Some(Inbound::Closed),
+        }
+    }
+
+    fn taken(&self, event: Inbound) -> Inbound {
+        self.queued.take(&event);
+        event
     }
 }
 
 pub(crate) fn ws_config(config: &Config) -> WebSocketConfig {
-    // tungstenite zero-fills its whole read buffer before each read, and the buffer stays
-    // resident: 8 KiB instead of the default 128 KiB (docs/PERFORMANCE.md). Larger messages
-    // are still read, in more steps.
+    // tungstenite zero-fills its read buffer before every read, the one that finds the socket
+    // empty too: with 8 KiB that was a third of the instructions of a round trip. 2 KiB holds
+    // a burst of a few dozen commands; larger messages are still read, in more steps
+    // (docs/PERFORMANCE.md).
     WebSocketConfig::default()
-        .read_buffer_size(8 << 10)
+        .read_buffer_size(2 << 10)
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes))
 }
 
 /// What the I/O task hands to its [`Connection`].
 struct Io {
-    inbound: mpsc::Sender<Inbound>,
+    inbound: mpsc::UnboundedSender<Inbound>,
+    queued: Arc<Queued>,
     peer_close: Arc<OnceLock<(CloseCode, String)>>,
 }
 
@@ -156,7 +239,7 @@ struct Io {
 /// one-client slot taken for exactly as long as the socket lives.
 async fn run<S>(
     mut socket: WebSocketStream<S>,
-    Io { inbound, peer_close }: Io,
+    Io { inbound, queued, peer_close }: Io,
     mut commands: mpsc::UnboundedReceiver<Command>,
     keepalive: Option<std::time::Duration>,
     _slot: Option<SlotGuard>,
@@ -219,14 +302,15 @@ async fn run<S>(
                     break;
                 }
             },
-            frame = socket.next() => match frame {
+            // The reader is behind: back-pressure on the peer until it takes enough.
+            () = queued.taken.notified(), if queued.full() => {}
+            frame = socket.next(), if !queued.full() => match frame {
                 Some(Ok(Message::Text(text))) => {
                     trace!(len = text.len(), "text frame in");
-                    // Waits while the reader is behind: back-pressure on the peer.
-                    let _ = inbound.send(Inbound::Text(text.as_str().to_owned())).await;
+                    deliver(&inbound, &queued, Inbound::Text(text.as_str().to_owned()));
                 }
                 Some(Ok(Message::Binary(data))) => {
-                    let _ = inbound.send(Inbound::Binary(data.to_vec())).await;
+                    deliver(&inbound, &queued, Inbound::Binary(data.to_vec()));
                 }
                 Some(Ok(Message::Pong(_))) => pong_outstanding = false,
                 // Pings are answered by tungstenite itself on the next write or flush.
@@ -242,7 +326,7 @@ async fn run<S>(
                 }
                 Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
                     warn!(size, max_size, "message too big; closing");
-                    let _ = inbound.send(Inbound::TooBig).await;
+                    deliver(&inbound, &queued, Inbound::TooBig);
                     close(&mut socket, CloseCode::Size, "message too big").await;
                     break;
                 }
@@ -275,7 +359,13 @@ async fn run<S>(
             }
         }
     }
-    let _ = inbound.send(Inbound::Closed).await;
+    deliver(&inbound, &queued, Inbound::Closed);
+}
+
+/// Hands `event` to the reader. An error only means the reader is gone.
+fn deliver(inbound: &mpsc::UnboundedSender<Inbound>, queued: &Queued, event: Inbound) {
+    queued.add(&event);
+    let _ = inbound.send(event);
 }
 
 async fn close<S: AsyncRead + AsyncWrite + Unpin>(

@@ -18,7 +18,7 @@ mod server;
 mod tls;
 mod token;
 
-pub use connection::{CloseCode, Connection, Inbound, Outbound};
+pub use connection::{CloseCode, Connection, Inbound, Incoming, Outbound};
 pub use server::{Listener, listen};
 pub use tls::{TlsIdentity, TlsRoots};
 pub use token::Token;

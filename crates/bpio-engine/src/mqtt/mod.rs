@@ -448,6 +448,14 @@ impl ClientConnection for RemoteConnection {
         self.inbound.recv().await.unwrap_or(LinkEvent::Closed)
     }
 
+    fn try_recv(&mut self) -> Option<LinkEvent> {
+        match self.inbound.try_recv() {
+            Ok(event) => Some(event),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => Some(LinkEvent::Closed),
+        }
+    }
+
     fn send(&mut self, text: String) -> bool {
         self.outbound.as_ref().is_some_and(|outbound| outbound.send(text).is_ok())
     }

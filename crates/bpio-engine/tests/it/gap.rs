@@ -17,7 +17,7 @@ async fn a_burst_of_50_commands_inside_a_100_ms_gap_gives_at_most_two_writes() {
     let (mut inbound, client) =
         transport_ws::connect(&url, &Config::default()).await.unwrap().split();
     let mut next = async || match within("a message", inbound.recv()).await {
-        Some(Inbound::Text(text)) => serde_json::from_str::<Value>(&text).unwrap()[0].take(),
+        Inbound::Text(text) => serde_json::from_str::<Value>(&text).unwrap()[0].take(),
         other => panic!("{other:?}"),
     };
     client.send(json!([{"RequestServerInfo": {"Id": 1, "ClientName": "gap", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}]).to_string());

@@ -1,5 +1,6 @@
 //! Driving one client session.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,12 @@ pub enum CloseReason {
 pub trait ClientConnection: Send {
     /// The next event; [`LinkEvent::Closed`] once the connection has ended.
     fn recv(&mut self) -> impl Future<Output = LinkEvent> + Send;
+    /// The next event if one has arrived, without waiting. A connection that cannot tell keeps
+    /// the default, and its client's stop-alls are acted on in their turn instead of as soon
+    /// as they arrive (docs/PROTOCOL.md 14.10).
+    fn try_recv(&mut self) -> Option<LinkEvent> {
+        None
+    }
     /// Queues one text frame; `false` if the connection is closed.
     fn send(&mut self, text: String) -> bool;
     /// Sends what is queued, then closes.
@@ -48,6 +55,64 @@ pub trait ClientConnection: Send {
 
 /// Actions the devices may have waiting before the session stops reading its client.
 const BACKLOG_LIMIT: usize = 1024;
+
+/// Bytes of client messages read ahead of the one being handled, looked at for stop-alls
+/// (docs/PROTOCOL.md 14.10). Past this, the client is not read until the session catches up.
+const READ_AHEAD_BYTES: usize = 256 << 10;
+
+/// What an event read ahead counts toward [`READ_AHEAD_BYTES`]: its text and a little for its
+/// place in the queue, so that a flood of empty messages is bounded too.
+fn ahead_cost(event: &LinkEvent) -> usize {
+    match event {
+        LinkEvent::Text(text) => text.len() + 64,
+        _ => 64,
+    }
+}
+
+/// Client events read but not yet handled, oldest first.
+#[derive(Debug, Default)]
+struct Ahead {
+    events: VecDeque<LinkEvent>,
+    bytes: usize,
+    /// The connection's last event is among them: nothing more is read.
+    ended: bool,
+}
+
+impl Ahead {
+    /// Moves what the connection already has into the queue, up to [`READ_AHEAD_BYTES`], and
+    /// shows each text to the session, which sends a stop-all's stop at once.
+    fn fill<C: ClientConnection>(&mut self, connection: &mut C, session: &mut Session) {
+        while !self.ended && self.bytes < READ_AHEAD_BYTES {
+            let Some(event) = connection.try_recv() else { return };
+            match &event {
+                LinkEvent::Text(text) => {
+                    session.read_ahead(text.as_bytes());
+                }
+                LinkEvent::Binary => {}
+                LinkEvent::TooBig | LinkEvent::Closed => self.ended = true,
+            }
+            self.bytes += ahead_cost(&event);
+            self.events.push_back(event);
+        }
+    }
+
+    /// The oldest event read ahead, or else the next from the connection; `true` with the one
+    /// read ahead, which the session has seen already.
+    async fn next<C: ClientConnection>(&mut self, connection: &mut C) -> (LinkEvent, bool) {
+        let Some(event) = self.events.pop_front() else {
+            return (connection.recv().await, false);
+        };
+        self.bytes -= ahead_cost(&event);
+        if self.events.is_empty() && self.events.capacity() > 64 {
+            // A flood is over: give back its queue.
+            self.events = VecDeque::new();
+        }
+        // Taken without waiting, so give the other tasks their turn now and then, as a read
+        // from the connection would.
+        tokio::task::consume_budget().await;
+        (event, true)
+    }
+}
 
 /// How long the end of a session waits for the devices to write the stops it called for before
 /// the watchers are told the client left (a device that does not answer must not hold it up).
@@ -72,6 +137,7 @@ pub async fn serve_client<C: ClientConnection>(
     // What the devices are to write for the actions for every device (a stop-all, the
     // session's end); only those of the last flush are waited for.
     let mut ending = Vec::new();
+    let mut ahead = Ahead::default();
     loop {
         ending.clear();
         if !announced && let Some(name) = session.client_name() {
@@ -79,6 +145,7 @@ pub async fn serve_client<C: ClientConnection>(
             let (name, version) = (name.to_owned(), session.version());
             hub.tell(Observation::ClientConnected { session: id, name, version });
         }
+        ahead.fill(&mut connection, &mut session);
         ending.extend(flush(id, &mut session, &mut connection, hub));
         if session.wants_close() {
             connection.close(CloseReason::SessionEnded);
@@ -90,8 +157,16 @@ pub async fn serve_client<C: ClientConnection>(
         let reading = session.wants_input() && hub.backlog() < BACKLOG_LIMIT;
         tokio::select! {
             biased;
-            event = connection.recv(), if reading => match event {
-                LinkEvent::Text(text) => session.handle_text(now(), text.as_bytes()),
+            (event, seen) = ahead.next(&mut connection), if reading => match event {
+                LinkEvent::Text(text) => {
+                    // Every transmission is seen once before it is handled, so that a stop-all
+                    // behind it, arrived meanwhile, is acted on first.
+                    if !seen {
+                        session.read_ahead(text.as_bytes());
+                    }
+                    ahead.fill(&mut connection, &mut session);
+                    session.handle_text(now(), text.as_bytes());
+                }
                 LinkEvent::Binary => session.handle_binary(),
                 LinkEvent::TooBig | LinkEvent::Closed => {
                     debug!(?event, "client connection ended");

@@ -400,6 +400,58 @@ fn stop_cmd_selects_devices_features_inputs_and_outputs() {
 }
 
 #[test]
+fn a_stop_all_read_ahead_stops_at_once_and_the_outputs_before_it_are_answered_not_sent() {
+    let mut h = Harness::connected();
+    let frames = [
+        r#"[{"OutputCmd":{"Id":2,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":5}}}}]"#,
+        r#"[{"OutputCmd":{"Id":3,"DeviceIndex":9,"FeatureIndex":0,"Command":{"Vibrate":{"Value":5}}}}]"#,
+        r#"[{"StopCmd":{"Id":4,"DeviceIndex":0}}]"#,
+        r#"[{"StopCmd":{"Id":5}}]"#,
+        r#"[{"OutputCmd":{"Id":6,"DeviceIndex":0,"FeatureIndex":1,"Command":{"Rotate":{"Value":-3}}}}]"#,
+    ];
+    let stops: Vec<bool> = frames.iter().map(|f| h.session.read_ahead(f.as_bytes())).collect();
+    assert_eq!(stops, [false, false, false, true, false], "only the stop-all is acted on early");
+    assert_eq!(h.actions(), [STOP_ALL], "the stop goes out before anything before it is handled");
+    let replies: Vec<String> = frames.iter().flat_map(|f| h.exchange(f)).collect();
+    assert_eq!(replies[0], ok(2), "a superseded command is still answered");
+    assert_eq!(error_of(&replies[1]), (3, 4), "and still checked");
+    assert_eq!(replies[2..], [ok(4), ok(5), ok(6)]);
+    let rotate = v4::OutputCommand::new(v4::OutputType::Rotate, -3, 0);
+    assert_eq!(
+        h.actions(),
+        [
+            for_device(0, DeviceRequest::Stop { feature: None }),
+            for_device(0, DeviceRequest::StopInputs { feature: None }),
+            // The stop-all's own turn: its output stop already went out; its inputs end now.
+            END_INPUTS,
+            for_device(0, DeviceRequest::Output { commands: vec![(FeatureIndex::new(1), rotate)] }),
+        ],
+        "the command after the stop-all runs; the stop-all's output stop is not sent twice"
+    );
+}
+
+#[test]
+fn a_legacy_stop_all_read_ahead_is_acted_on_early_too() {
+    let mut h = Harness::new(PING);
+    h.exchange(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"old","MessageVersion":3}}]"#);
+    let vibrate = r#"[{"VibrateCmd":{"Id":2,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.5}]}}]"#;
+    let stop = r#"[{"StopAllDevices":{"Id":3}}]"#;
+    assert!(!h.session.read_ahead(vibrate.as_bytes()));
+    assert!(h.session.read_ahead(stop.as_bytes()));
+    assert_eq!(h.actions(), [STOP_ALL]);
+    assert_eq!(h.exchange(vibrate), [ok(2)]);
+    assert_eq!(h.exchange(stop), [ok(3)]);
+    assert_eq!(h.actions(), [END_INPUTS]);
+    // Not before the handshake, and not a stop that leaves the outputs alone.
+    let mut h = Harness::new(PING);
+    assert!(!h.session.read_ahead(br#"[{"StopCmd":{"Id":1}}]"#));
+    let mut h = Harness::connected();
+    assert!(!h.session.read_ahead(br#"[{"StopCmd":{"Id":2,"Outputs":false}}]"#));
+    assert!(!h.session.read_ahead(br#"[{"StopCmd":{"Id":2,"Outputs":"no"}}]"#));
+    assert!(h.actions().is_empty());
+}
+
+#[test]
 fn a_dropped_transport_stops_everything_and_sends_nothing() {
     let mut h = Harness::connected();
     h.exchange(r#"[{"InputCmd":{"Id":2,"DeviceIndex":3,"FeatureIndex":1,"Type":"Pressure","Command":"Subscribe"}}]"#);
@@ -630,6 +682,52 @@ proptest! {
             .collect();
         let expected: Vec<u64> = (3..=u64::from(next_id)).collect();
         prop_assert_eq!(ids, expected);
+    }
+}
+
+proptest! {
+    /// Reading transmissions ahead changes no reply: the same replies in the same order, and
+    /// never more output work than handling them one by one.
+    #[test]
+    fn reading_ahead_changes_no_reply(
+        batches in proptest::collection::vec(proptest::collection::vec(any_message(), 1..5), 1..12),
+        ahead in 0usize..12,
+    ) {
+        let mut next_id = 2u32;
+        let frames: Vec<String> = batches
+            .iter()
+            .map(|batch| {
+                let messages: Vec<String> = batch.iter().map(|m| { next_id += 1; m.replace("ID", &next_id.to_string()) }).collect();
+                format!("[{}]", messages.join(","))
+            })
+            .collect();
+        let (mut plain, mut early) = (Harness::connected(), Harness::connected());
+        let outputs = |actions: Vec<Action>| {
+            actions
+                .iter()
+                .filter(|a| matches!(a, Action::Device { request: DeviceRequest::Output { .. }, .. }))
+                .count()
+        };
+        let (mut plain_replies, mut early_replies) = (Vec::new(), Vec::new());
+        let (mut plain_outputs, mut early_outputs) = (0, 0);
+        for (n, frame) in frames.iter().enumerate() {
+            // The early session has read `ahead` transmissions beyond the one it handles.
+            if n == 0 {
+                for f in frames.iter().take(ahead + 1) {
+                    early.session.read_ahead(f.as_bytes());
+                }
+            } else if let Some(f) = frames.get(n + ahead) {
+                early.session.read_ahead(f.as_bytes());
+            }
+            plain.send(frame);
+            early.send(frame);
+            plain_outputs += outputs(plain.actions());
+            early_outputs += outputs(early.actions());
+            plain_replies.extend(plain.received());
+            early_replies.extend(early.received());
+        }
+        prop_assert_eq!(plain_replies, early_replies);
+        prop_assert!(early_outputs <= plain_outputs);
     }
 }
 

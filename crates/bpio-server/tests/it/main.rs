@@ -36,6 +36,13 @@ impl ClientConnection for Pipe {
     async fn recv(&mut self) -> LinkEvent {
         self.inbound.recv().await.unwrap_or(LinkEvent::Closed)
     }
+    fn try_recv(&mut self) -> Option<LinkEvent> {
+        match self.inbound.try_recv() {
+            Ok(event) => Some(event),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => Some(LinkEvent::Closed),
+        }
+    }
     fn send(&mut self, text: String) -> bool {
         self.outbound.send(Some(text)).is_ok()
     }
@@ -269,6 +276,32 @@ async fn stop_cmd_and_a_dropped_client_stop_every_device() {
     drop(client);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(devices.edge.firmware(|f| f.motors().to_vec()), [0, 0]);
+}
+
+/// A stop-all behind a backlog of commands is acted on as soon as it is read: the commands
+/// before it are answered, in order, and none of them reaches the device (docs/PROTOCOL.md 14.10).
+#[tokio::test(start_paused = true)]
+async fn a_stop_all_read_behind_a_backlog_stops_before_the_commands_ahead_of_it_run() {
+    let (mut client, devices, _stop) = start(None).await;
+    scan(&mut client).await;
+    client.request(vibrate(0, 0, 10)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let before = tx_writes(&devices.hush).len();
+    // Sent before the session reads any of them, so it reads them all ahead.
+    let mut ids: Vec<u32> = (1..=50).map(|n| client.send(vibrate(0, 0, n % 20 + 1))).collect();
+    ids.push(client.send(json!({"StopCmd": {}})));
+    ids.push(client.send(vibrate(0, 0, 7)));
+    for id in ids {
+        let reply = loop {
+            let message = client.next().await.unwrap();
+            if message.get("DeviceList").is_none() {
+                break message;
+            }
+        };
+        assert_eq!(reply, json!({"Ok": {"Id": id}}));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(tx_writes(&devices.hush)[before..], ["Vibrate:0;", "Vibrate:7;"]);
 }
 
 #[tokio::test(start_paused = true)]
