@@ -227,13 +227,20 @@ fn handle_device_event(session: &mut Session, event: DeviceEvent) {
 }
 
 /// Sends every queued message and hands every queued action to the devices; returns the
-/// confirmations of the actions for every device.
+/// confirmations of the actions for every device. Replies go first: on the engine's one runtime
+/// thread the tasks run in the order they are woken, and a device's write passes through two
+/// tasks (its device task and its connection's), so the client's socket task, woken first,
+/// writes the replies before the device task starts, instead of after it (docs/PERFORMANCE.md).
 fn flush<C: ClientConnection>(
     id: SessionId,
     session: &mut Session,
     connection: &mut C,
     hub: &DeviceHub,
 ) -> Vec<Written> {
+    while let Some(message) = session.poll_transmit() {
+        // The reference sends one message per array; some clients rely on it.
+        connection.send(serialize_frame(&[message]));
+    }
     let mut written = Vec::new();
     while let Some(action) = session.poll_action() {
         let every = matches!(action, crate::Action::EveryDevice { .. });
@@ -241,10 +248,6 @@ fn flush<C: ClientConnection>(
         if every {
             written.push(confirmation);
         }
-    }
-    while let Some(message) = session.poll_transmit() {
-        // The reference sends one message per array; some clients rely on it.
-        connection.send(serialize_frame(&[message]));
     }
     written
 }
