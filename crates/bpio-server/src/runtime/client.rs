@@ -58,7 +58,10 @@ const BACKLOG_LIMIT: usize = 1024;
 
 /// Bytes of client messages read ahead of the one being handled, looked at for stop-alls
 /// (docs/PROTOCOL.md 14.10). Past this, the client is not read until the session catches up.
-const READ_AHEAD_BYTES: usize = 256 << 10;
+/// Reading is far faster than handling, so a window this size takes in what a flooding client
+/// has sent instead of leaving it, and a stop-all behind it, in the socket buffers
+/// (docs/PERFORMANCE.md, where the tail came from).
+const READ_AHEAD_BYTES: usize = 4 << 20;
 
 /// What an event read ahead counts toward [`READ_AHEAD_BYTES`]: its text and a little for its
 /// place in the queue, so that a flood of empty messages is bounded too.
