@@ -114,11 +114,11 @@ async fn welcome(stream: TcpStream, config: Config, events: EventSink<ManagerEve
     if let Err(err) = stream.set_nodelay(true) {
         debug!(cause = %err, "cannot set TCP_NODELAY");
     }
-    // Device traffic is a few bytes per command: a 1 KiB read buffer instead of tungstenite's
+    // Device traffic is a few bytes per command: a 256-byte read buffer instead of tungstenite's
     // 128 KiB, which it zero-fills before every read and which stays resident per device.
     // Longer messages are simply read in several chunks.
     let ws_config = WebSocketConfig::default()
-        .read_buffer_size(1 << 10)
+        .read_buffer_size(256)
         .max_message_size(Some(config.max_message_bytes))
         .max_frame_size(Some(config.max_message_bytes));
     let hello = async {
