@@ -101,7 +101,15 @@ impl Ahead {
 
     /// The oldest event read ahead, or else the next from the connection; `true` with the one
     /// read ahead, which the session has seen already.
+    ///
+    /// Cancel-safe, as `select!` needs: nothing is taken before the last await.
     async fn next<C: ClientConnection>(&mut self, connection: &mut C) -> (LinkEvent, bool) {
+        if self.events.is_empty() {
+            return (connection.recv().await, false);
+        }
+        // Taken without waiting, so give the other tasks their turn now and then, as a read
+        // from the connection would.
+        tokio::task::consume_budget().await;
         let Some(event) = self.events.pop_front() else {
             return (connection.recv().await, false);
         };
@@ -110,9 +118,6 @@ impl Ahead {
             // A flood is over: give back its queue.
             self.events = VecDeque::new();
         }
-        // Taken without waiting, so give the other tasks their turn now and then, as a read
-        // from the connection would.
-        tokio::task::consume_budget().await;
         (event, true)
     }
 }
@@ -264,5 +269,61 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection that has nothing more to say.
+    struct Silent;
+
+    impl ClientConnection for Silent {
+        async fn recv(&mut self) -> LinkEvent {
+            std::future::pending().await
+        }
+        fn send(&mut self, _text: String) -> bool {
+            true
+        }
+        fn close(&mut self, _reason: CloseReason) {}
+    }
+
+    /// `serve_client` waits for the next event in a `select!` beside other branches, which drops
+    /// the wait of a branch that is not ready; an event read ahead must survive that.
+    #[tokio::test]
+    async fn an_event_read_ahead_is_not_lost_when_its_wait_is_dropped() {
+        use std::pin::pin;
+        use std::task::Poll;
+        // In a task of its own, which the runtime gives a budget.
+        tokio::spawn(async {
+            let mut ahead = Ahead::default();
+            for n in 0..3 {
+                let event = LinkEvent::Text(n.to_string());
+                ahead.bytes += ahead_cost(&event);
+                ahead.events.push_back(event);
+            }
+            // Use up the task's budget, so that the next wait yields its turn.
+            loop {
+                let spent = std::future::poll_fn(|cx| {
+                    Poll::Ready(pin!(tokio::task::consume_budget()).poll(cx).is_pending())
+                });
+                if spent.await {
+                    break;
+                }
+            }
+            let mut silent = Silent;
+            let waited = std::future::poll_fn(|cx| {
+                Poll::Ready(pin!(ahead.next(&mut silent)).poll(cx).is_pending())
+            });
+            assert!(waited.await, "the wait did not yield with the budget spent");
+            assert_eq!(ahead.events.len(), 3, "the dropped wait took an event with it");
+            assert_eq!(
+                ahead.bytes,
+                (0..3).map(|n| ahead_cost(&LinkEvent::Text(n.to_string()))).sum::<usize>()
+            );
+        })
+        .await
+        .unwrap();
     }
 }
