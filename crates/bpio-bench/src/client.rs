@@ -47,6 +47,16 @@ pub struct Client {
     pub devices: BTreeMap<u32, v4::Device>,
 }
 
+/// Whether a client reads the device-list events the server sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lists {
+    Read,
+    Skip,
+}
+
+/// How a device-list event's frame begins (an answer to `RequestDeviceList` has its own Id).
+const LIST_EVENT: &[u8] = br#"[{"DeviceList":{"Id":0,"#;
+
 /// Websocket settings of every socket the tool opens or serves: tungstenite zero-fills its whole
 /// read chunk (128 KiB by default) before every read from the socket and keeps it for the life of
 /// the connection; 8 KiB chunks keep that time and memory out of the tool's figures and the echo
@@ -68,6 +78,11 @@ pub(crate) async fn open(url: &str) -> Result<Socket> {
 impl Client {
     /// Opens a websocket to `url`; no message is sent yet.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_reading(url, Lists::Read).await
+    }
+
+    /// Opens a websocket to `url`; `lists` says whether device-list events are read.
+    async fn connect_reading(url: &str, lists: Lists) -> Result<Self> {
         let (sink, mut stream) = open(url).await?.split();
         let (inbox_tx, inbox) = mpsc::unbounded_channel();
         let reader = tokio::spawn(async move {
@@ -78,6 +93,9 @@ impl Client {
                     Message::Close(_) => break,
                     _ => continue,
                 };
+                if lists == Lists::Skip && text.starts_with(LIST_EVENT) {
+                    continue;
+                }
                 for message in parse_frame::<ServerMessage>(text) {
                     if inbox_tx.send(Received { at, message }).is_err() {
                         return;
@@ -93,6 +111,16 @@ impl Client {
     /// `Ok`, which is all the echo baseline says).
     pub async fn connect_and_handshake(url: &str, name: &str) -> Result<Self> {
         let mut client = Self::connect(url).await?;
+        client.handshake(name).await?;
+        Ok(client)
+    }
+
+    /// Connects and performs the handshake, and skips the device-list events the server sends
+    /// without parsing them: a client that drives a device it was told of needs none, and with
+    /// hundreds of clients on one machine, parsing every list each of them gets would measure
+    /// the tool rather than the server. Lists asked for with `RequestDeviceList` are read.
+    pub async fn connect_and_handshake_skipping_lists(url: &str, name: &str) -> Result<Self> {
+        let mut client = Self::connect_reading(url, Lists::Skip).await?;
         client.handshake(name).await?;
         Ok(client)
     }

@@ -184,7 +184,8 @@ pub async fn run(settings: &Settings, on_step: &mut dyn FnMut(&Value)) -> Result
             let wanted = if settings.mode == Mode::Devices { 1 } else { n };
             while drivers.len() < wanted {
                 let name = format!("bpio-bench scale {}", drivers.len());
-                let client = Client::connect_and_handshake(&settings.url, &name).await.context(
+                let connecting = Client::connect_and_handshake_skipping_lists(&settings.url, &name);
+                let client = connecting.await.context(
                     "connecting a client (the engine needs --max-clients one above the clients)",
                 )?;
                 drivers.push(Driver::spawn(client));

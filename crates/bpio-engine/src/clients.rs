@@ -142,6 +142,14 @@ impl ClientConnection for WsClient {
         self.0.send(text)
     }
 
+    fn sending(&self) -> bool {
+        self.0.is_sending()
+    }
+
+    fn sent(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.0.sent()
+    }
+
     fn close(&mut self, reason: CloseReason) {
         let (code, why) = match reason {
             CloseReason::SessionEnded => (CloseCode::Normal, "session ended"),

@@ -53,8 +53,8 @@ fn device_list(devices: u32) -> ServerMessage {
             };
             (index, device)
         })
-        .collect();
-    v4::DeviceList { id: 4, devices }.into()
+        .collect::<BTreeMap<_, _>>();
+    v4::DeviceList { id: 4, devices: devices.into() }.into()
 }
 
 fn output_cmd() -> ClientMessage {

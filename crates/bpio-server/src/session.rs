@@ -14,6 +14,7 @@
 //! `DeviceAdded`/`DeviceRemoved` against the devices that client was told about.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bpio_protocol::convert::{AnyClientMessage, AnyServerMessage, client_to_v4, server_from_v4};
@@ -134,7 +135,7 @@ struct PendingRead {
 
 impl Session {
     /// A session waiting for its handshake, knowing the devices currently connected.
-    pub fn new(config: SessionConfig, devices: BTreeMap<u32, v4::Device>) -> Self {
+    pub fn new(config: SessionConfig, devices: v4::Devices) -> Self {
         Self {
             config,
             state: State::AwaitingHandshake,
@@ -143,7 +144,7 @@ impl Session {
             client_name: None,
             ping_deadline: None,
             devices: v4::DeviceList { id: 0, devices },
-            known: v4::DeviceList { id: 0, devices: BTreeMap::new() },
+            known: v4::DeviceList { id: 0, devices: v4::Devices::default() },
             outbox: VecDeque::new(),
             replies: VecDeque::new(),
             events: VecDeque::new(),
@@ -297,11 +298,33 @@ impl Session {
 
     /// Handles the complete current device list. Sends a `DeviceList` event when it changed,
     /// and ends reads of devices that went away (docs/PROTOCOL.md 10.3, 10.5); their
-    /// subscriptions end with them.
-    pub fn handle_devices(&mut self, devices: BTreeMap<u32, v4::Device>) {
-        if devices == self.devices.devices {
+    /// subscriptions end with them. An event not yet sent is brought up to date rather than
+    /// followed by another (docs/PROTOCOL.md 14.8), so a client that reads slowly while many
+    /// devices come and go holds one list, not one per change.
+    pub fn handle_devices(&mut self, devices: v4::Devices) {
+        if Arc::ptr_eq(&devices, &self.devices.devices) || devices == self.devices.devices {
             return;
         }
+        if !self.reads.is_empty() {
+            self.fail_reads_of_changed(&devices);
+        }
+        self.devices.devices = devices;
+        if self.state == State::Connected {
+            let event = ServerMessage::DeviceList(self.devices.clone());
+            match self
+                .events
+                .iter_mut()
+                .find(|queued| matches!(queued, ServerMessage::DeviceList(_)))
+            {
+                Some(queued) => *queued = event,
+                None => self.events.push_back(event),
+            }
+        }
+    }
+
+    /// Answers with an error the reads waiting on a device that `devices` lists differently
+    /// or not at all.
+    fn fail_reads_of_changed(&mut self, devices: &BTreeMap<u32, v4::Device>) {
         let gone = |index: &u32| devices.get(index) != self.devices.devices.get(index);
         let gone: BTreeSet<u32> = self.devices.devices.keys().copied().filter(gone).collect();
         let failed: Vec<ReadToken> = self
@@ -316,10 +339,6 @@ impl Session {
                     format!("device {} disconnected before the reading arrived", read.device);
                 self.fill(token, error(read.id.get(), ErrorCode::Device, &message));
             }
-        }
-        self.devices.devices = devices;
-        if self.state == State::Connected {
-            self.events.push_back(ServerMessage::DeviceList(self.devices.clone()));
         }
     }
 

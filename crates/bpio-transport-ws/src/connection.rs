@@ -43,18 +43,52 @@ enum Command {
 #[derive(Debug, Clone)]
 pub struct Outbound {
     commands: mpsc::UnboundedSender<Command>,
+    unsent: Arc<Unsent>,
 }
 
 impl Outbound {
     /// Queues a text frame. Returns `false` when the connection is already closed.
     pub fn send(&self, text: String) -> bool {
-        self.commands.send(Command::Text(text)).is_ok()
+        self.queue(Command::Text(text))
     }
 
     /// Queues a binary frame (not part of the protocol: for programs that relay frames as they
     /// are, such as a repeater). Returns `false` when the connection is already closed.
     pub fn send_binary(&self, data: Vec<u8>) -> bool {
-        self.commands.send(Command::Binary(data)).is_ok()
+        self.queue(Command::Binary(data))
+    }
+
+    fn queue(&self, frame: Command) -> bool {
+        self.unsent.frames.fetch_add(1, Ordering::AcqRel);
+        let queued = self.commands.send(frame).is_ok();
+        if !queued {
+            self.unsent.written(1);
+        }
+        queued
+    }
+
+    /// Whether frames queued earlier are not all written to the socket yet: the peer reads
+    /// slower than it is sent to, or the I/O task has not run since.
+    pub fn is_sending(&self) -> bool {
+        self.unsent.frames.load(Ordering::Acquire) > 0
+    }
+
+    /// Completes once every frame queued so far is written to the socket (at once if none
+    /// waits); never, if the connection ends first.
+    pub fn sent(&self) -> impl Future<Output = ()> + Send + 'static {
+        let unsent = Arc::clone(&self.unsent);
+        async move {
+            loop {
+                let emptied = unsent.emptied.notified();
+                tokio::pin!(emptied);
+                // Registered before the count is read, so a write in between is not missed.
+                emptied.as_mut().enable();
+                if unsent.frames.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                emptied.await;
+            }
+        }
     }
 
     /// Sends everything queued so far, then a close frame with `code` and `reason`, and ends the
@@ -112,6 +146,22 @@ impl Queued {
     }
 }
 
+/// Frames queued on an [`Outbound`] and not yet written, and the wake-up of whoever waits for
+/// them all to be written.
+#[derive(Debug, Default)]
+struct Unsent {
+    frames: AtomicUsize,
+    emptied: Notify,
+}
+
+impl Unsent {
+    fn written(&self, frames: usize) {
+        if self.frames.fetch_sub(frames, Ordering::AcqRel) == frames {
+            self.emptied.notify_waiters();
+        }
+    }
+}
+
 /// One websocket connection, seen as events in and frames out.
 ///
 /// Dropping the connection and every [`Outbound`] clone closes the socket (close code 1000).
@@ -138,14 +188,16 @@ impl Connection {
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let peer_close = Arc::default();
         let queued = Arc::<Queued>::default();
+        let unsent = Arc::<Unsent>::default();
         let io = Io {
             inbound: inbound_tx,
             queued: Arc::clone(&queued),
+            unsent: Arc::clone(&unsent),
             peer_close: Arc::clone(&peer_close),
         };
         tokio::spawn(run(socket, io, commands_rx, config.keepalive, slot));
         let incoming = Incoming { events: inbound, queued };
-        Self { peer, incoming, outbound: Outbound { commands }, peer_close }
+        Self { peer, incoming, outbound: Outbound { commands, unsent }, peer_close }
     }
 
     /// The peer's address, when known.
@@ -172,6 +224,16 @@ impl Connection {
     /// A sender for this connection.
     pub fn outbound(&self) -> Outbound {
         self.outbound.clone()
+    }
+
+    /// Whether frames queued earlier are not all written yet ([`Outbound::is_sending`]).
+    pub fn is_sending(&self) -> bool {
+        self.outbound.is_sending()
+    }
+
+    /// Completes once every frame queued so far is written ([`Outbound::sent`]).
+    pub fn sent(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.outbound.sent()
     }
 
     /// Queues a text frame; `false` when the connection is closed.
@@ -232,6 +294,7 @@ pub(crate) fn ws_config(config: &Config) -> WebSocketConfig {
 struct Io {
     inbound: mpsc::UnboundedSender<Inbound>,
     queued: Arc<Queued>,
+    unsent: Arc<Unsent>,
     peer_close: Arc<OnceLock<(CloseCode, String)>>,
 }
 
@@ -239,7 +302,7 @@ struct Io {
 /// one-client slot taken for exactly as long as the socket lives.
 async fn run<S>(
     mut socket: WebSocketStream<S>,
-    Io { inbound, queued, peer_close }: Io,
+    Io { inbound, queued, unsent, peer_close }: Io,
     mut commands: mpsc::UnboundedReceiver<Command>,
     keepalive: Option<std::time::Duration>,
     _slot: Option<SlotGuard>,
@@ -270,6 +333,7 @@ async fn run<S>(
                     // Everything already queued goes out in one flush.
                     let mut pending = Some(command);
                     let mut fed = Ok(());
+                    let mut frames = 0;
                     let mut closing = None;
                     while let Some(command) = pending.take() {
                         match command {
@@ -282,12 +346,14 @@ async fn run<S>(
                         if fed.is_err() || closing.is_some() {
                             break;
                         }
+                        frames += 1;
                         pending = commands.try_recv().ok();
                     }
                     if let Err(err) = fed.and(socket.flush().await) {
                         debug!(cause = %err, "send failed");
                         break;
                     }
+                    unsent.written(frames);
                     if let Some((code, reason)) = closing {
                         close(&mut socket, code, &reason).await;
                         break;

@@ -343,7 +343,7 @@ impl Bridge {
         self.stop_sessions = watch::channel(false).0;
     }
 
-    async fn devices(&mut self, devices: &std::collections::BTreeMap<u32, v4::Device>) {
+    async fn devices(&mut self, devices: &v4::Devices) {
         if !self.connected {
             return;
         }

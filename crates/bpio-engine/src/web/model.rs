@@ -83,7 +83,7 @@ pub(super) struct Model {
     scanning: bool,
     devices: BTreeMap<u32, DeviceView>,
     /// The hub's list as last seen. A listed device is shown once its transport is known.
-    listed: BTreeMap<u32, v4::Device>,
+    listed: v4::Devices,
     /// How each device is reached, observed when it connects, just before it is listed.
     transports: BTreeMap<u32, Transport>,
     log: VecDeque<String>,
@@ -104,7 +104,7 @@ impl Shared {
             clients: BTreeMap::new(),
             scanning: false,
             devices: BTreeMap::new(),
-            listed: BTreeMap::new(),
+            listed: v4::Devices::default(),
             transports: BTreeMap::new(),
             log: VecDeque::new(),
         };
@@ -196,7 +196,7 @@ impl Model {
     }
 
     /// Takes the hub's newest list and brings the devices shown in line with it.
-    fn list(&mut self, list: BTreeMap<u32, v4::Device>) -> Vec<Value> {
+    fn list(&mut self, list: v4::Devices) -> Vec<Value> {
         self.listed = list;
         self.sync(false)
     }
@@ -207,7 +207,7 @@ impl Model {
     /// connection was not observed waits for it, unless `anyway`: its observation was lost.
     fn sync(&mut self, anyway: bool) -> Vec<Value> {
         let mut messages = Vec::new();
-        let listed = &self.listed;
+        let listed = &*self.listed;
         let gone: Vec<u32> =
             self.devices.keys().copied().filter(|index| !listed.contains_key(index)).collect();
         for index in gone {
@@ -366,7 +366,7 @@ fn apply(shared: &Shared, observed: Observed) {
 mod tests {
     use super::*;
 
-    fn rabbit(level_max: u32) -> BTreeMap<u32, v4::Device> {
+    fn rabbit(level_max: u32) -> v4::Devices {
         let device: v4::Device = serde_json::from_value(json!({
             "DeviceIndex": 0,
             "DeviceName": "Example Rabbit",
@@ -378,7 +378,7 @@ mod tests {
             }},
         }))
         .unwrap();
-        BTreeMap::from([(0, device)])
+        Arc::new(BTreeMap::from([(0, device)]))
     }
 
     fn model() -> Arc<Shared> {
@@ -458,7 +458,7 @@ mod tests {
         assert_eq!(kinds(&back), ["device_added"]);
         assert_eq!(model.output(0, 0, v4::OutputType::Vibrate).unwrap().level, 0);
         // A leaving observed once the list no longer shows it changes nothing more.
-        assert_eq!(kinds(&model.list(BTreeMap::new())), ["device_removed"]);
+        assert_eq!(kinds(&model.list(v4::Devices::default())), ["device_removed"]);
         assert!(model.observe(Observation::DeviceDisconnected { index: 0 }).is_empty());
     }
 }

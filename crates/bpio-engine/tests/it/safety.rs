@@ -26,8 +26,14 @@ pub(crate) fn last_write(hush: &SimHandle<LovenseFirmware>) -> Option<String> {
 }
 
 pub(crate) async fn stopped(hush: &SimHandle<LovenseFirmware>) {
-    within("the stop write", async {
-        while last_write(hush).as_deref() != Some("Vibrate:0;") {
+    wrote(hush, "Vibrate:0;").await;
+}
+
+/// Waits until the Hush's last write is `command`: an `Ok` says the command was accepted, and
+/// its bytes reach the device just after.
+async fn wrote(hush: &SimHandle<LovenseFirmware>, command: &str) {
+    within(&format!("the write {command}"), async {
+        while last_write(hush).as_deref() != Some(command) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     })
@@ -42,12 +48,7 @@ async fn vibrating_client(url: &str, hush: &SimHandle<LovenseFirmware>) -> Clien
     while client.next().await != json!({"ScanningFinished": {"Id": 0}}) {}
     client.send(json!([{"OutputCmd": {"Id": 3, "DeviceIndex": 0, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": 10}}}}])).await;
     assert_eq!(client.next().await, json!({"Ok": {"Id": 3}}));
-    within("the vibrate write", async {
-        while last_write(hush).as_deref() != Some("Vibrate:10;") {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await;
+    wrote(hush, "Vibrate:10;").await;
     client
 }
 
@@ -75,7 +76,7 @@ pub(crate) async fn python_client_vibrating_the_hush(
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let said = within("the client to start vibrating", lines.next_line()).await.unwrap();
     assert_eq!(said.as_deref(), Some("vibrating"));
-    assert_eq!(last_write(hush).as_deref(), Some("Vibrate:10;"));
+    wrote(hush, "Vibrate:10;").await;
     child
 }
 

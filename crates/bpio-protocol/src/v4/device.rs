@@ -2,6 +2,7 @@
 //! version and live in `v0`.)
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -18,10 +19,14 @@ use crate::object::json_object;
 pub struct DeviceList {
     /// Request Id, or 0 for an event.
     pub id: u32,
-    /// Devices by index.
-    #[serde(deserialize_with = "indexed_map")]
-    pub devices: BTreeMap<u32, Device>,
+    /// Devices by index, shared: the server hands the same list to every session and event,
+    /// so a copy costs a reference count, not the devices (docs/SCALING.md).
+    #[serde(deserialize_with = "shared_indexed_map")]
+    pub devices: Devices,
 }
+
+/// Devices by index, as a device list carries them.
+pub type Devices = Arc<BTreeMap<u32, Device>>;
 
 /// One connected device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +245,14 @@ where
         )));
     }
     Ok(map)
+}
+
+fn shared_indexed_map<'de, D, T>(deserializer: D) -> Result<Arc<BTreeMap<u32, T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Indexed,
+{
+    indexed_map(deserializer).map(Arc::new)
 }
 
 json_object!(

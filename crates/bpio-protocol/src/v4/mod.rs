@@ -12,8 +12,8 @@ mod stop;
 mod values;
 
 pub use device::{
-    Device, DeviceList, Feature, FeatureInput, FeatureOutput, InputProperties, OutputRanges,
-    OutputRefusal, PositionWithDurationRange, ValueRange,
+    Device, DeviceList, Devices, Feature, FeatureInput, FeatureOutput, InputProperties,
+    OutputRanges, OutputRefusal, PositionWithDurationRange, ValueRange,
 };
 pub use handshake::{Disconnect, RequestServerInfo, ServerInfo};
 pub use input::{InputCmd, InputCommandType, InputReading, InputType, Reading, ReadingValue};

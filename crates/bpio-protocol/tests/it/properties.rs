@@ -212,7 +212,8 @@ pub(crate) fn device_list() -> impl Strategy<Value = v4::DeviceList> {
                     };
                     (device_index, device)
                 })
-                .collect(),
+                .collect::<std::collections::BTreeMap<_, _>>()
+                .into(),
         })
 }
 

@@ -2,9 +2,12 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use bpio_protocol::convert::AnyServerMessage;
 use bpio_protocol::serialize_frame;
+use bpio_protocol::v4::{self, ServerMessage};
 use tokio::sync::watch;
 use tracing::{debug, info};
 
@@ -49,6 +52,18 @@ pub trait ClientConnection: Send {
     }
     /// Queues one text frame; `false` if the connection is closed.
     fn send(&mut self, text: String) -> bool;
+    /// Whether frames queued earlier are still on their way to the client. While they are, the
+    /// session holds device-list changes back and sends only the newest once they are written
+    /// (docs/PROTOCOL.md 14.8). A connection that cannot tell keeps the default, and its
+    /// client gets a list for every change the session sees.
+    fn sending(&self) -> bool {
+        false
+    }
+    /// Completes once the frames queued so far are written; asked only while
+    /// [`Self::sending`] says they are not.
+    fn sent(&self) -> impl Future<Output = ()> + Send + 'static {
+        std::future::ready(())
+    }
     /// Sends what is queued, then closes.
     fn close(&mut self, reason: CloseReason);
 }
@@ -146,6 +161,7 @@ pub async fn serve_client<C: ClientConnection>(
     // session's end); only those of the last flush are waited for.
     let mut ending = Vec::new();
     let mut ahead = Ahead::default();
+    let mut held: Option<HeldList> = None;
     loop {
         ending.clear();
         if !announced && let Some(name) = session.client_name() {
@@ -185,16 +201,25 @@ pub async fn serve_client<C: ClientConnection>(
             },
             changed = devices.changed() => {
                 if changed.is_ok() {
-                    session.handle_devices(devices.borrow_and_update().clone());
+                    let list = devices.borrow_and_update().clone();
+                    HeldList::hold_or_hand(list, &connection, &mut session, &mut held);
+                }
+            }
+            () = HeldList::sent(&mut held), if held.is_some() => {
+                if let Some(HeldList { list, .. }) = held.take() {
+                    session.handle_devices(list);
                 }
             }
             Some(event) = events.recv() => {
                 // A device-list change must reach the client before a ScanningFinished that the
                 // same scan produced. The hub publishes the list before it sends the event, but
                 // on another thread, maybe after this select found the list unchanged: look
-                // again before handling the event.
-                if devices.has_changed().unwrap_or(false) {
-                    session.handle_devices(devices.borrow_and_update().clone());
+                // again before handling the event, and hand over a list held back too.
+                let newest = devices.has_changed().unwrap_or(false);
+                let newest = newest.then(|| devices.borrow_and_update().clone());
+                if let Some(list) = newest.or_else(|| held.take().map(|held| held.list)) {
+                    held = None;
+                    session.handle_devices(list);
                 }
                 handle_device_event(&mut session, event);
             }
@@ -247,7 +272,13 @@ fn flush<C: ClientConnection>(
 ) -> Vec<Written> {
     while let Some(message) = session.poll_transmit() {
         // The reference sends one message per array; some clients rely on it.
-        connection.send(serialize_frame(&[message]));
+        let text = match &message {
+            AnyServerMessage::V4(ServerMessage::DeviceList(list)) if list.id == 0 => {
+                hub.list_event_frame(&list.devices)
+            }
+            _ => serialize_frame(&[message]),
+        };
+        connection.send(text);
     }
     let mut written = Vec::new();
     while let Some(action) = session.poll_action() {
@@ -258,6 +289,43 @@ fn flush<C: ClientConnection>(
         }
     }
     written
+}
+
+/// A device-list change held back while the client's earlier frames are still on their way, so
+/// that a client reading slower than devices come and go is sent the newest list once it has
+/// read the others, not one list per change (docs/PROTOCOL.md 14.8).
+struct HeldList {
+    list: v4::Devices,
+    sent: Pin<Box<dyn Future<Output = ()> + Send>>,
+}
+
+impl HeldList {
+    /// Hands `list` to the session, or holds it (in place of one held before) while the
+    /// connection is still sending.
+    fn hold_or_hand<C: ClientConnection>(
+        list: v4::Devices,
+        connection: &C,
+        session: &mut Session,
+        held: &mut Option<Self>,
+    ) {
+        if !connection.sending() {
+            *held = None;
+            session.handle_devices(list);
+            return;
+        }
+        match held {
+            Some(held) => held.list = list,
+            None => *held = Some(Self { list, sent: Box::pin(connection.sent()) }),
+        }
+    }
+
+    /// Completes once the frames ahead of the held list are written.
+    async fn sent(held: &mut Option<Self>) {
+        match held {
+            Some(held) => held.sent.as_mut().await,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 /// The runtime's clock, which tests can pause and advance.

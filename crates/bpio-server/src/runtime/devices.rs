@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 
 use super::backlog::Backlog;
 use super::device_task::{DeviceReport, DeviceTask, handshake, keepalive};
+use super::list_text::ListEventText;
 use super::observe::{Observation, ObservedDevice, Observer, Observers};
 use super::records::{DEPARTED_KEPT, Key, Records};
 use super::route::{DeviceEvent, Queued, Routes};
@@ -63,9 +64,10 @@ struct ReadyDevice {
 pub struct DeviceHub {
     inbox: mpsc::UnboundedSender<HubEvent>,
     routes: Arc<Routes>,
-    list: watch::Receiver<BTreeMap<u32, v4::Device>>,
+    list: watch::Receiver<v4::Devices>,
     backlog: Backlog,
     observers: Observers,
+    list_text: Arc<ListEventText>,
 }
 
 impl std::fmt::Debug for DeviceHub {
@@ -79,7 +81,7 @@ impl DeviceHub {
     /// handle is dropped.
     pub fn spawn(config: DeviceConfig, managers: Vec<ManagerFactory>) -> Self {
         let (inbox, inbox_rx) = mpsc::unbounded_channel();
-        let (list_tx, list) = watch::channel(BTreeMap::new());
+        let (list_tx, list) = watch::channel(v4::Devices::default());
         let managers: Vec<Arc<dyn HardwareManager>> = managers
             .into_iter()
             .enumerate()
@@ -107,7 +109,8 @@ impl DeviceHub {
             observers: observers.clone(),
         };
         tokio::spawn(hub.run(inbox_rx));
-        Self { inbox, routes, list, backlog: Backlog::default(), observers }
+        let list_text = Arc::default();
+        Self { inbox, routes, list, backlog: Backlog::default(), observers, list_text }
     }
 
     /// A watcher of what happens from now on: clients and devices that come and go, and the
@@ -122,9 +125,16 @@ impl DeviceHub {
         self.observers.tell(observation);
     }
 
-    /// The connected devices as clients see them, updated on every change.
-    pub fn device_list(&self) -> watch::Receiver<BTreeMap<u32, v4::Device>> {
+    /// The connected devices as clients see them, updated on every change. Each change is a new
+    /// list; the one a receiver holds is shared with every other receiver.
+    pub fn device_list(&self) -> watch::Receiver<v4::Devices> {
         self.list.clone()
+    }
+
+    /// The frame of the v4 `DeviceList` event of `devices`, serialized once for every session
+    /// that sends it.
+    pub(super) fn list_event_frame(&self, devices: &v4::Devices) -> String {
+        self.list_text.frame(devices)
     }
 
     /// Adds a session: device events meant for it arrive on the returned receiver. Returns the
@@ -268,7 +278,7 @@ struct Hub {
     starting: BTreeSet<u32>,
     /// Indexes given out this run.
     known: Records,
-    list: watch::Sender<BTreeMap<u32, v4::Device>>,
+    list: watch::Sender<v4::Devices>,
     inbox: mpsc::WeakUnboundedSender<HubEvent>,
     observers: Observers,
 }
@@ -308,7 +318,7 @@ impl Hub {
                             },
                         )));
                         self.list.send_modify(|list| {
-                            list.insert(index, *advertised);
+                            Arc::make_mut(list).insert(index, *advertised);
                         });
                     }
                 }
@@ -318,9 +328,9 @@ impl Hub {
                         self.known.departed(gone.key);
                         self.routes.remove(DeviceIndex::new(index));
                         info!(index, "device disconnected");
-                        let mut listed = false;
-                        self.list.send_modify(|list| {
-                            listed = list.remove(&index).is_some();
+                        let listed = self.list.send_if_modified(|list| {
+                            list.contains_key(&index)
+                                && Arc::make_mut(list).remove(&index).is_some()
                         });
                         // A device whose init failed was never announced.
                         if listed {

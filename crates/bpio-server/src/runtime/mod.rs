@@ -9,6 +9,7 @@ mod backlog;
 mod client;
 mod device_task;
 mod devices;
+mod list_text;
 mod observe;
 mod precise;
 mod records;

@@ -28,7 +28,7 @@ fn example_devices() -> BTreeMap<u32, v4::Device> {
         "0":{"FeatureIndex":0,"FeatureDescription":"Stroke Axis","Output":{"Position":{"Value":[0,100]},"HwPositionWithDuration":{"Value":[0,100],"Duration":[0,60000]}}},
         "1":{"FeatureIndex":1,"FeatureDescription":"Grip Sensor","Input":{"Pressure":{"Value":[[0,4095]],"Command":["Read","Subscribe"]}}}}}}}}]"#;
     match bpio_protocol::parse_frame::<ServerMessage>(text.as_bytes()).remove(0) {
-        Ok(ServerMessage::DeviceList(list)) => list.devices,
+        Ok(ServerMessage::DeviceList(list)) => (*list.devices).clone(),
         other => panic!("{other:?}"),
     }
 }
@@ -42,7 +42,7 @@ struct Harness {
 impl Harness {
     fn new(max_ping_time: Duration) -> Self {
         let config = SessionConfig { max_ping_time, ..SessionConfig::new("Workshop Server") };
-        Self { session: Session::new(config, example_devices()), now: origin() }
+        Self { session: Session::new(config, example_devices().into()), now: origin() }
     }
 
     fn connected() -> Self {
@@ -207,7 +207,7 @@ fn with_the_watchdog_off_a_ping_is_still_ok() {
 #[test]
 fn the_spec_example_session_gets_the_spec_replies() {
     let mut h = Harness::new(PING);
-    h.session.handle_devices(BTreeMap::new());
+    h.session.handle_devices(v4::Devices::default());
     h.exchange(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"Lamp Controller","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
     assert_eq!(
         h.exchange(r#"[{"RequestDeviceList":{"Id":2}}]"#),
@@ -216,7 +216,7 @@ fn the_spec_example_session_gets_the_spec_replies() {
     assert_eq!(h.exchange(r#"[{"StartScanning":{"Id":3}}]"#), [ok(3)]);
     assert_eq!(h.actions(), [Action::StartScanning]);
     let rabbit: BTreeMap<u32, v4::Device> = example_devices().into_iter().take(1).collect();
-    h.session.handle_devices(rabbit);
+    h.session.handle_devices(rabbit.into());
     let event = h.received();
     assert!(event[0].starts_with(
         r#"[{"DeviceList":{"Id":0,"Devices":{"0":{"DeviceIndex":0,"DeviceName":"Example Rabbit""#
@@ -330,7 +330,7 @@ fn a_failed_read_or_a_device_that_drops_answers_error_device() {
     h.session.handle_reading(tokens[0], Err(Error::ReadTimedOut));
     let mut devices = example_devices();
     devices.remove(&3);
-    h.session.handle_devices(devices);
+    h.session.handle_devices(devices.into());
     let replies = h.received();
     assert!(replies[0].starts_with(r#"[{"DeviceList":{"Id":0,"#), "{replies:?}");
     assert_eq!(error_of(&replies[1]), (30, 4));
@@ -466,22 +466,43 @@ fn a_dropped_transport_stops_everything_and_sends_nothing() {
 #[test]
 fn device_list_events_follow_changes_only_after_the_handshake() {
     let mut h = Harness::new(PING);
-    h.session.handle_devices(BTreeMap::new());
+    h.session.handle_devices(v4::Devices::default());
     assert!(h.received().is_empty(), "no events before the handshake");
     h.exchange(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"t","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#);
-    h.session.handle_devices(BTreeMap::new());
+    h.session.handle_devices(v4::Devices::default());
     assert!(h.received().is_empty(), "no event when nothing changed");
-    h.session.handle_devices(example_devices());
+    h.session.handle_devices(example_devices().into());
     assert_eq!(h.received().len(), 1);
     // A different device at the same index is a change too.
     let mut devices = example_devices();
     if let Some(device) = devices.get_mut(&3) {
         device.device_name = "Another Stroker".into();
     }
-    h.session.handle_devices(devices);
+    h.session.handle_devices(devices.into());
     assert!(h.received()[0].contains("Another Stroker"));
     h.session.handle_scanning_finished();
     assert_eq!(h.received(), [r#"[{"ScanningFinished":{"Id":0}}]"#]);
+}
+
+#[test]
+fn device_changes_not_yet_sent_go_out_as_one_list_of_the_newest() {
+    let mut h = Harness::connected();
+    h.session.handle_devices(v4::Devices::default());
+    h.session.handle_scanning_finished();
+    let mut devices = example_devices();
+    if let Some(device) = devices.get_mut(&3) {
+        device.device_name = "Another Stroker".into();
+    }
+    h.session.handle_devices(devices.into());
+    let received = h.received();
+    // The queued event carries the newest list in its own place, before the ScanningFinished.
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert!(received[0].starts_with(r#"[{"DeviceList":{"Id":0,"#), "{received:?}");
+    assert!(received[0].contains("Another Stroker"));
+    assert_eq!(received[1], r#"[{"ScanningFinished":{"Id":0}}]"#);
+    // Once sent, the next change is an event of its own again.
+    h.session.handle_devices(v4::Devices::default());
+    assert_eq!(h.received(), [r#"[{"DeviceList":{"Id":0,"Devices":{}}}]"#]);
 }
 
 #[test]
@@ -499,7 +520,7 @@ fn binary_frames_and_bad_messages_get_error_msg() {
 #[test]
 fn a_transmission_over_the_message_limit_is_handled_up_to_it_and_answered_once_beyond() {
     let config = SessionConfig { max_messages_per_frame: 3, ..SessionConfig::new("limited") };
-    let mut session = Session::new(config, example_devices());
+    let mut session = Session::new(config, example_devices().into());
     let pings: Vec<String> = (1..=5).map(|id| format!(r#"{{"Ping":{{"Id":{id}}}}}"#)).collect();
     let handshake = r#"{"RequestServerInfo":{"Id":9,"ClientName":"t","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}"#;
     session.handle_text(origin(), format!("[{handshake},{}]", pings.join(",")).as_bytes());
@@ -562,14 +583,14 @@ fn legacy_sessions_hear_of_device_changes_as_added_and_removed() {
     let mut h = Harness::new(PING);
     let mut devices = example_devices();
     let stroker = devices.remove(&3).unwrap();
-    h.session.handle_devices(devices.clone());
+    h.session.handle_devices(devices.clone().into());
     h.send(r#"[{"RequestServerInfo":{"Id":1,"ClientName":"old","MessageVersion":2}}]"#);
     h.received();
     // Present at the handshake: no event, the client asks with RequestDeviceList.
-    h.session.handle_devices(devices.clone());
+    h.session.handle_devices(devices.clone().into());
     assert_eq!(h.received(), Vec::<String>::new());
     devices.insert(3, stroker);
-    h.session.handle_devices(devices.clone());
+    h.session.handle_devices(devices.clone().into());
     assert_eq!(
         h.received(),
         [
@@ -577,7 +598,7 @@ fn legacy_sessions_hear_of_device_changes_as_added_and_removed() {
         ]
     );
     devices.remove(&0);
-    h.session.handle_devices(devices);
+    h.session.handle_devices(devices.into());
     assert_eq!(h.received(), [r#"[{"DeviceRemoved":{"Id":0,"DeviceIndex":0}}]"#]);
 }
 
@@ -667,12 +688,12 @@ proptest! {
             if n == drop_stroker_after {
                 let mut devices = example_devices();
                 devices.remove(&3);
-                h.session.handle_devices(devices);
+                h.session.handle_devices(devices.into());
             }
             replies.extend(h.received());
         }
         // Reads still open get their answer from a final device drop.
-        h.session.handle_devices(BTreeMap::new());
+        h.session.handle_devices(v4::Devices::default());
         replies.extend(h.received());
         let ids: Vec<u64> = replies
             .iter()

@@ -9,7 +9,6 @@
 //! (`<`), events included. `UPDATE_EXPECT=1 cargo test -p bpio-server --test it legacy` rewrites
 //! the outputs; review the diff.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -47,7 +46,7 @@ struct Golden {
     version: SpecVersion,
     to_server: mpsc::UnboundedSender<LinkEvent>,
     from_server: mpsc::UnboundedReceiver<Option<String>>,
-    list: watch::Receiver<BTreeMap<u32, v4::Device>>,
+    list: watch::Receiver<v4::Devices>,
     devices: Devices,
     seen: Vec<usize>,
     out: String,
@@ -102,7 +101,7 @@ fn start(version: SpecVersion) -> Golden {
     let (stop_tx, stop) = watch::channel(false);
     let session = SessionConfig::new("golden");
     tokio::spawn(async move {
-        serve_client(Pipe { inbound, outbound }, session, &hub, stop).await;
+        serve_client(Pipe { inbound, outbound, gate: None }, session, &hub, stop).await;
         drop(stop_tx);
     });
     let seen = vec![0; devices.writes.len()];

@@ -5,6 +5,8 @@
 //! the bytes they received. The tokio clock is paused, so timing rules run deterministically.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,7 +18,7 @@ use bpio_server::runtime::{
     ClientConnection, CloseReason, DeviceHub, LinkEvent, ManagerFactory, serve_client,
 };
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 mod legacy;
 mod observe;
@@ -30,6 +32,25 @@ const SENSOR_CONFIG: &str =
 struct Pipe {
     inbound: mpsc::UnboundedReceiver<LinkEvent>,
     outbound: mpsc::UnboundedSender<Option<String>>,
+    /// When set, whether the connection says it is still sending is the gate's to decide.
+    gate: Option<Arc<Gate>>,
+}
+
+/// Plays a client that reads slowly: while closed, the connection says its earlier frames are
+/// still on their way (they are delivered all the same).
+#[derive(Default)]
+struct Gate {
+    closed: AtomicBool,
+    opened: Notify,
+}
+
+impl Gate {
+    fn set_closed(&self, closed: bool) {
+        self.closed.store(closed, Ordering::SeqCst);
+        if !closed {
+            self.opened.notify_waiters();
+        }
+    }
 }
 
 impl ClientConnection for Pipe {
@@ -45,6 +66,24 @@ impl ClientConnection for Pipe {
     }
     fn send(&mut self, text: String) -> bool {
         self.outbound.send(Some(text)).is_ok()
+    }
+    fn sending(&self) -> bool {
+        self.gate.as_ref().is_some_and(|gate| gate.closed.load(Ordering::SeqCst))
+    }
+    fn sent(&self) -> impl Future<Output = ()> + Send + 'static {
+        let gate = self.gate.clone();
+        async move {
+            let Some(gate) = gate else { return };
+            loop {
+                let opened = gate.opened.notified();
+                tokio::pin!(opened);
+                opened.as_mut().enable();
+                if !gate.closed.load(Ordering::SeqCst) {
+                    return;
+                }
+                opened.await;
+            }
+        }
     }
     fn close(&mut self, _reason: CloseReason) {
         let _ = self.outbound.send(None);
@@ -125,13 +164,18 @@ fn simulated_hub(gap_override: Option<&str>) -> (DeviceHub, Devices) {
 /// A Spec v4 client of `hub` over an in-memory pipe, past its handshake, and the switch that
 /// stops its session.
 async fn connect(hub: DeviceHub) -> (Client, watch::Sender<bool>) {
+    connect_gated(hub, None).await
+}
+
+/// [`connect`], with `gate` deciding whether the connection is still sending.
+async fn connect_gated(hub: DeviceHub, gate: Option<Arc<Gate>>) -> (Client, watch::Sender<bool>) {
     let (to_server, inbound) = mpsc::unbounded_channel();
     let (outbound, from_server) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
     let session = SessionConfig::new("test");
-    tokio::spawn(
-        async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
-    );
+    tokio::spawn(async move {
+        serve_client(Pipe { inbound, outbound, gate }, session, &hub, stop).await
+    });
     let mut client = Client { to_server, from_server, next_id: 0 };
     let info = client
         .request(json!({"RequestServerInfo": {"ClientName": "it", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}))
@@ -315,6 +359,25 @@ async fn a_device_that_drops_leaves_the_list_and_its_index_errors() {
     assert_eq!(listed, ["0", "2"]);
     let reply = client.request(vibrate(1, 0, 3)).await;
     assert_eq!(reply["Error"]["ErrorCode"], json!(4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_still_being_sent_to_gets_the_newest_list_once_not_every_change() {
+    let (hub, devices) = simulated_hub(None);
+    let gate = Arc::new(Gate::default());
+    let (mut client, _stop) = connect_gated(hub, Some(Arc::clone(&gate))).await;
+    scan(&mut client).await;
+    gate.set_closed(true);
+    devices.edge.drop_connection();
+    devices.sensor.drop_connection();
+    // Replies are not held back: the Ok comes, and no list has, while the client is behind.
+    assert!(client.request(json!({"Ping": {}})).await.get("Ok").is_some());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(client.from_server.try_recv().is_err(), "a list was sent while the client was behind");
+    gate.set_closed(false);
+    assert_eq!(next_listed(&mut client).await, ["Lovense Hush"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(client.from_server.try_recv().is_err(), "more than the newest list was sent");
 }
 
 #[tokio::test(start_paused = true)]

@@ -334,9 +334,9 @@ async fn connect(path: &Path, file: &VectorFile) -> Result<Bench, String> {
     let (outbound, from_server) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
     let session = SessionConfig::new("vectors");
-    tokio::spawn(
-        async move { serve_client(Pipe { inbound, outbound }, session, &hub, stop).await },
-    );
+    tokio::spawn(async move {
+        serve_client(Pipe { inbound, outbound, gate: None }, session, &hub, stop).await
+    });
     let mut client = Client { to_server, from_server, next_id: 0 };
     client.request(json!({"RequestServerInfo": {"ClientName": "vectors", "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}})).await;
     client.request(json!({"StartScanning": {}})).await;

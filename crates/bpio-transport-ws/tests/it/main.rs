@@ -127,6 +127,28 @@ async fn max_clients_are_served_at_once_and_one_more_is_refused() {
 }
 
 #[tokio::test]
+async fn a_sender_sees_frames_on_their_way_until_a_slow_reader_has_read_them() {
+    let (_listener, _url, server_side, mut client) = pair(Config::default()).await;
+    assert!(!server_side.is_sending());
+    within("nothing to send", server_side.sent()).await;
+    // Far more than the socket buffers and the reader's queue hold, and nobody reads yet.
+    let frame = "x".repeat(512 << 10);
+    for _ in 0..64 {
+        assert!(server_side.send(frame.clone()));
+    }
+    let sent = server_side.sent();
+    tokio::pin!(sent);
+    let early = tokio::time::timeout(Duration::from_millis(300), sent.as_mut()).await;
+    assert!(early.is_err(), "sent before the reader read anything");
+    assert!(server_side.is_sending());
+    for _ in 0..64 {
+        assert_eq!(within("a frame", client.recv()).await, Inbound::Text(frame.clone()));
+    }
+    within("everything written", sent).await;
+    assert!(!server_side.is_sending());
+}
+
+#[tokio::test]
 async fn binary_frames_are_passed_on_as_binary() {
     let (mut listener, url) = server(Config::default()).await;
     let (mut raw, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
