@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -58,7 +58,7 @@ impl Drop for Listener {
 /// With [`Config::tls`] clients connect over TLS (wss), and with [`Config::token`] a request
 /// without the token is refused with `401 Unauthorized` before anything else happens.
 pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error> {
-    let listener = TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+    let listener = bind(addr).map_err(|source| match source.kind() {
         std::io::ErrorKind::AddrInUse => Error::AddrInUse { addr },
         _ => Error::Bind { addr, source },
     })?;
@@ -68,6 +68,24 @@ pub async fn listen(addr: SocketAddr, config: Config) -> Result<Listener, Error>
     let slot = Arc::new(Slots { taken: AtomicUsize::new(0), max: config.max_clients.max(1) });
     let task = tokio::spawn(accept_loop(listener, config, slot, accepted_tx));
     Ok(Listener { local_addr, accepted, task })
+}
+
+/// The kernel's receive buffer of each client connection. Left to itself, Linux grows it with
+/// the traffic up to `net.ipv4.tcp_rmem`'s maximum, 32 MiB on some systems, and a client that
+/// floods commands would park that much of them, and a stop-all behind them, where the server
+/// cannot look (docs/PROTOCOL.md 14.10). Client messages are small: this is far more than a
+/// client sending at full speed needs.
+const CLIENT_RECEIVE_BUFFER: u32 = 256 << 10;
+
+/// A listening socket whose accepted connections inherit [`CLIENT_RECEIVE_BUFFER`].
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    // As `TcpListener::bind` does on Unix: a restarted server can take its port again at once.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.set_recv_buffer_size(CLIENT_RECEIVE_BUFFER)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 async fn accept_loop(
