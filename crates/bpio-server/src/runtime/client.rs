@@ -215,10 +215,10 @@ pub async fn serve_client<C: ClientConnection>(
                 // same scan produced. The hub publishes the list before it sends the event, but
                 // on another thread, maybe after this select found the list unchanged: look
                 // again before handling the event, and hand over a list held back too.
-                let newest = devices.has_changed().unwrap_or(false);
-                let newest = newest.then(|| devices.borrow_and_update().clone());
-                if let Some(list) = newest.or_else(|| held.take().map(|held| held.list)) {
-                    held = None;
+                let held_list = held.take().map(|held| held.list);
+                let changed = devices.has_changed().unwrap_or(false);
+                let newest = changed.then(|| devices.borrow_and_update().clone());
+                if let Some(list) = newest.or(held_list) {
                     session.handle_devices(list);
                 }
                 handle_device_event(&mut session, event);
