@@ -34,16 +34,9 @@ const SCALE_MAX_CLIENTS: &str = "2000";
 
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
-    crate::cargo(
-        root,
-        &["build", "--release", "--package", "bpio-engine", "--package", "bpio-bench"],
-        &[],
-    )?;
-    let target = target_dir(root);
-    let release = target.join("release");
-    let bench = release.join("bpio-bench");
-    let engine = release.join("bpio-engine");
-    let out = target.join("bench");
+    let (engine, bench) = build_release(root)?;
+    crate::hot_code::report_matches(root, &engine);
+    let out = target_dir(root).join("bench");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
     if options.scale {
@@ -148,7 +141,18 @@ const DOCS_PICTURES: &str = "docs/perf";
 
 /// The build's target directory: `CARGO_TARGET_DIR` (relative to the root when relative), else
 /// `target/` in the root.
-fn target_dir(root: &Path) -> PathBuf {
+/// Builds bpio-engine and bpio-bench for release and returns their paths. The engine is built on
+/// its own, as `cargo run --release -p bpio-engine` builds it: built together with bpio-bench,
+/// its dependencies would be compiled with the union of both packages' features, under other
+/// symbol names than the ones `hot-code.ld` lists (`cargo xtask hot-code`).
+pub(crate) fn build_release(root: &Path) -> Result<(PathBuf, PathBuf)> {
+    crate::cargo(root, &["build", "--release", "--package", "bpio-engine"], &[])?;
+    crate::cargo(root, &["build", "--release", "--package", "bpio-bench"], &[])?;
+    let release = target_dir(root).join("release");
+    Ok((release.join("bpio-engine"), release.join("bpio-bench")))
+}
+
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .filter(|dir| !dir.is_empty())
         .map_or_else(|| root.join("target"), |dir| root.join(dir))
@@ -210,7 +214,7 @@ impl Options {
 /// and runs `bpio-bench measure` against it, labelled `label`; the results go to `<name>.json`,
 /// its log to `<name>.log` and its user config to `<name>-user-config.json`.
 fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Path) -> Result<()> {
-    let (server, port, device_port) = with_devices(bench, engine, name, &[], out)?;
+    let (server, port, device_port) = with_devices(&[], bench, engine, name, &[], out)?;
     for port in [&port, &device_port] {
         if listens_beyond_loopback(port)? {
             bail!(
@@ -221,26 +225,29 @@ fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Pa
             );
         }
     }
+    measure(
+        bench,
+        &server,
+        (&port, &device_port),
+        &["--name", label, "--spin"],
+        &out.join(format!("{name}.json")),
+    )
+}
+
+/// Runs `bpio-bench measure` with `options` against `server`, listening on `ports` (clients,
+/// devices); the figures go to `output`.
+pub(crate) fn measure(
+    bench: &Path,
+    server: &Server,
+    (port, device_port): (&str, &str),
+    options: &[&str],
+    output: &Path,
+) -> Result<()> {
     let (url, device_url) =
         (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
     let pid = server.pid().to_string();
-    tool(
-        bench,
-        &[
-            "measure",
-            "--name",
-            label,
-            "--url",
-            &url,
-            "--device-url",
-            &device_url,
-            "--pid",
-            &pid,
-            "--spin",
-            "--json",
-        ],
-        &out.join(format!("{name}.json")),
-    )
+    let args = ["measure", "--url", &url, "--device-url", &device_url, "--pid", &pid];
+    tool(bench, &[&args[..], options, &["--json"]].concat(), output)
 }
 
 /// Starts a plain mosquitto on loopback and bpio-engine on it (with the device websocket server),
@@ -251,7 +258,7 @@ fn mqtt(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
         .context("starting mosquitto")?;
     let broker_url = broker.url();
     let extra = ["--mqtt-url", &broker_url, "--mqtt-name", "bench"];
-    let (server, port, device_port) = with_devices(bench, engine, "mqtt", &extra, out)?;
+    let (server, port, device_port) = with_devices(&[], bench, engine, "mqtt", &extra, out)?;
     let (url, device_url) =
         (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
     let broker_address = format!("127.0.0.1:{}", broker.port());
@@ -285,7 +292,7 @@ fn scale(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
         crate::step(&format!("bpio-engine: how many {mode} it serves"));
         let name = format!("scale-{mode}");
         let extra = ["--max-clients", SCALE_MAX_CLIENTS];
-        let (server, port, device_port) = with_devices(bench, engine, &name, &extra, out)?;
+        let (server, port, device_port) = with_devices(&[], bench, engine, &name, &extra, out)?;
         let (url, device_url) =
             (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
         let pid = server.pid().to_string();
@@ -300,7 +307,9 @@ fn scale(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
 /// Starts `engine` with the device websocket server, the bench's user config and `extra` flags,
 /// on free loopback ports; its log goes to `<name>.log`. Returns the server, its client port and
 /// its device port, both listening.
-fn with_devices(
+/// With a `launcher` (a program and its arguments), the engine is started by it.
+pub(crate) fn with_devices(
+    launcher: &[&str],
     bench: &Path,
     engine: &Path,
     name: &str,
@@ -322,8 +331,8 @@ fn with_devices(
         "--user-device-config-file",
         config,
     ];
-    let mut server =
-        Server::start(engine, &[&args[..], extra].concat(), &out.join(format!("{name}.log")))?;
+    let log = out.join(format!("{name}.log"));
+    let mut server = Server::start_under(launcher, engine, &[&args[..], extra].concat(), &log)?;
     server.wait_listening(&port)?;
     server.wait_listening(&device_port)?;
     Ok((server, port, device_port))
@@ -410,7 +419,7 @@ impl Drop for SerialDevice {
 }
 
 /// Runs `bpio-bench` with `args` followed by `output`.
-fn tool(bench: &Path, args: &[&str], output: &Path) -> Result<()> {
+pub(crate) fn tool(bench: &Path, args: &[&str], output: &Path) -> Result<()> {
     succeed(Command::new(bench).args(args).arg(output), &format!("bpio-bench {}", args.join(" ")))
 }
 
@@ -446,22 +455,41 @@ fn listens_beyond_loopback_in(line: &str, port: u16) -> bool {
 }
 
 /// A port on loopback nobody listens on (free when asked; servers bind it right after).
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
     Ok(listener.local_addr()?.port())
 }
 
 /// A server process under test, killed when dropped; its output goes to a log file.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     log: PathBuf,
 }
 
 impl Server {
     fn start(program: &Path, args: &[&str], log: &Path) -> Result<Self> {
+        Self::start_under(&[], program, args, log)
+    }
+
+    /// Starts `program` with `args`, by way of `launcher` (a program and its first arguments)
+    /// when it is not empty.
+    pub(crate) fn start_under(
+        launcher: &[&str],
+        program: &Path,
+        args: &[&str],
+        log: &Path,
+    ) -> Result<Self> {
         let file =
             std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-        let child = Command::new(program)
+        let mut command = match launcher.split_first() {
+            Some((first, rest)) => {
+                let mut command = Command::new(first);
+                command.args(rest).arg(program);
+                command
+            }
+            None => Command::new(program),
+        };
+        let child = command
             .args(args)
             .env("NO_COLOR", "1")
             .stdout(file.try_clone()?)
@@ -471,12 +499,28 @@ impl Server {
         Ok(Self { child, log: log.to_owned() })
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// Stops the server as a user would, with SIGTERM, and waits for it to exit (a program
+    /// wrapped by a profiler writes the profile then); killed after `patience`.
+    pub(crate) fn stop(mut self, patience: Duration) -> Result<std::process::ExitStatus> {
+        succeed(Command::new("kill").args(["-TERM", &self.pid().to_string()]), "kill -TERM")?;
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if started.elapsed() > patience {
+                bail!("the server did not exit within {patience:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits until something accepts TCP connections on `port` of loopback.
-    fn wait_listening(&mut self, port: &str) -> Result<()> {
+    pub(crate) fn wait_listening(&mut self, port: &str) -> Result<()> {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port.parse::<u16>()?));
         let started = Instant::now();
         while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {

@@ -5,6 +5,7 @@
 mod bench;
 mod coverage;
 mod fuzz;
+mod hot_code;
 mod import_device_db;
 mod schema;
 mod tidy;
@@ -31,6 +32,8 @@ commands:
                      echo baseline and the reference server, parked and spinning; soak
                      bpio-engine S seconds per mode (120); draw the SVGs (--update-docs: to docs/perf)
   bench --scale      how many devices and clients one engine serves, step by step
+  hot-code           profile the release engine under callgrind and write the linker script that
+                     places the code it runs together (crates/bpio-engine/hot-code.ld)
   import-device-db [FILE]  regenerate the embedded device database from a public file (default: v5)
 ";
 
@@ -47,6 +50,7 @@ fn main() -> Result<()> {
         Some("coverage") => coverage::run(&root, args.get(1..).unwrap_or_default()),
         Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
+        Some("hot-code") => hot_code::run(&root),
         Some("import-device-db") => import_device_db::run(&root, args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") => {
             print_usage();

@@ -31,8 +31,8 @@ pub struct DeviceConfig {
     index: MatchIndex,
     /// Per protocol: identifier → definition, the last listing winning (rule I).
     identifiers: Vec<HashMap<String, DefRef>>,
-    /// Definition id → every definition with it, in file order (rule D).
-    ids: HashMap<Uuid, Vec<DefRef>>,
+    /// Every definition by id, in file order among equal ids (rule D); sorted by id.
+    ids: Vec<(Uuid, DefRef)>,
     user: UserConfig,
     records: HashMap<DeviceKey, UserDefinition>,
     warnings: Vec<Warning>,
@@ -137,7 +137,7 @@ impl DeviceConfig {
             by_name: HashMap::new(),
             index: MatchIndex::default(),
             identifiers: Vec::new(),
-            ids: HashMap::new(),
+            ids: Vec::new(),
             user: UserConfig::default(),
             records: HashMap::new(),
             warnings: Vec::new(),
@@ -222,7 +222,12 @@ impl DeviceConfig {
     /// caller skips protocols it has no implementation for.
     pub fn candidates(&self, advertisement: &Advertisement<'_>) -> Vec<Candidate<'_>> {
         self.index.candidates(advertisement, |at| {
-            self.protocols.get(at).map_or("", |entry| entry.base.name.as_str())
+            let entry = self.protocols.get(at.protocol)?;
+            let rules = match at.layer {
+                Layer::User => &entry.user.communication,
+                Layer::Base => &entry.base.communication,
+            };
+            Some((entry.base.name.as_str(), rules.get(at.rule)?))
         })
     }
 
@@ -411,20 +416,23 @@ impl DeviceConfig {
                 map
             })
             .collect();
-        self.ids = HashMap::new();
+        self.ids.clear();
         for (p, entry) in self.protocols.iter().enumerate() {
             if let Some(defaults) = &entry.base.defaults {
-                self.ids.entry(defaults.id).or_default().push(DefRef::Defaults(p));
+                self.ids.push((defaults.id, DefRef::Defaults(p)));
             }
             for (c, definition) in entry.base.configurations.iter().enumerate() {
-                self.ids.entry(definition.id).or_default().push(DefRef::Base(p, c));
+                self.ids.push((definition.id, DefRef::Base(p, c)));
             }
         }
         for (p, entry) in self.protocols.iter().enumerate() {
             for (c, definition) in entry.user.configurations.iter().enumerate() {
-                self.ids.entry(definition.id).or_default().push(DefRef::User(p, c));
+                self.ids.push((definition.id, DefRef::User(p, c)));
             }
         }
+        // Stable: equal ids keep the file order they were pushed in.
+        self.ids.sort_by_key(|(id, _)| *id);
+        self.ids.shrink_to_fit();
         self.warnings = std::mem::take(&mut self.user.warnings);
         let (records, dropped) = crate::records::resolve_records(self);
         self.records = records;
@@ -440,8 +448,10 @@ impl DeviceConfig {
         self.by_name.get(name).copied()
     }
 
-    pub(crate) fn definitions_with_id(&self, id: Uuid) -> &[DefRef] {
-        self.ids.get(&id).map_or(&[], Vec::as_slice)
+    /// Every definition with `id`, in file order.
+    pub(crate) fn definitions_with_id(&self, id: Uuid) -> impl Iterator<Item = DefRef> + '_ {
+        let start = self.ids.partition_point(|(other, _)| *other < id);
+        self.ids[start..].iter().take_while(move |(other, _)| *other == id).map(|(_, at)| *at)
     }
 
     pub(crate) fn model_for(&self, protocol: usize, identifier: Option<&str>) -> Option<DefRef> {

@@ -48,12 +48,13 @@ pub struct Candidate<'a> {
     pub specifier: &'a Specifier,
 }
 
-/// A rule's place: protocol number (in name order) and the rule itself.
+/// A rule's place: protocol number (in name order), layer, and the rule's position among that
+/// protocol's rules of that layer. The rules themselves stay with their protocols.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
-    protocol: usize,
-    layer: Layer,
-    rule: usize,
+pub(crate) struct Entry {
+    pub(crate) protocol: usize,
+    pub(crate) layer: Layer,
+    pub(crate) rule: usize,
 }
 
 /// A manufacturer-data rule: where it is and the bytes it wants (`None`: any).
@@ -62,7 +63,6 @@ type CompanyRule = (Entry, Option<Vec<u8>>);
 /// Lookup tables over every rule.
 #[derive(Debug, Default)]
 pub(crate) struct MatchIndex {
-    rules: Vec<Specifier>,
     exact_names: HashMap<String, Vec<Entry>>,
     prefixes: HashMap<String, Vec<Entry>>,
     companies: HashMap<u16, Vec<CompanyRule>>,
@@ -79,9 +79,8 @@ pub(crate) struct MatchIndex {
 impl MatchIndex {
     /// Adds the rules of protocol number `protocol`.
     pub(crate) fn add(&mut self, protocol: usize, layer: Layer, rules: &[Specifier]) {
-        for specifier in rules {
-            let entry = Entry { protocol, layer, rule: self.rules.len() };
-            self.rules.push(specifier.clone());
+        for (rule, specifier) in rules.iter().enumerate() {
+            let entry = Entry { protocol, layer, rule };
             match specifier {
                 Specifier::Btle(btle) => {
                     for name in &btle.names {
@@ -126,10 +125,11 @@ impl MatchIndex {
     }
 
     /// Candidate protocols, best first: user before base, then by match kind, then by name.
+    /// `rule` gives an entry's protocol name and rule.
     pub(crate) fn candidates<'s>(
-        &'s self,
+        &self,
         advertisement: &Advertisement<'_>,
-        protocol_name: impl Fn(usize) -> &'s str,
+        rule: impl Fn(Entry) -> Option<(&'s str, &'s Specifier)>,
     ) -> Vec<Candidate<'s>> {
         let mut hits: Vec<(Entry, MatchKind)> = Vec::new();
         let add = |hits: &mut Vec<(Entry, MatchKind)>, entries: Option<&Vec<Entry>>, kind| {
@@ -185,13 +185,8 @@ impl MatchIndex {
                 continue;
             }
             seen_protocols.push(entry.protocol);
-            if let Some(specifier) = self.rules.get(entry.rule) {
-                candidates.push(Candidate {
-                    protocol: protocol_name(entry.protocol),
-                    layer: entry.layer,
-                    kind,
-                    specifier,
-                });
+            if let Some((protocol, specifier)) = rule(entry) {
+                candidates.push(Candidate { protocol, layer: entry.layer, kind, specifier });
             }
         }
         candidates

@@ -109,16 +109,15 @@ fn choose_base(config: &DeviceConfig, record: &DeviceRecord) -> Option<DefRef> {
         own_protocol.and_then(|p| config.model_for(p, record.key.identifier.as_deref()));
     config
         .definitions_with_id(record.base_id)
-        .iter()
         .enumerate()
         .min_by_key(|(position, reference)| {
             (
-                Some(DeviceConfig::protocol_of(**reference)) != own_protocol,
-                Some(**reference) != looked_up,
+                Some(DeviceConfig::protocol_of(*reference)) != own_protocol,
+                Some(*reference) != looked_up,
                 *position,
             )
         })
-        .map(|(_, reference)| *reference)
+        .map(|(_, reference)| reference)
 }
 
 /// Applies one output override; limits must lie inside `[0, base max]`.

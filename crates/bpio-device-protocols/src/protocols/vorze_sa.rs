@@ -82,7 +82,7 @@ fn piston_speed(distance: u8, duration_ms: u32) -> u8 {
     }
     let distance = f64::from(distance).min(200.0);
     let full_stroke_ms = 200.0 * f64::from(duration_ms) / distance;
-    let speed = (full_stroke_ms / 6658.0).powf(-1.21);
+    let speed = libm::pow(full_stroke_ms / 6658.0, -1.21);
     // A zero duration is infinitely fast: capped like any speed above 100.
     #[allow(clippy::cast_possible_truncation)] // Clamped to 0–100 first; NaN cannot occur.
     let byte = speed.clamp(0.0, 100.0) as u8;
@@ -183,5 +183,24 @@ mod tests {
         assert_eq!(piston_speed(99, 1000), 4);
         assert_eq!(piston_speed(99, 200), 29);
         assert_eq!(piston_speed(50, 100), 30);
+    }
+
+    /// `pow` comes from the `libm` crate: every distance, and durations up to 30 s, give the
+    /// byte the system's `pow` gives.
+    #[test]
+    fn piston_speed_is_the_byte_the_system_pow_gives() {
+        for distance in 1..=200u8 {
+            for duration_ms in (0..=30_000).step_by(7) {
+                let full_stroke_ms = 200.0 * f64::from(duration_ms) / f64::from(distance);
+                let system = (full_stroke_ms / 6658.0).powf(-1.21).clamp(0.0, 100.0);
+                #[allow(clippy::cast_possible_truncation)] // Clamped to 0–100.
+                let expected = system as u8;
+                assert_eq!(
+                    piston_speed(distance, duration_ms),
+                    expected,
+                    "{distance} {duration_ms}"
+                );
+            }
+        }
     }
 }
