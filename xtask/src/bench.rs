@@ -2,7 +2,8 @@
 //! bpio-engine, the echo baseline and, when a path to an `intiface-engine` binary is given (or
 //! `BPIO_BENCH_REFERENCE` names one), the reference server with the same tool, N times in turn
 //! (1 unless told), each with the parked client and then with the spinning one; then soaks
-//! bpio-engine in each mode that keeps per-device state, S seconds each after a warm-up (120
+//! bpio-engine in each mode that keeps per-device or per-session state (simulated, websocket
+//! and serial devices, several clients), S seconds each after a warm-up (120
 //! unless told, 0 for none); prints one table of the medians, writes every figure as JSON and
 //! the pictures (latency distributions, memory against devices) as SVG to `target/bench/`, and
 //! with `--update-docs` copies the pictures to `docs/perf/`, where docs/PERFORMANCE.md shows
@@ -27,6 +28,13 @@ const SIMULATED_DEVICES: &str = "5";
 
 /// Fake websocket devices of the websocket soak: as many as `--simulate` has devices.
 const SOAK_FAKE_DEVICES: &str = "5";
+
+/// Clients of the soak of several clients at once, over the websocket soak's devices.
+const SOAK_CLIENTS: &str = "4";
+
+/// `--max-clients` of that soak's engine: its clients, the one that comes and goes, and room for
+/// that one's last session while the engine is still closing it.
+const SOAK_MAX_CLIENTS: &str = "6";
 
 /// `--max-clients` of the engine the scale steps run on: above the largest step of clients
 /// (`bpio-bench scale`'s default steps end at 1600), plus the client that finds the devices.
@@ -95,7 +103,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     }
 
     if options.soak_secs > 0 {
-        for mode in ["simulate", "websocket", "serial"] {
+        for mode in ["simulate", "websocket", "serial", "clients"] {
             crate::step(&format!("soak of bpio-engine, {mode}: {} s", options.soak_secs));
             let file = format!("soak-{mode}.json");
             soak(&bench, &engine, mode, options.soak_secs, &out, &file)?;
@@ -338,8 +346,9 @@ pub(crate) fn with_devices(
     Ok((server, port, device_port))
 }
 
-/// Soaks bpio-engine in `mode` (`simulate`, `websocket` devices or `serial` on a pseudo-terminal)
-/// for `secs` seconds after the tool's warm-up: 100 commands a second to every output, the
+/// Soaks bpio-engine in `mode` (`simulate`, `websocket` devices, `serial` on a pseudo-terminal, or
+/// several `clients` at once over the websocket devices, with one more coming and going) for
+/// `secs` seconds after the tool's warm-up: 100 commands a second to every output, the
 /// engine's memory sampled every second. The figures go to `file`, the engine's log beside it.
 fn soak(bench: &Path, engine: &Path, mode: &str, secs: u64, out: &Path, file: &str) -> Result<()> {
     let port = free_port()?.to_string();
@@ -352,7 +361,7 @@ fn soak(bench: &Path, engine: &Path, mode: &str, secs: u64, out: &Path, file: &s
     let mut _serial_device = None;
     match mode {
         "simulate" => engine_args.push("--simulate"),
-        "websocket" => {
+        "websocket" | "clients" => {
             tool(bench, &["user-config", "--json"], &user_config)?;
             engine_args.extend([
                 "--use-device-websocket-server",
@@ -362,6 +371,10 @@ fn soak(bench: &Path, engine: &Path, mode: &str, secs: u64, out: &Path, file: &s
                 &config,
             ]);
             soak_args = vec!["--devices", SOAK_FAKE_DEVICES, "--fake-devices", SOAK_FAKE_DEVICES];
+            if mode == "clients" {
+                engine_args.extend(["--max-clients", SOAK_MAX_CLIENTS]);
+                soak_args.extend(["--clients", SOAK_CLIENTS]);
+            }
         }
         "serial" => {
             _serial_device = Some(SerialDevice::start(bench, &user_config)?);
@@ -377,7 +390,7 @@ fn soak(bench: &Path, engine: &Path, mode: &str, secs: u64, out: &Path, file: &s
         (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
     let (pid, secs) = (server.pid().to_string(), secs.to_string());
     let mut args = vec!["soak", "--url", &url, "--pid", &pid, "--secs", &secs];
-    if mode == "websocket" {
+    if matches!(mode, "websocket" | "clients") {
         server.wait_listening(&device_port)?;
         args.extend(["--device-url", &device_url]);
     }

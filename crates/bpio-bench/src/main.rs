@@ -107,6 +107,10 @@ enum Command {
         /// Seconds of load while memory is sampled.
         #[arg(long, default_value_t = SoakSettings::default().duration.as_secs())]
         secs: u64,
+        /// Clients that share the outputs round-robin; above 1, one more client also connects,
+        /// sends one command and leaves every second (the server needs --max-clients N + 2).
+        #[arg(long, default_value_t = SoakSettings::default().clients)]
+        clients: usize,
         #[command(flatten)]
         output: Output,
     },
@@ -133,7 +137,7 @@ enum Command {
         #[arg(long)]
         simulated: Vec<PathBuf>,
         /// A soak of bpio-engine (from `soak`) as MODE=PATH, MODE one of simulate, websocket,
-        /// serial.
+        /// serial, clients.
         #[arg(long, value_parser = parse_soak)]
         soak: Vec<(String, PathBuf)>,
         /// Write the whole run, table included, as JSON here.
@@ -362,6 +366,7 @@ async fn run(command: Command) -> Result<()> {
             rate_hz,
             warmup_secs,
             secs,
+            clients,
             output,
         } => {
             let settings = SoakSettings {
@@ -370,6 +375,8 @@ async fn run(command: Command) -> Result<()> {
                 duration: Duration::from_secs(secs),
                 devices,
                 fake_devices,
+                clients,
+                churn: clients > 1,
                 ..SoakSettings::default()
             };
             eprintln!("soaking {url} for {warmup_secs} + {secs} s at {rate_hz} Hz per output");

@@ -177,6 +177,13 @@ const ROWS: &[Row] = &[
         &[Target::AtMost(SOAK_GROWTH_LIMIT_KIB)],
     ),
     row("soak serial, slope per min", "/soak/serial/slope_kib_per_min", Unit::GrowthKiB, &[]),
+    row(
+        "soak several clients, growth",
+        "/soak/clients/growth_kib",
+        Unit::GrowthKiB,
+        &[Target::AtMost(SOAK_GROWTH_LIMIT_KIB)],
+    ),
+    row("soak several clients, slope/min", "/soak/clients/slope_kib_per_min", Unit::GrowthKiB, &[]),
 ];
 
 /// The results of one run, by server.

@@ -1,6 +1,10 @@
 //! The soak: one client drives every output of every listed device at a steady rate for a long
 //! time, and the server's resident memory is sampled once a warm-up is over.
 //!
+//! With several clients, the outputs are shared among them round-robin at the same rate per
+//! output, and one more client keeps coming and going (it connects, sends one command and
+//! leaves), so a server that keeps something of every session it served grows too.
+//!
 //! A server that keeps something for every command (a history, a map keyed by message Id) shows
 //! a slope however little each command costs, so the figures are the growth from the end of the
 //! warm-up to the end, the slope of a line fitted through every sample, and the growth per
@@ -11,11 +15,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use bpio_protocol::ParseError;
 use bpio_protocol::v4::{self, OutputType, Range, ServerMessage};
 use serde_json::{Value, json};
 use tokio::time::MissedTickBehavior;
 
-use crate::client::{Client, PATIENCE, Received};
+use crate::client::{Client, PATIENCE};
 use crate::device::FakeDevice;
 use crate::measure::request_ok;
 use crate::memory::rss_kib;
@@ -35,7 +40,14 @@ pub struct SoakSettings {
     pub devices: usize,
     /// Fake websocket devices connected to the server's device port first (with a device URL).
     pub fake_devices: usize,
+    /// Clients that drive the outputs, each its share (client k outputs k, k + clients, ...).
+    pub clients: usize,
+    /// Whether one more client connects, sends one command and leaves every `CHURN_EVERY`.
+    pub churn: bool,
 }
+
+/// How often the churning client comes and goes.
+pub const CHURN_EVERY: Duration = Duration::from_secs(1);
 
 impl Default for SoakSettings {
     fn default() -> Self {
@@ -46,6 +58,8 @@ impl Default for SoakSettings {
             sample_every: Duration::from_secs(1),
             devices: 1,
             fake_devices: 0,
+            clients: 1,
+            churn: false,
         }
     }
 }
@@ -136,8 +150,8 @@ impl Tally {
         self.oks + self.others
     }
 
-    fn count(&mut self, received: Received) {
-        match received.message {
+    fn count(&mut self, message: Result<ServerMessage, ParseError>) {
+        match message {
             Ok(ServerMessage::Ok(_)) => self.oks += 1,
             Ok(ServerMessage::DeviceList(_)) => {}
             other => {
@@ -147,19 +161,91 @@ impl Tally {
         }
     }
 
+    /// Commands without a reply yet.
+    fn unanswered(&self) -> u64 {
+        self.sent.saturating_sub(self.answered())
+    }
+
     /// Counts every reply `client` has received within `wait`.
     async fn read(&mut self, client: &mut Client, wait: Duration) -> Result<()> {
         while let Some(received) = client.next_within(wait).await? {
-            self.count(received);
+            self.count(received.message);
         }
-        self.max_unanswered = self.max_unanswered.max(self.sent.saturating_sub(self.answered()));
         Ok(())
     }
+
+    /// Adds what another client sent and was answered.
+    fn add(&mut self, other: &Self) {
+        self.sent += other.sent;
+        self.measured += other.measured;
+        self.oks += other.oks;
+        self.others += other.others;
+        if self.first_other.is_none() {
+            self.first_other.clone_from(&other.first_other);
+        }
+        self.device_writes += other.device_writes;
+    }
+
+    /// The JSON of one client's share.
+    fn to_json(&self) -> Value {
+        json!({
+            "commands_sent": self.sent,
+            "replies_ok": self.oks,
+            "replies_other": self.others,
+        })
+    }
+}
+
+/// One client that drives its share of the outputs.
+struct Driver {
+    client: Client,
+    outputs: Vec<Output>,
+    tally: Tally,
+}
+
+/// What the churning client did: sessions opened and closed, and its commands.
+#[derive(Debug, Default)]
+struct Churn {
+    sessions: u64,
+    tally: Tally,
+}
+
+/// Until `end`, every `CHURN_EVERY`: connects to `url`, shakes hands, sends one command to the
+/// next of `outputs`, waits for its reply and leaves. Commands sent after `warm` are measured.
+async fn churn(url: String, outputs: Vec<Output>, warm: Instant, end: Instant) -> Result<Churn> {
+    let mut churn = Churn::default();
+    let mut ticks = tokio::time::interval_at((Instant::now() + CHURN_EVERY).into(), CHURN_EVERY);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    for step in 0_u64.. {
+        ticks.tick().await;
+        if Instant::now() >= end {
+            break;
+        }
+        let name = format!("bpio-bench soak churn {step}");
+        let mut client = Client::connect_and_handshake(&url, &name)
+            .await
+            .with_context(|| format!("session {step} of the churning client"))?;
+        churn.sessions += 1;
+        let output = &outputs[usize::try_from(step).unwrap_or(0) % outputs.len()];
+        let id = client.fresh_id();
+        churn.tally.sent += 1;
+        if Instant::now() >= warm {
+            churn.tally.measured += 1;
+        }
+        let (reply, _) = client
+            .request(command(id, output, step))
+            .await
+            .with_context(|| format!("the command of churned session {step}"))?;
+        churn.tally.count(Ok(reply));
+        client.close().await;
+    }
+    Ok(churn)
 }
 
 /// Soaks the server at `url` (process `pid`): connects `settings.fake_devices` fake devices to
 /// `device_url` if given, scans until `settings.devices` devices are listed, then drives every
-/// output and samples memory. Returns the figures as JSON.
+/// output (shared among `settings.clients` clients, with one more churning if `settings.churn`)
+/// and samples memory. Returns the figures as JSON.
 pub async fn run(
     url: &str,
     device_url: Option<&str>,
@@ -182,12 +268,28 @@ pub async fn run(
     if outputs.is_empty() {
         bail!("none of the {} devices listed has an output", client.devices.len());
     }
+    let clients = settings.clients.max(1);
+    if clients > outputs.len() {
+        bail!("{clients} clients cannot share {} outputs: each drives one at least", outputs.len());
+    }
+    let mut drivers = Vec::with_capacity(clients);
+    let share = |k: usize| outputs.iter().skip(k).step_by(clients).copied().collect();
+    drivers.push(Driver { client, outputs: share(0), tally: Tally::default() });
+    for k in 1..clients {
+        let client = Client::connect_and_handshake(url, &format!("bpio-bench soak {k}"))
+            .await
+            .with_context(|| format!("client {k} of {clients}"))?;
+        drivers.push(Driver { client, outputs: share(k), tally: Tally::default() });
+    }
     let mut ticks = tokio::time::interval(Duration::from_secs(1) / settings.rate_hz.max(1));
     // A late tick is not made up for: the rate stays steady rather than bursting.
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     let warm = Instant::now() + settings.warmup;
     let end = warm + settings.duration;
+    // The churning client runs beside the drivers, so its handshakes do not delay their ticks.
+    let churning =
+        settings.churn.then(|| tokio::spawn(churn(url.to_owned(), outputs.clone(), warm, end)));
     let mut next_sample = warm;
     let mut samples: Vec<(f64, u64)> = Vec::new();
     let mut sent_at_warm = None;
@@ -195,33 +297,67 @@ pub async fn run(
     let mut step = 0_u64;
     while Instant::now() < end {
         ticks.tick().await;
-        for output in &outputs {
-            let id = client.fresh_id();
-            client.send(command(id, output, step)).await?;
-            tally.sent += 1;
+        for driver in &mut drivers {
+            for output in &driver.outputs {
+                let id = driver.client.fresh_id();
+                driver.client.send(command(id, output, step)).await?;
+                driver.tally.sent += 1;
+            }
         }
         step += 1;
-        tally.read(&mut client, Duration::ZERO).await?;
+        let mut sent = 0;
+        let mut unanswered = 0;
+        for driver in &mut drivers {
+            driver.tally.read(&mut driver.client, Duration::ZERO).await?;
+            sent += driver.tally.sent;
+            unanswered += driver.tally.unanswered();
+        }
+        tally.max_unanswered = tally.max_unanswered.max(unanswered);
         for fake in &mut fakes {
             tally.device_writes += u64::try_from(fake.take_writes().len()).unwrap_or(0);
         }
         let now = Instant::now();
         if now >= next_sample {
             samples.push((now.duration_since(warm).as_secs_f64(), rss_kib(pid)?));
-            sent_at_warm.get_or_insert(tally.sent);
+            sent_at_warm.get_or_insert(sent);
             next_sample += settings.sample_every;
         }
     }
-    tally.measured = tally.sent - sent_at_warm.unwrap_or(tally.sent);
-    // Every reply is read before the session ends, so a slow one is not counted as lost.
+    // Every reply is read before the sessions end, so a slow one is not counted as lost.
     let deadline = Instant::now() + PATIENCE;
-    while tally.answered() < tally.sent && Instant::now() < deadline {
-        tally.read(&mut client, Duration::from_millis(100)).await?;
+    for driver in &mut drivers {
+        while driver.tally.answered() < driver.tally.sent && Instant::now() < deadline {
+            driver.tally.read(&mut driver.client, Duration::from_millis(100)).await?;
+        }
     }
-    request_ok(&mut client, crate::client::stop_all).await?;
-    client.close().await;
+    let churned = match churning {
+        Some(task) => Some(task.await.context("the churning client's task failed")??),
+        None => None,
+    };
+    let shares: Vec<Value> = drivers.iter().map(|driver| driver.tally.to_json()).collect();
+    for driver in &drivers {
+        tally.add(&driver.tally);
+    }
+    tally.measured = tally.sent - sent_at_warm.unwrap_or(tally.sent);
+    if let Some(churned) = &churned {
+        tally.add(&churned.tally);
+    }
+    let mut drivers = drivers.into_iter();
+    if let Some(mut first) = drivers.next() {
+        request_ok(&mut first.client, crate::client::stop_all).await?;
+        first.client.close().await;
+    }
+    futures_util::future::join_all(drivers.map(|driver| driver.client.close())).await;
     futures_util::future::join_all(fakes.into_iter().map(FakeDevice::close)).await;
-    Ok(figures(settings, &outputs, &samples, &tally))
+    let mut figures = figures(settings, &outputs, &samples, &tally);
+    if clients > 1 || churned.is_some() {
+        figures["clients"] = json!(clients);
+        figures["per_client"] = json!(shares);
+        let churned = churned.unwrap_or_default();
+        figures["churned_sessions"] = json!(churned.sessions);
+        figures["churn"] = churned.tally.to_json();
+    }
+    Ok(figures)
 }
 
 /// The JSON of a soak.
