@@ -7,7 +7,7 @@
 //!   and the relocations stay as they were.
 //! - `bpio-engine` is linked with `hot-code.ld`, which puts the functions the engine runs first
 //!   in its code (`cargo xtask hot-code` writes it; docs/PERFORMANCE.md, "Where the memory
-//!   goes"): about 4 MiB less of the code is resident. Only where rustc links with its own LLD
+//!   goes"): about 3.6 MiB less of the code is resident. Only where rustc links with its own LLD
 //!   (x86_64 since Rust 1.90) and the build names no linker of its own: GNU ld would read the
 //!   script as a second `.text`. `BPIO_NO_HOT_CODE=1` links without it.
 

@@ -2,7 +2,7 @@
 //! the functions the engine runs next to each other at the start of its code.
 //!
 //! Linux maps up to 64 KiB of a program's file around each page a fault touches (fault-around),
-//! so functions the engine runs, scattered over 11 MB of code, made about 5 MiB of it resident
+//! so functions the engine runs, scattered over 11 MB of code, made about 6 MiB of it resident
 //! (docs/PERFORMANCE.md, "Where the memory goes"). The script lists them, by symbol, first in the
 //! output section `.text`; LLD appends every other function after them, in its usual order. A
 //! separate output section would do the same for GNU ld too, but tools that look for a
