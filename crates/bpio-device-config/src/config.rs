@@ -44,6 +44,17 @@ struct Entry {
     user: UserProtocol,
 }
 
+impl Entry {
+    /// The recognition rules of `layer`: the match index holds positions in this list, so it is
+    /// built from it and looked up through it.
+    fn rules(&self, layer: Layer) -> &[Specifier] {
+        match layer {
+            Layer::User => &self.user.communication,
+            Layer::Base => &self.base.communication,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DefRef {
     Defaults(usize),
@@ -223,11 +234,7 @@ impl DeviceConfig {
     pub fn candidates(&self, advertisement: &Advertisement<'_>) -> Vec<Candidate<'_>> {
         self.index.candidates(advertisement, |at| {
             let entry = self.protocols.get(at.protocol)?;
-            let rules = match at.layer {
-                Layer::User => &entry.user.communication,
-                Layer::Base => &entry.base.communication,
-            };
-            Some((entry.base.name.as_str(), rules.get(at.rule)?))
+            Some((entry.base.name.as_str(), entry.rules(at.layer).get(at.rule)?))
         })
     }
 
@@ -383,11 +390,10 @@ impl DeviceConfig {
         self.index = MatchIndex::default();
         // User rules first so that, at equal rank, they keep their place (the sort also orders
         // by layer).
-        for (at, entry) in self.protocols.iter().enumerate() {
-            self.index.add(at, Layer::User, &entry.user.communication);
-        }
-        for (at, entry) in self.protocols.iter().enumerate() {
-            self.index.add(at, Layer::Base, &entry.base.communication);
+        for layer in [Layer::User, Layer::Base] {
+            for (at, entry) in self.protocols.iter().enumerate() {
+                self.index.add(at, layer, entry.rules(layer));
+            }
         }
         self.identifiers = self
             .protocols
