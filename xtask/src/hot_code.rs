@@ -1,20 +1,25 @@
 //! `cargo xtask hot-code`: writes `crates/bpio-engine/hot-code.ld`, the linker script that puts
-//! the functions the engine runs next to each other at the start of its code.
+//! the functions the engine runs next to each other at the start of its code, and the constants
+//! it reads at the start of its read-only data.
 //!
 //! Linux maps up to 64 KiB of a program's file around each page a fault touches (fault-around),
 //! so functions the engine runs, scattered over 11 MB of code, made about 6 MiB of it resident
-//! (docs/PERFORMANCE.md, "Where the memory goes"). The script lists them, by symbol, first in the
-//! output section `.text`; LLD appends every other function after them, in its usual order. A
-//! separate output section would do the same for GNU ld too, but tools that look for a
-//! program's code in `.text` alone (valgrind among them) would no longer name these functions.
+//! (docs/PERFORMANCE.md, "Where the memory goes"). The script lists them, by input section,
+//! first in the output section `.text`; LLD appends every other function after them, in its
+//! usual order. A separate output section would do the same for GNU ld too, but tools that look
+//! for a program's code in `.text` alone (valgrind among them) would no longer name these
+//! functions. The script's second half does the same for constants in `.rodata` (`hot_data.rs`).
 //!
-//! The list comes from running the release engine under valgrind's callgrind through two
+//! The functions come from running the release engine under valgrind's callgrind through two
 //! workloads: `bpio-bench measure` with fake websocket devices (a client's handshake, commands,
-//! floods, stops, 200 more devices coming and going, so that the code of many devices counts) and `bpio-bench soak` on `--simulate` (scanning and
-//! every simulated output). Symbol names carry hashes of the crates' build settings: they hold
-//! for the engine built as `cargo build --release -p bpio-engine` with this Cargo.lock and
-//! toolchain. A name that no longer exists matches nothing and costs nothing; run this again
-//! after updating dependencies or the toolchain.
+//! floods, stops, 200 more devices coming and going, so that the code of many devices counts)
+//! and `bpio-bench soak` on `--simulate` (scanning and every simulated output). The engine is
+//! linked with a map, which names the input section each function is in: usually
+//! `.text.SYMBOL`, but a function LLVM merged with an identical one lives in that one's section.
+//! Symbol and section names carry hashes of the crates' build settings: they hold for the engine
+//! built as `cargo build --release -p bpio-engine` with this Cargo.lock and toolchain. A name
+//! that no longer exists matches nothing and costs nothing; run this again after updating
+//! dependencies or the toolchain.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -35,9 +40,13 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     if !valgrind.is_ok_and(|output| output.status.success()) {
         bail!("cargo xtask hot-code needs valgrind (Debian: apt install valgrind)");
     }
-    let (engine, bench) = bench::build_release(root)?;
     let out = bench::target_dir(root).join("hot-code");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    // The map names the input section of every function (some share one, when LLVM merged
+    // identical functions) and where every constant went.
+    let (engine, map) = crate::hot_data::build_with_map(root, &out)?;
+    crate::cargo(root, &["build", "--release", "--package", "bpio-bench"], &[])?;
+    let bench = engine.with_file_name("bpio-bench");
 
     let mut cost = HashMap::new();
     for workload in [Workload::WebsocketDevices, Workload::Simulated] {
@@ -50,10 +59,19 @@ pub(crate) fn run(root: &Path) -> Result<()> {
             *cost.entry(symbol).or_insert(0) += ir;
         }
     }
-    let script = linker_script(&cost);
+    let text = crate::hot_data::input_sections(&map, ".text");
+    let sections: HashMap<&str, &str> = text
+        .iter()
+        .flat_map(|section| {
+            section.symbols.iter().map(|symbol| (symbol.as_str(), section.name.as_str()))
+        })
+        .collect();
+    let code = linker_script(&cost, &sections);
+    let data = crate::hot_data::run(&map, &engine, &bench, &out)?;
     let path = root.join(SCRIPT);
-    std::fs::write(&path, script).with_context(|| format!("writing {}", path.display()))?;
-    crate::step(&format!("{} functions written to {SCRIPT}", cost.len()));
+    std::fs::write(&path, format!("{code}\n{data}"))
+        .with_context(|| format!("writing {}", path.display()))?;
+    crate::step(&format!("{} functions and the constants written to {SCRIPT}", cost.len()));
     Ok(())
 }
 
@@ -244,10 +262,11 @@ fn plain_symbol(name: &str) -> &str {
 }
 
 /// The linker script: the functions of `cost` first in `.text`, the most run first (by the
-/// power of two of their cost). A function is in section `.text.SYMBOL` (`.text.unlikely.SYMBOL`
-/// when marked cold); a `.llvm.N` suffix, which LLVM derives from the module and which moves
+/// power of two of their cost). A function is in the input section `sections` names for it,
+/// else in `.text.SYMBOL`; either may be `.text.unlikely.…` when the function is marked cold,
+/// so both are listed. A `.llvm.N` suffix, which LLVM derives from the module and which moves
 /// with any change to it, is matched by a wildcard.
-pub(crate) fn linker_script(cost: &HashMap<String, u64>) -> String {
+pub(crate) fn linker_script(cost: &HashMap<String, u64>, sections: &HashMap<&str, &str>) -> String {
     // By the power of two of the cost, then by name: the most run still come first, and a
     // profile run again moves few lines of the script.
     let mut functions: Vec<(&String, &u64)> = cost.iter().collect();
@@ -259,9 +278,16 @@ pub(crate) fn linker_script(cost: &HashMap<String, u64>) -> String {
     );
     let mut seen = std::collections::HashSet::new();
     for (symbol, _) in functions {
-        let pattern = match symbol.split_once(".llvm.") {
+        // LLVM merges identical functions into one, whose section keeps the first one's name.
+        let name = sections.get(symbol.as_str()).map_or(symbol.as_str(), |section| {
+            section
+                .strip_prefix(".text.unlikely.")
+                .or_else(|| section.strip_prefix(".text."))
+                .unwrap_or(symbol)
+        });
+        let pattern = match name.split_once(".llvm.") {
             Some((base, _)) => format!("{base}.llvm.*"),
-            None => symbol.clone(),
+            None => name.to_owned(),
         };
         if seen.insert(pattern.clone()) {
             script.push_str(&format!("    *(.text.{pattern} .text.unlikely.{pattern})\n"));
@@ -331,23 +357,39 @@ fn=(2)
         assert!(executed_functions(PROFILE, "engine").is_empty(), "a whole file name is matched");
     }
 
+    /// The script's lines for the profile's three functions.
+    const HOT: &str = "    *(.text._ZN4bpio3hot17h0123456789abcdefE \
+                       .text.unlikely._ZN4bpio3hot17h0123456789abcdefE)";
+    const COLD: &str = "    *(.text._ZN4bpio4cold17hfedcba9876543210E.llvm.* \
+                        .text.unlikely._ZN4bpio4cold17hfedcba9876543210E.llvm.*)";
+    const AGAIN: &str = "    *(.text._ZN4bpio5again17h1111111111111111E \
+                         .text.unlikely._ZN4bpio5again17h1111111111111111E)";
+
+    /// The input-section lines of a script.
+    fn listed(script: &str) -> Vec<&str> {
+        script.lines().filter(|line| line.contains("*(")).collect()
+    }
+
     #[test]
     fn the_script_lists_the_most_run_first_with_cold_sections_and_module_suffixes_matched() {
         let cost = executed_functions(PROFILE, "bpio-engine");
-        let script = linker_script(&cost);
-        let lines: Vec<&str> = script.lines().filter(|line| line.contains("*(")).collect();
-        assert_eq!(
-            lines,
-            [
-                "    *(.text._ZN4bpio3hot17h0123456789abcdefE \
-                 .text.unlikely._ZN4bpio3hot17h0123456789abcdefE)",
-                "    *(.text._ZN4bpio4cold17hfedcba9876543210E.llvm.* \
-                 .text.unlikely._ZN4bpio4cold17hfedcba9876543210E.llvm.*)",
-                "    *(.text._ZN4bpio5again17h1111111111111111E \
-                 .text.unlikely._ZN4bpio5again17h1111111111111111E)",
-            ]
-        );
+        let script = linker_script(&cost, &HashMap::new());
+        assert_eq!(listed(&script), [HOT, COLD, AGAIN]);
         assert!(script.contains("SECTIONS\n{\n  .text : {\n"));
         assert!(script.trim_end().ends_with("INSERT BEFORE .init;"));
+    }
+
+    /// A function LLVM merged into another is listed by the section it lives in, once.
+    #[test]
+    fn a_merged_function_is_listed_by_its_section() {
+        let cost = executed_functions(PROFILE, "bpio-engine");
+        let sections = HashMap::from([
+            ("_ZN4bpio5again17h1111111111111111E", ".text._ZN4bpio3hot17h0123456789abcdefE"),
+            (
+                "_ZN4bpio4cold17hfedcba9876543210E.llvm.123456",
+                ".text.unlikely._ZN4bpio4cold17hfedcba9876543210E.llvm.123456",
+            ),
+        ]);
+        assert_eq!(listed(&linker_script(&cost, &sections)), [HOT, COLD]);
     }
 }

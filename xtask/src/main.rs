@@ -6,6 +6,7 @@ mod bench;
 mod coverage;
 mod fuzz;
 mod hot_code;
+mod hot_data;
 mod import_device_db;
 mod schema;
 mod tidy;

@@ -1,10 +1,10 @@
 //! Communication specifiers: how hardware speaking a protocol is recognised and reached
 //! (docs/DEVICE_CONFIG.md 3 and 4).
 
-use std::collections::BTreeMap;
-
 use bpio_hardware::{Endpoint, Parity, SerialSettings, Specialization, Transport, UsbId, Uuid};
 use serde::{Deserialize, Serialize};
+
+use crate::type_map::TypeMap;
 
 /// One recognition rule of a protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +49,15 @@ impl Specifier {
     /// services to resolve into endpoints, serial line settings, or nothing to resolve.
     pub fn specialization(&self) -> Specialization {
         match self {
-            Self::Btle(btle) => Specialization::Btle { services: btle.services.clone() },
+            Self::Btle(btle) => Specialization::Btle {
+                services: btle
+                    .services
+                    .iter()
+                    .map(|(service, endpoints)| {
+                        (*service, endpoints.iter().map(|(name, uuid)| (*name, *uuid)).collect())
+                    })
+                    .collect(),
+            },
             Self::Serial(serial) => Specialization::Serial(SerialSettings {
                 baud_rate: serial.baud_rate,
                 data_bits: serial.data_bits,
@@ -57,6 +65,24 @@ impl Specifier {
                 stop_bits: serial.stop_bits,
             }),
             _ => Specialization::Fixed,
+        }
+    }
+
+    /// Gives back the spare capacity of its lists (see `Protocol::shrink_to_fit`).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        match self {
+            Self::Btle(btle) => {
+                btle.names.shrink_to_fit();
+                btle.manufacturer_data.shrink_to_fit();
+                btle.advertised_services.shrink_to_fit();
+            }
+            Self::Hid(ids) | Self::Usb(ids) => ids.pairs.shrink_to_fit(),
+            Self::Simulated(simulated) => simulated.names.shrink_to_fit(),
+            Self::Serial(_)
+            | Self::Xinput
+            | Self::SdlGamepad
+            | Self::LovenseConnectService
+            | Self::Websocket(_) => {}
         }
     }
 
@@ -89,7 +115,7 @@ pub struct BtleSpecifier {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advertised_services: Vec<Uuid>,
     /// GATT service → endpoint → characteristic, used after connecting.
-    pub services: BTreeMap<Uuid, BTreeMap<Endpoint, Uuid>>,
+    pub services: TypeMap<Uuid, TypeMap<Endpoint, Uuid>>,
 }
 
 /// One `manufacturer_data` entry.

@@ -29,8 +29,9 @@ pub struct DeviceConfig {
     protocols: Vec<Entry>,
     by_name: HashMap<String, usize>,
     index: MatchIndex,
-    /// Per protocol: identifier → definition, the last listing winning (rule I).
-    identifiers: Vec<HashMap<String, DefRef>>,
+    /// Per protocol: the identifiers its configurations list, sorted, each once, the last
+    /// listing winning (rule I).
+    identifiers: Vec<Box<[Listing]>>,
     /// Every definition by id, in file order among equal ids (rule D); sorted by id.
     ids: Vec<(Uuid, DefRef)>,
     user: UserConfig,
@@ -52,6 +53,66 @@ impl Entry {
             Layer::User => &self.user.communication,
             Layer::Base => &self.base.communication,
         }
+    }
+}
+
+/// Where a protocol's configuration lists an identifier: the string stays in the definition,
+/// so the table is 12 bytes an identifier instead of a copy of each and a hash map.
+#[derive(Debug, Clone, Copy)]
+struct Listing {
+    user: bool,
+    configuration: u32,
+    identifier: u32,
+}
+
+impl Listing {
+    fn reference(self, protocol: usize) -> DefRef {
+        let configuration = self.configuration as usize;
+        if self.user {
+            DefRef::User(protocol, configuration)
+        } else {
+            DefRef::Base(protocol, configuration)
+        }
+    }
+}
+
+impl Entry {
+    /// The identifier `listing` names in this protocol.
+    fn identifier(&self, listing: Listing) -> &str {
+        let configurations =
+            if listing.user { &self.user.configurations } else { &self.base.configurations };
+        configurations
+            .get(listing.configuration as usize)
+            .and_then(|definition| definition.identifiers.get(listing.identifier as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// The sorted identifier table of this protocol (rule I: the last listing wins).
+    fn listings(&self) -> Box<[Listing]> {
+        let layers = [(false, &self.base.configurations), (true, &self.user.configurations)];
+        let mut listings: Vec<Listing> = layers
+            .into_iter()
+            .flat_map(|(user, configurations)| {
+                configurations.iter().enumerate().flat_map(move |(configuration, definition)| {
+                    (0..definition.identifiers.len()).map(move |identifier| Listing {
+                        user,
+                        // Lists of 2^32 entries do not fit in memory.
+                        configuration: u32::try_from(configuration).unwrap_or(u32::MAX),
+                        identifier: u32::try_from(identifier).unwrap_or(u32::MAX),
+                    })
+                })
+            })
+            .collect();
+        // Stable, so equal identifiers stay in listing order and the last of each run wins.
+        listings.sort_by(|a, b| self.identifier(*a).cmp(self.identifier(*b)));
+        let mut kept: Vec<Listing> = Vec::with_capacity(listings.len());
+        for listing in listings {
+            match kept.last_mut() {
+                Some(last) if self.identifier(*last) == self.identifier(listing) => *last = listing,
+                _ => kept.push(listing),
+            }
+        }
+        kept.into_boxed_slice()
     }
 }
 
@@ -368,10 +429,16 @@ impl DeviceConfig {
 
     /// docs/DEVICE_CONFIG.md 7.3 steps 2 and 3.
     fn lookup_model(&self, protocol: usize, identifier: Option<&str>) -> Option<(DefRef, Source)> {
-        let listed =
-            identifier.and_then(|identifier| self.identifiers.get(protocol)?.get(identifier));
+        let listed = identifier.and_then(|identifier| {
+            let entry = self.protocols.get(protocol)?;
+            let listings = self.identifiers.get(protocol)?;
+            let at = listings
+                .binary_search_by(|listing| entry.identifier(*listing).cmp(identifier))
+                .ok()?;
+            Some(listings.get(at)?.reference(protocol))
+        });
         match listed {
-            Some(reference) => Some((*reference, Source::Configuration)),
+            Some(reference) => Some((reference, Source::Configuration)),
             None => {
                 self.protocols.get(protocol)?.base.defaults.as_ref()?;
                 Some((DefRef::Defaults(protocol), Source::Defaults))
@@ -395,33 +462,8 @@ impl DeviceConfig {
                 self.index.add(at, layer, entry.rules(layer));
             }
         }
-        self.identifiers = self
-            .protocols
-            .iter()
-            .enumerate()
-            .map(|(p, entry)| {
-                let base = entry
-                    .base
-                    .configurations
-                    .iter()
-                    .enumerate()
-                    .map(|(c, def)| (DefRef::Base(p, c), def));
-                let user = entry
-                    .user
-                    .configurations
-                    .iter()
-                    .enumerate()
-                    .map(|(c, def)| (DefRef::User(p, c), def));
-                let mut map = HashMap::new();
-                // Later insertions overwrite earlier ones: the last listing wins (rule I).
-                for (reference, definition) in base.chain(user) {
-                    for identifier in &definition.identifiers {
-                        map.insert(identifier.clone(), reference);
-                    }
-                }
-                map
-            })
-            .collect();
+        self.index.finish();
+        self.identifiers = self.protocols.iter().map(Entry::listings).collect();
         self.ids.clear();
         for (p, entry) in self.protocols.iter().enumerate() {
             if let Some(defaults) = &entry.base.defaults {

@@ -84,3 +84,16 @@ pub struct Protocol {
     /// Specific models, in file order, merged with `defaults`.
     pub configurations: Vec<Definition>,
 }
+
+impl Protocol {
+    /// Gives back the spare capacity parsing left in its lists: the database is read once and
+    /// kept for the engine's life, and the lists grew by doubling while they were read.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.communication.shrink_to_fit();
+        self.communication.iter_mut().for_each(Specifier::shrink_to_fit);
+        self.configurations.shrink_to_fit();
+        for definition in self.defaults.iter_mut().chain(&mut self.configurations) {
+            definition.identifiers.shrink_to_fit();
+        }
+    }
+}

@@ -5,8 +5,6 @@
 //! service UUID, port, USB ids, identifier), so a lookup costs a few hash probes per observed
 //! value instead of a scan over every protocol.
 
-use std::collections::HashMap;
-
 use bpio_hardware::{Advertisement, UsbId, Uuid};
 
 use crate::communication::Specifier;
@@ -60,24 +58,60 @@ pub(crate) struct Entry {
 /// A manufacturer-data rule: where it is and the bytes it wants (`None`: any).
 type CompanyRule = (Entry, Option<Vec<u8>>);
 
+/// Rules by key: rows sorted by key once every rule is in ([`MatchIndex::finish`]). A hash map
+/// of vectors held a small vector (room for four) for each of some 800 names, twice the room
+/// the rows take; the database keeps its index for the engine's life.
+#[derive(Debug)]
+struct Table<K, V = Entry> {
+    rows: Vec<(K, V)>,
+}
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Self { rows: Vec::new() }
+    }
+}
+
+impl<K: Ord, V> Table<K, V> {
+    fn push(&mut self, key: K, value: V) {
+        self.rows.push((key, value));
+    }
+
+    fn finish(&mut self) {
+        // Stable: rows of one key keep the order they were added in.
+        self.rows.sort_by(|(a, _), (b, _)| a.cmp(b));
+        self.rows.shrink_to_fit();
+    }
+
+    /// The values of `key`, in the order they were added.
+    fn get<Q>(&self, key: &Q) -> impl Iterator<Item = &V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let start = self.rows.partition_point(|(row, _)| row.borrow() < key);
+        self.rows[start..].iter().take_while(move |(row, _)| row.borrow() == key).map(|(_, v)| v)
+    }
+}
+
 /// Lookup tables over every rule.
 #[derive(Debug, Default)]
 pub(crate) struct MatchIndex {
-    exact_names: HashMap<String, Vec<Entry>>,
-    prefixes: HashMap<String, Vec<Entry>>,
-    companies: HashMap<u16, Vec<CompanyRule>>,
-    services: HashMap<Uuid, Vec<Entry>>,
-    ports: HashMap<String, Vec<Entry>>,
-    hid: HashMap<UsbId, Vec<Entry>>,
-    usb: HashMap<UsbId, Vec<Entry>>,
-    websocket: HashMap<String, Vec<Entry>>,
-    simulated: HashMap<String, Vec<Entry>>,
+    exact_names: Table<Box<str>>,
+    prefixes: Table<Box<str>>,
+    companies: Table<u16, CompanyRule>,
+    services: Table<Uuid>,
+    ports: Table<Box<str>>,
+    hid: Table<UsbId>,
+    usb: Table<UsbId>,
+    websocket: Table<Box<str>>,
+    simulated: Table<Box<str>>,
     gamepad: Vec<Entry>,
     lovense_connect: Vec<Entry>,
 }
 
 impl MatchIndex {
-    /// Adds the rules of protocol number `protocol`.
+    /// Adds the rules of protocol number `protocol`; [`Self::finish`] once every protocol's are in.
     pub(crate) fn add(&mut self, protocol: usize, layer: Layer, rules: &[Specifier]) {
         for (rule, specifier) in rules.iter().enumerate() {
             let entry = Entry { protocol, layer, rule };
@@ -85,43 +119,45 @@ impl MatchIndex {
                 Specifier::Btle(btle) => {
                     for name in &btle.names {
                         match name.strip_suffix('*') {
-                            Some(prefix) => {
-                                self.prefixes.entry(prefix.to_owned()).or_default().push(entry)
-                            }
-                            None => self.exact_names.entry(name.clone()).or_default().push(entry),
+                            Some(prefix) => self.prefixes.push(prefix.into(), entry),
+                            None => self.exact_names.push(name.as_str().into(), entry),
                         }
                     }
                     for data in &btle.manufacturer_data {
-                        self.companies
-                            .entry(data.company)
-                            .or_default()
-                            .push((entry, data.data.clone()));
+                        self.companies.push(data.company, (entry, data.data.clone()));
                     }
                     for service in &btle.advertised_services {
-                        self.services.entry(*service).or_default().push(entry);
+                        self.services.push(*service, entry);
                     }
                 }
-                Specifier::Serial(serial) => {
-                    self.ports.entry(serial.port.clone()).or_default().push(entry)
-                }
-                Specifier::Hid(ids) => {
-                    ids.pairs.iter().for_each(|id| self.hid.entry(*id).or_default().push(entry))
-                }
-                Specifier::Usb(ids) => {
-                    ids.pairs.iter().for_each(|id| self.usb.entry(*id).or_default().push(entry))
-                }
+                Specifier::Serial(serial) => self.ports.push(serial.port.as_str().into(), entry),
+                Specifier::Hid(ids) => ids.pairs.iter().for_each(|id| self.hid.push(*id, entry)),
+                Specifier::Usb(ids) => ids.pairs.iter().for_each(|id| self.usb.push(*id, entry)),
                 Specifier::Xinput | Specifier::SdlGamepad => self.gamepad.push(entry),
                 Specifier::LovenseConnectService => self.lovense_connect.push(entry),
-                Specifier::Websocket(ws) => {
-                    self.websocket.entry(ws.name.clone()).or_default().push(entry)
-                }
+                Specifier::Websocket(ws) => self.websocket.push(ws.name.as_str().into(), entry),
                 Specifier::Simulated(sim) => {
-                    sim.names.iter().for_each(|name| {
-                        self.simulated.entry(name.clone()).or_default().push(entry)
-                    });
+                    sim.names
+                        .iter()
+                        .for_each(|name| self.simulated.push(name.as_str().into(), entry));
                 }
             }
         }
+    }
+
+    /// Sorts the tables for lookup, after the last [`Self::add`].
+    pub(crate) fn finish(&mut self) {
+        self.exact_names.finish();
+        self.prefixes.finish();
+        self.companies.finish();
+        self.services.finish();
+        self.ports.finish();
+        self.hid.finish();
+        self.usb.finish();
+        self.websocket.finish();
+        self.simulated.finish();
+        self.gamepad.shrink_to_fit();
+        self.lovense_connect.shrink_to_fit();
     }
 
     /// Candidate protocols, best first: user before base, then by match kind, then by name.
@@ -132,49 +168,46 @@ impl MatchIndex {
         rule: impl Fn(Entry) -> Option<(&'s str, &'s Specifier)>,
     ) -> Vec<Candidate<'s>> {
         let mut hits: Vec<(Entry, MatchKind)> = Vec::new();
-        let add = |hits: &mut Vec<(Entry, MatchKind)>, entries: Option<&Vec<Entry>>, kind| {
-            hits.extend(entries.into_iter().flatten().map(|entry| (*entry, kind)));
+        let add = |hits: &mut Vec<(Entry, MatchKind)>,
+                   entries: &mut dyn Iterator<Item = &Entry>,
+                   kind| {
+            hits.extend(entries.map(|entry| (*entry, kind)));
         };
         match advertisement {
             Advertisement::Btle { name, manufacturer_data, services } => {
-                add(&mut hits, self.exact_names.get(*name), MatchKind::Exact);
-                // Every prefix of the name is one probe; names are short.
-                for (end, _) in
-                    name.char_indices().skip(1).chain(std::iter::once((name.len(), ' ')))
-                {
-                    add(
-                        &mut hits,
-                        name.get(..end).and_then(|prefix| self.prefixes.get(prefix)),
-                        MatchKind::Wildcard,
-                    );
+                add(&mut hits, &mut self.exact_names.get(*name), MatchKind::Exact);
+                // Every prefix of the name is one probe, the empty one included; names are short.
+                for (end, _) in name.char_indices().chain(std::iter::once((name.len(), ' '))) {
+                    let prefix = name.get(..end).unwrap_or_default();
+                    add(&mut hits, &mut self.prefixes.get(prefix), MatchKind::Wildcard);
                 }
-                add(&mut hits, self.prefixes.get(""), MatchKind::Wildcard);
                 for seen in *manufacturer_data {
-                    let rules = self.companies.get(&seen.company).into_iter().flatten();
-                    for (entry, wanted) in rules {
+                    for (entry, wanted) in self.companies.get(&seen.company) {
                         if data_matches(wanted.as_deref(), seen.data) {
                             hits.push((*entry, MatchKind::ManufacturerData));
                         }
                     }
                 }
                 for service in *services {
-                    add(&mut hits, self.services.get(service), MatchKind::AdvertisedService);
+                    add(&mut hits, &mut self.services.get(service), MatchKind::AdvertisedService);
                 }
             }
             Advertisement::Serial { port } => {
-                add(&mut hits, self.ports.get(*port), MatchKind::Exact)
+                add(&mut hits, &mut self.ports.get(*port), MatchKind::Exact)
             }
-            Advertisement::Hid(id) => add(&mut hits, self.hid.get(id), MatchKind::Exact),
-            Advertisement::Usb(id) => add(&mut hits, self.usb.get(id), MatchKind::Exact),
+            Advertisement::Hid(id) => add(&mut hits, &mut self.hid.get(id), MatchKind::Exact),
+            Advertisement::Usb(id) => add(&mut hits, &mut self.usb.get(id), MatchKind::Exact),
             Advertisement::Websocket { identifier } => {
-                add(&mut hits, self.websocket.get(*identifier), MatchKind::Exact)
+                add(&mut hits, &mut self.websocket.get(*identifier), MatchKind::Exact)
             }
             Advertisement::Simulated { identifier } => {
-                add(&mut hits, self.simulated.get(*identifier), MatchKind::Exact)
+                add(&mut hits, &mut self.simulated.get(*identifier), MatchKind::Exact)
             }
-            Advertisement::Gamepad => add(&mut hits, Some(&self.gamepad), MatchKind::Transport),
+            Advertisement::Gamepad => {
+                add(&mut hits, &mut self.gamepad.iter(), MatchKind::Transport)
+            }
             Advertisement::LovenseConnect => {
-                add(&mut hits, Some(&self.lovense_connect), MatchKind::Transport)
+                add(&mut hits, &mut self.lovense_connect.iter(), MatchKind::Transport)
             }
         }
         hits.sort_by_key(|(entry, kind)| (entry.layer, *kind, entry.protocol, entry.rule));

@@ -1,13 +1,16 @@
-//! [`TypeMap`]: the outputs or inputs of one feature, keyed by type.
+//! [`TypeMap`]: the outputs or inputs of one feature, keyed by type; a BLE protocol's services.
 //!
 //! A feature has one or two outputs and at most a few inputs, and the database holds about 1700
 //! features that live as long as the program. A `BTreeMap` allocates a node with room for eleven
 //! entries for each of them (about 560 bytes for outputs); a sorted boxed slice holds exactly
 //! the entries there are (about 52 bytes for one output), and a lookup in two or three entries
-//! costs no more.
+//! costs no more. The same holds for the 200 or so BLE services of the database and the two or
+//! three endpoints of each.
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A small map from a type to its properties, sorted by key, with exactly as much room as it
 /// has entries. Read it as a `BTreeMap`; it is built whole (by `collect` or `From`), as a
@@ -146,6 +149,20 @@ impl<'a, K, V> IntoIterator for &'a mut TypeMap<K, V> {
     }
 }
 
+/// Written as the map it reads as.
+impl<K: Serialize, V: Serialize> Serialize for TypeMap<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// Read as a `BTreeMap` is: a key given twice keeps its last value.
+impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for TypeMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        BTreeMap::deserialize(deserializer).map(Self::from)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -186,6 +203,13 @@ mod tests {
     fn the_last_value_for_a_key_wins() {
         let map: TypeMap<u8, &str> = [(2, "a"), (1, "b"), (2, "c")].into_iter().collect();
         assert_eq!(map.iter().collect::<Vec<_>>(), [(&1, &"b"), (&2, &"c")]);
+    }
+
+    #[test]
+    fn serde_reads_and_writes_it_as_a_map() {
+        let map: TypeMap<String, u8> = serde_json::from_str(r#"{"b": 2, "a": 1, "b": 3}"#).unwrap();
+        assert_eq!(format!("{map:?}"), r#"{"a": 1, "b": 3}"#);
+        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"a":1,"b":3}"#);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! client at a time unless `--max-clients` allows more, and on Ctrl-C or SIGTERM stops every
 //! device before it exits.
 
+use std::pin::Pin;
 use std::process::ExitCode;
 
 use bpio_engine::{LogTaps, Options};
@@ -53,11 +54,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(bpio_engine::run(options)) {
+    match runtime.block_on(engine(options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             error!("{err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The engine's future, on the heap: it is some 30 KB, and built in `main`'s frame it kept that
+/// much of the main thread's stack resident for the engine's life.
+#[inline(never)]
+fn engine(options: Options) -> Pin<Box<impl Future<Output = anyhow::Result<()>>>> {
+    Box::pin(bpio_engine::run(options))
 }

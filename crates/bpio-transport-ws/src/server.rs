@@ -123,8 +123,13 @@ async fn handshake(
     let Some(tls) = &config.tls else {
         return upgrade(stream, peer, deadline, &config, &slot, &accepted).await;
     };
-    match tokio::time::timeout_at(deadline, tls.acceptor().accept(stream)).await {
-        Ok(Ok(stream)) => upgrade(stream, peer, deadline, &config, &slot, &accepted).await,
+    // Boxed: a TLS connection's state is some 40 KB, and inline it made every handshake's
+    // future, and the stack frame that spawns one, that size, TLS or not.
+    let accepting = Box::pin(tls.acceptor().accept(stream));
+    match tokio::time::timeout_at(deadline, accepting).await {
+        Ok(Ok(stream)) => {
+            Box::pin(upgrade(stream, peer, deadline, &config, &slot, &accepted)).await;
+        }
         Ok(Err(err)) => debug!(%peer, cause = %err, "TLS handshake failed"),
         Err(_) => debug!(%peer, "TLS handshake timed out"),
     }

@@ -142,18 +142,20 @@ pub fn parse_protocol_file(name: &str, text: &str) -> Result<Protocol, Error> {
         });
     }
     let defaults = file.defaults.map(|definition| definition.into_model().0);
-    let configurations = file
-        .models
-        .into_iter()
-        .map(|model| {
-            let (mut definition, missing) = model.into_model();
-            if let Some(defaults) = &defaults {
-                definition.inherit_from(defaults, missing);
-            }
-            definition
-        })
-        .collect();
-    Ok(Protocol { name: file.protocol, communication: file.recognise, defaults, configurations })
+    // A new vector of the exact length: collecting in place would keep the parsed list's
+    // buffer, sized for the larger file entries and with the slack of its growth.
+    let mut configurations = Vec::with_capacity(file.models.len());
+    configurations.extend(file.models.into_iter().map(|model| {
+        let (mut definition, missing) = model.into_model();
+        if let Some(defaults) = &defaults {
+            definition.inherit_from(defaults, missing);
+        }
+        definition
+    }));
+    let mut protocol =
+        Protocol { name: file.protocol, communication: file.recognise, defaults, configurations };
+    protocol.shrink_to_fit();
+    Ok(protocol)
 }
 
 /// Writes one protocol in the project's format.

@@ -97,5 +97,7 @@ pub(crate) fn convert_protocol(
             configurations.push(configuration);
         }
     }
-    Ok(Protocol { name, communication, defaults, configurations })
+    let mut protocol = Protocol { name, communication, defaults, configurations };
+    protocol.shrink_to_fit();
+    Ok(protocol)
 }

@@ -1,8 +1,9 @@
 //! The public device-config formats, major versions 4 and 5 (docs/DEVICE_CONFIG.md 1–6).
 //!
-//! Files are deserialized into private `Raw*` mirrors of the format through
-//! `serde_path_to_error`, so a type error names its field path; the mirrors are then converted
-//! into the model, which is where value rules (ranges, limits) are checked.
+//! Files are deserialized into private `Raw*` mirrors of the format; a type error is located by
+//! reading the file again through `serde_path_to_error`, so it names its field path. The
+//! mirrors are then converted into the model, which is where value rules (ranges, limits) are
+//! checked.
 
 pub(crate) mod base;
 pub(crate) mod user;
@@ -65,22 +66,42 @@ pub(crate) fn read_version(text: &str, file: &FileKind) -> Result<Version, Error
 }
 
 /// Deserializes a whole file, turning a data error into [`Error::Malformed`] at its path.
+///
+/// The file is read once without tracking paths; only a data error reads it again through
+/// `serde_path_to_error` to name where it is. Tracking every value costs code that ran at each
+/// start and stayed resident (docs/PERFORMANCE.md, "Where the memory goes").
 pub(crate) fn deserialize<'de, T: Deserialize<'de>>(
     text: &'de str,
     file: &FileKind,
 ) -> Result<T, Error> {
     let mut json = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut json).map_err(|error| {
-        let location = location_of(text, file, error.path());
-        let source = error.into_inner();
-        if source.is_data() {
-            Error::Malformed { location: location.into(), source }
-        } else {
-            Error::Json { file: file.clone(), source }
+    match T::deserialize(&mut json) {
+        Ok(value) => {
+            json.end().map_err(|source| Error::Json { file: file.clone(), source })?;
+            Ok(value)
         }
-    })?;
-    json.end().map_err(|source| Error::Json { file: file.clone(), source })?;
-    Ok(value)
+        Err(source) if source.is_data() => Err(malformed::<T>(text, file, source)),
+        Err(source) => Err(Error::Json { file: file.clone(), source }),
+    }
+}
+
+/// The data error of a file that failed to deserialize, at the path where it failed.
+#[cold]
+fn malformed<'de, T: Deserialize<'de>>(
+    text: &'de str,
+    file: &FileKind,
+    untracked: serde_json::Error,
+) -> Error {
+    let mut json = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, T>(&mut json) {
+        Err(error) => {
+            let location = location_of(text, file, error.path());
+            Error::Malformed { location: location.into(), source: error.into_inner() }
+        }
+        // Not reached: the same text fails the same way when read again. Should it not, the
+        // first error still stands, without a path.
+        Ok(_) => Error::Json { file: file.clone(), source: untracked },
+    }
 }
 
 /// Splits a deserializer path into protocol, device and field, looking up the device's name.

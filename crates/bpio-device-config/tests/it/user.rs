@@ -311,3 +311,26 @@ fn btle_specifiers_cover_the_user_config_and_the_base() {
         config.btle_specifiers().flat_map(|btle| btle.advertised_services.clone()).collect();
     assert_eq!(services, ["0000fff0-0000-1000-8000-00805f9b34fb".parse::<Uuid>().unwrap()]);
 }
+
+/// docs/DEVICE_CONFIG.md rule I across layers: a user configuration listing a base identifier
+/// wins over the base one, a new identifier of its own resolves to it, and an identifier no
+/// one lists falls back to the protocol's defaults.
+#[test]
+fn a_user_configuration_wins_the_identifiers_it_lists() {
+    let mut config = DeviceConfig::new(BaseDatabase::from_json(EXAMPLE_BASE).unwrap());
+    let user = r#"{"version": {"major": 4, "minor": 0}, "user_configs": {"protocols": {"example-proto": {
+      "configurations": [{"identifier": ["EXT-RABBIT", "EXT-OWN"], "name": "User Rabbit",
+        "id": "0a0a0a0a-1111-4222-8333-444444444444"}]}}}}"#;
+    assert_eq!(
+        config.resolve("addr", "example-proto", Some("EXT-RABBIT")).unwrap().name(),
+        "Example Rabbit"
+    );
+    let warnings = config.apply_user_json(user).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    for identifier in ["EXT-RABBIT", "EXT-OWN"] {
+        let resolved = config.resolve("addr", "example-proto", Some(identifier)).unwrap();
+        assert_eq!((resolved.name(), resolved.source), ("User Rabbit", Source::Configuration));
+    }
+    let resolved = config.resolve("addr", "example-proto", Some("EXT-OTHER")).unwrap();
+    assert_eq!((resolved.name(), resolved.source), ("Example Device", Source::Defaults));
+}

@@ -5,8 +5,8 @@
 //! waits: each watcher has a bounded backlog, and one that falls behind loses the oldest
 //! observations and is told how many, so a slow watcher never slows a device or a session.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use bpio_protocol::{SpecVersion, v4};
 
@@ -138,7 +138,9 @@ impl Observer {
 /// The telling end, shared by the hub task and its handles.
 #[derive(Debug, Clone)]
 pub(super) struct Observers {
-    sender: broadcast::Sender<Observation>,
+    /// Made by the first watcher: its backlog is 64 KB, and most engines have no watcher.
+    /// Until then there is no one to tell, as a channel without receivers drops what it is sent.
+    sender: Arc<OnceLock<broadcast::Sender<Observation>>>,
     /// How many [`Observer`]s exist. The channel counts them too, but behind its lock, and
     /// device tasks ask for every output.
     watchers: Arc<AtomicUsize>,
@@ -146,13 +148,14 @@ pub(super) struct Observers {
 
 impl Observers {
     pub(super) fn new() -> Self {
-        Self { sender: broadcast::channel(BACKLOG).0, watchers: Arc::default() }
+        Self { sender: Arc::default(), watchers: Arc::default() }
     }
 
     /// A new watcher, seeing what happens from now on.
     pub(super) fn subscribe(&self) -> Observer {
         self.watchers.fetch_add(1, Ordering::Relaxed);
-        Observer { receiver: self.sender.subscribe(), watchers: Arc::clone(&self.watchers) }
+        let sender = self.sender.get_or_init(|| broadcast::channel(BACKLOG).0);
+        Observer { receiver: sender.subscribe(), watchers: Arc::clone(&self.watchers) }
     }
 
     /// Whether anyone watches: observations cost nothing to build while nobody does.
@@ -162,8 +165,10 @@ impl Observers {
 
     /// Tells every watcher; never waits.
     pub(super) fn tell(&self, observation: Observation) {
-        // An error only means nobody watches.
-        let _ = self.sender.send(observation);
+        // No channel, or an error, only means nobody watches.
+        if let Some(sender) = self.sender.get() {
+            let _ = sender.send(observation);
+        }
     }
 }
 
