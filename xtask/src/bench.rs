@@ -247,6 +247,18 @@ fn measure_server(bench: &Path, engine: &Path, label: &str, name: &str, out: &Pa
 pub(crate) fn measure(
     bench: &Path,
     server: &Server,
+    ports: (&str, &str),
+    options: &[&str],
+    output: &Path,
+) -> Result<()> {
+    with_device_url(bench, "measure", server, ports, options, output)
+}
+
+/// `bpio-bench COMMAND` against `server`'s client and device websockets (`measure`, `soak`).
+pub(crate) fn with_device_url(
+    bench: &Path,
+    command: &str,
+    server: &Server,
     (port, device_port): (&str, &str),
     options: &[&str],
     output: &Path,
@@ -254,7 +266,7 @@ pub(crate) fn measure(
     let (url, device_url) =
         (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
     let pid = server.pid().to_string();
-    let args = ["measure", "--url", &url, "--device-url", &device_url, "--pid", &pid];
+    let args = [command, "--url", &url, "--device-url", &device_url, "--pid", &pid];
     tool(bench, &[&args[..], options, &["--json"]].concat(), output)
 }
 

@@ -10,12 +10,13 @@
 //! for a program's code in `.text` alone (valgrind among them) would no longer name these
 //! functions. The script's second half does the same for constants in `.rodata` (`hot_data.rs`).
 //!
-//! The functions come from running the release engine under valgrind's callgrind through two
+//! The functions come from running the release engine under valgrind's callgrind through three
 //! workloads: `bpio-bench measure` with fake websocket devices (a client's handshake, commands,
-//! floods, stops, 200 more devices coming and going, so that the code of many devices counts)
-//! and `bpio-bench soak` on `--simulate` (scanning and every simulated output). The engine is
-//! linked with a map, which names the input section each function is in: usually
-//! `.text.SYMBOL`, but a function LLVM merged with an identical one lives in that one's section.
+//! floods, stops, 200 more devices coming and going, so that the code of many devices counts),
+//! and `bpio-bench soak` on `--simulate` (scanning and every simulated output) and on a fake
+//! websocket device at 100 Hz. The engine is linked with a map, which names the input section
+//! each function is in: usually `.text.SYMBOL`, but a function LLVM merged with an identical one
+//! lives in that one's section.
 //! Symbol and section names carry hashes of the crates' build settings: they hold for the engine
 //! built as `cargo build --release -p bpio-engine` with this Cargo.lock and toolchain. A name
 //! that no longer exists matches nothing and costs nothing; run this again after updating
@@ -49,7 +50,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     let bench = engine.with_file_name("bpio-bench");
 
     let mut cost = HashMap::new();
-    for workload in [Workload::WebsocketDevices, Workload::Simulated] {
+    for workload in [Workload::WebsocketDevices, Workload::Simulated, Workload::WebsocketSoak] {
         let profile = out.join(format!("{}.callgrind", workload.name()));
         crate::step(&format!("bpio-engine under callgrind: {}", workload.name()));
         workload.profile(&bench, &engine, &profile, &out)?;
@@ -110,6 +111,8 @@ enum Workload {
     WebsocketDevices,
     /// `--simulate`, scanned and every output driven by `bpio-bench soak`.
     Simulated,
+    /// A fake websocket device driven at 100 Hz by `bpio-bench soak`, as a user's toy is.
+    WebsocketSoak,
 }
 
 impl Workload {
@@ -117,6 +120,7 @@ impl Workload {
         match self {
             Self::WebsocketDevices => "websocket-devices",
             Self::Simulated => "simulated",
+            Self::WebsocketSoak => "websocket-soak",
         }
     }
 
@@ -178,6 +182,15 @@ impl Workload {
                     "--json",
                 ];
                 bench::tool(bench, &args, &out.join(format!("{name}.json")))?;
+                server
+            }
+            Self::WebsocketSoak => {
+                let (server, port, device_port) =
+                    bench::with_devices(&launcher, bench, engine, &name, &[], out)?;
+                let options = ["--fake-devices", "1", "--warmup-secs", "1", "--secs", "3"];
+                let output = out.join(format!("{name}.json"));
+                let ports = (port.as_str(), device_port.as_str());
+                bench::with_device_url(bench, "soak", &server, ports, &options, &output)?;
                 server
             }
         };
