@@ -11,6 +11,8 @@
 //!   loop: types both need live in a module of their own.
 //! - Every document a comment or a Markdown file cites is in the repository, and a numbered
 //!   citation names a section it has (`citations`).
+//! - A package with several programs names the one `cargo run -p PACKAGE` runs (`default-run`):
+//!   the README's `cargo run --release -p bpio-engine` depends on it.
 
 mod citations;
 
@@ -81,6 +83,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
         check_citations(root, &file, citations::Kind::Markdown, &mut problems)?;
     }
     check_runtime_imports(root, &mut problems)?;
+    check_default_run(root, &mut problems)?;
     if !problems.is_empty() {
         bail!("tidy found {} problem(s):\n  {}", problems.len(), problems.join("\n  "));
     }
@@ -200,6 +203,43 @@ fn check_no_tokio(root: &Path, name: &str, problems: &mut Vec<String>) -> Result
     if String::from_utf8_lossy(&output.stdout).lines().any(|line| line.starts_with("tokio ")) {
         problems
             .push(format!("{name}: tokio is in its dependency tree, but the crate must stay pure"));
+    }
+    Ok(())
+}
+
+/// Every workspace package with more than one binary target sets `default-run`, by `cargo
+/// metadata` (which also counts programs found in `src/bin/` without a `[[bin]]` section).
+fn check_default_run(root: &Path, problems: &mut Vec<String>) -> Result<()> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(root)
+        .output()
+        .context("running cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("reading cargo metadata's output")?;
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let programs = package["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|target| {
+                target["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "bin"))
+            })
+            .count();
+        let name = package["name"].as_str().unwrap_or("?");
+        // Its programs are fuzz targets, each run by name (`cargo xtask fuzz`).
+        if name == "bpio-fuzz" {
+            continue;
+        }
+        if programs > 1 && package["default_run"].is_null() {
+            problems.push(format!(
+                "{name}: {programs} programs and no `default-run`, so `cargo run -p {name}` \
+                 cannot choose one"
+            ));
+        }
     }
     Ok(())
 }
