@@ -147,8 +147,6 @@ const PICTURES: [&str; 2] = ["latency", "memory"];
 /// Where `--update-docs` puts them, for docs/PERFORMANCE.md.
 const DOCS_PICTURES: &str = "docs/perf";
 
-/// The build's target directory: `CARGO_TARGET_DIR` (relative to the root when relative), else
-/// `target/` in the root.
 /// Builds bpio-engine and bpio-bench for release and returns their paths. The engine is built on
 /// its own, as `cargo run --release -p bpio-engine` builds it: built together with bpio-bench,
 /// its dependencies would be compiled with the union of both packages' features, under other
@@ -160,6 +158,8 @@ pub(crate) fn build_release(root: &Path) -> Result<(PathBuf, PathBuf)> {
     Ok((release.join("bpio-engine"), release.join("bpio-bench")))
 }
 
+/// The build's target directory: `CARGO_TARGET_DIR` (relative to the root when relative), else
+/// `target/` in the root.
 pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .filter(|dir| !dir.is_empty())
@@ -254,7 +254,8 @@ pub(crate) fn measure(
     with_device_url(bench, "measure", server, ports, options, output)
 }
 
-/// `bpio-bench COMMAND` against `server`'s client and device websockets (`measure`, `soak`).
+/// `bpio-bench COMMAND` with `options` against `server`'s client and device websockets
+/// (`measure`, `soak`, `mqtt`, `scale`); the figures go to `output`.
 pub(crate) fn with_device_url(
     bench: &Path,
     command: &str,
@@ -279,29 +280,11 @@ fn mqtt(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
     let broker_url = broker.url();
     let extra = ["--mqtt-url", &broker_url, "--mqtt-name", "bench"];
     let (server, port, device_port) = with_devices(&[], bench, engine, "mqtt", &extra, out)?;
-    let (url, device_url) =
-        (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
     let broker_address = format!("127.0.0.1:{}", broker.port());
-    let pid = server.pid().to_string();
     let broker_pid = broker.pid().context("the broker is not running")?.to_string();
-    tool(
-        bench,
-        &[
-            "mqtt",
-            "--broker",
-            &broker_address,
-            "--url",
-            &url,
-            "--device-url",
-            &device_url,
-            "--pid",
-            &pid,
-            "--broker-pid",
-            &broker_pid,
-            "--json",
-        ],
-        &out.join("mqtt.json"),
-    )
+    let options = ["--broker", &broker_address, "--broker-pid", &broker_pid];
+    let ports = (port.as_str(), device_port.as_str());
+    with_device_url(bench, "mqtt", &server, ports, &options, &out.join("mqtt.json"))
 }
 
 /// Steps up the devices on one client, then the clients, each on a fresh engine with the device
@@ -313,12 +296,9 @@ fn scale(bench: &Path, engine: &Path, out: &Path) -> Result<()> {
         let name = format!("scale-{mode}");
         let extra = ["--max-clients", SCALE_MAX_CLIENTS];
         let (server, port, device_port) = with_devices(&[], bench, engine, &name, &extra, out)?;
-        let (url, device_url) =
-            (format!("ws://127.0.0.1:{port}"), format!("ws://127.0.0.1:{device_port}"));
-        let pid = server.pid().to_string();
-        let args =
-            ["scale", mode, "--url", &url, "--device-url", &device_url, "--pid", &pid, "--json"];
-        tool(bench, &args, &out.join(format!("{name}.json")))?;
+        let ports = (port.as_str(), device_port.as_str());
+        let output = out.join(format!("{name}.json"));
+        with_device_url(bench, "scale", &server, ports, &[mode], &output)?;
     }
     crate::step("written to target/bench/scale-devices.json and target/bench/scale-clients.json");
     Ok(())

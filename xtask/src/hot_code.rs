@@ -60,8 +60,8 @@ pub(crate) fn run(root: &Path) -> Result<()> {
             *cost.entry(symbol).or_insert(0) += ir;
         }
     }
-    let text = crate::hot_data::input_sections(&map, ".text");
-    let sections: HashMap<&str, &str> = text
+    let code_sections = crate::hot_data::input_sections(&map, ".text");
+    let sections: HashMap<&str, &str> = code_sections
         .iter()
         .flat_map(|section| {
             section.symbols.iter().map(|symbol| (symbol.as_str(), section.name.as_str()))

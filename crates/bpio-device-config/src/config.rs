@@ -14,6 +14,7 @@ use bpio_hardware::Advertisement;
 
 use crate::matching::{Candidate, Layer, MatchIndex};
 use crate::public::Version;
+use crate::table::Table;
 use crate::user::{
     DeviceKey, DeviceRecord, FeatureOverride, UserConfig, UserProtocol, UserSettings,
 };
@@ -32,8 +33,8 @@ pub struct DeviceConfig {
     /// Per protocol: the identifiers its configurations list, sorted, each once, the last
     /// listing winning (rule I).
     identifiers: Vec<Box<[Listing]>>,
-    /// Every definition by id, in file order among equal ids (rule D); sorted by id.
-    ids: Vec<(Uuid, DefRef)>,
+    /// Every definition by id, in file order among equal ids (rule D).
+    ids: Table<Uuid, DefRef>,
     user: UserConfig,
     records: HashMap<DeviceKey, UserDefinition>,
     warnings: Vec<Warning>,
@@ -43,17 +44,6 @@ pub struct DeviceConfig {
 struct Entry {
     base: Protocol,
     user: UserProtocol,
-}
-
-impl Entry {
-    /// The recognition rules of `layer`: the match index holds positions in this list, so it is
-    /// built from it and looked up through it.
-    fn rules(&self, layer: Layer) -> &[Specifier] {
-        match layer {
-            Layer::User => &self.user.communication,
-            Layer::Base => &self.base.communication,
-        }
-    }
 }
 
 /// Where a protocol's configuration lists an identifier: the string stays in the definition,
@@ -77,6 +67,15 @@ impl Listing {
 }
 
 impl Entry {
+    /// The recognition rules of `layer`: the match index holds positions in this list, so it is
+    /// built from it and looked up through it.
+    fn rules(&self, layer: Layer) -> &[Specifier] {
+        match layer {
+            Layer::User => &self.user.communication,
+            Layer::Base => &self.base.communication,
+        }
+    }
+
     /// The identifier `listing` names in this protocol.
     fn identifier(&self, listing: Listing) -> &str {
         let configurations =
@@ -209,7 +208,7 @@ impl DeviceConfig {
             by_name: HashMap::new(),
             index: MatchIndex::default(),
             identifiers: Vec::new(),
-            ids: Vec::new(),
+            ids: Table::default(),
             user: UserConfig::default(),
             records: HashMap::new(),
             warnings: Vec::new(),
@@ -467,20 +466,18 @@ impl DeviceConfig {
         self.ids.clear();
         for (p, entry) in self.protocols.iter().enumerate() {
             if let Some(defaults) = &entry.base.defaults {
-                self.ids.push((defaults.id, DefRef::Defaults(p)));
+                self.ids.push(defaults.id, DefRef::Defaults(p));
             }
             for (c, definition) in entry.base.configurations.iter().enumerate() {
-                self.ids.push((definition.id, DefRef::Base(p, c)));
+                self.ids.push(definition.id, DefRef::Base(p, c));
             }
         }
         for (p, entry) in self.protocols.iter().enumerate() {
             for (c, definition) in entry.user.configurations.iter().enumerate() {
-                self.ids.push((definition.id, DefRef::User(p, c)));
+                self.ids.push(definition.id, DefRef::User(p, c));
             }
         }
-        // Stable: equal ids keep the file order they were pushed in.
-        self.ids.sort_by_key(|(id, _)| *id);
-        self.ids.shrink_to_fit();
+        self.ids.finish();
         self.warnings = std::mem::take(&mut self.user.warnings);
         let (records, dropped) = crate::records::resolve_records(self);
         self.records = records;
@@ -498,8 +495,7 @@ impl DeviceConfig {
 
     /// Every definition with `id`, in file order.
     pub(crate) fn definitions_with_id(&self, id: Uuid) -> impl Iterator<Item = DefRef> + '_ {
-        let start = self.ids.partition_point(|(other, _)| *other < id);
-        self.ids[start..].iter().take_while(move |(other, _)| *other == id).map(|(_, at)| *at)
+        self.ids.get(&id).copied()
     }
 
     pub(crate) fn model_for(&self, protocol: usize, identifier: Option<&str>) -> Option<DefRef> {

@@ -28,6 +28,7 @@ mod public;
 mod range;
 mod records;
 mod save;
+mod table;
 pub mod type_map;
 mod user;
 

@@ -2,12 +2,13 @@
 //! 3.7).
 //!
 //! Every rule is indexed by what a backend observes (exact name, name prefix, company id,
-//! service UUID, port, USB ids, identifier), so a lookup costs a few hash probes per observed
+//! service UUID, port, USB ids, identifier), so a lookup costs a binary search per observed
 //! value instead of a scan over every protocol.
 
 use bpio_hardware::{Advertisement, UsbId, Uuid};
 
 use crate::communication::Specifier;
+use crate::table::Table;
 
 /// Whether a rule comes from the user file (tried first) or the base database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,54 +59,21 @@ pub(crate) struct Entry {
 /// A manufacturer-data rule: where it is and the bytes it wants (`None`: any).
 type CompanyRule = (Entry, Option<Vec<u8>>);
 
-/// Rules by key: rows sorted by key once every rule is in ([`MatchIndex::finish`]). A hash map
-/// of vectors held a small vector (room for four) for each of some 800 names, twice the room
-/// the rows take; the database keeps its index for the engine's life.
-#[derive(Debug)]
-struct Table<K, V = Entry> {
-    rows: Vec<(K, V)>,
-}
-
-impl<K, V> Default for Table<K, V> {
-    fn default() -> Self {
-        Self { rows: Vec::new() }
-    }
-}
-
-impl<K: Ord, V> Table<K, V> {
-    fn push(&mut self, key: K, value: V) {
-        self.rows.push((key, value));
-    }
-
-    fn finish(&mut self) {
-        // Stable: rows of one key keep the order they were added in.
-        self.rows.sort_by(|(a, _), (b, _)| a.cmp(b));
-        self.rows.shrink_to_fit();
-    }
-
-    /// The values of `key`, in the order they were added.
-    fn get<Q>(&self, key: &Q) -> impl Iterator<Item = &V>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
-        let start = self.rows.partition_point(|(row, _)| row.borrow() < key);
-        self.rows[start..].iter().take_while(move |(row, _)| row.borrow() == key).map(|(_, v)| v)
-    }
-}
+/// The rules with one key.
+type Rules<K> = Table<K, Entry>;
 
 /// Lookup tables over every rule.
 #[derive(Debug, Default)]
 pub(crate) struct MatchIndex {
-    exact_names: Table<Box<str>>,
-    prefixes: Table<Box<str>>,
+    exact_names: Rules<Box<str>>,
+    prefixes: Rules<Box<str>>,
     companies: Table<u16, CompanyRule>,
-    services: Table<Uuid>,
-    ports: Table<Box<str>>,
-    hid: Table<UsbId>,
-    usb: Table<UsbId>,
-    websocket: Table<Box<str>>,
-    simulated: Table<Box<str>>,
+    services: Rules<Uuid>,
+    ports: Rules<Box<str>>,
+    hid: Rules<UsbId>,
+    usb: Rules<UsbId>,
+    websocket: Rules<Box<str>>,
+    simulated: Rules<Box<str>>,
     gamepad: Vec<Entry>,
     lovense_connect: Vec<Entry>,
 }
